@@ -1,0 +1,5 @@
+export * from './calls.js';
+export * from './customers.js';
+export * from './challenges.js';
+export * from './events.js';
+export * from './ledger.js';

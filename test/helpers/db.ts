@@ -1,0 +1,6 @@
+import { openSqlite, type OpenedSqlite } from '../../src/runtime/sqlite.js';
+
+/** A fresh in-memory database with every migration applied. */
+export function openTestDb(): OpenedSqlite {
+  return openSqlite(':memory:');
+}
