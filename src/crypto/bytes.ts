@@ -1,7 +1,7 @@
 // Byte helpers that run unchanged on Node and Cloudflare Workers (no Buffer).
 const encoder = new TextEncoder();
 
-export const utf8 = (s: string): Uint8Array => encoder.encode(s);
+export const utf8 = (s: string): Uint8Array<ArrayBuffer> => encoder.encode(s);
 
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
@@ -10,7 +10,7 @@ export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   return out;
 }
 
-export function fromHex(hex: string): Uint8Array | null {
+export function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
   if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return null;
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
@@ -24,7 +24,7 @@ export function toBase64Url(bytes: ArrayBuffer | Uint8Array): string {
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-export function fromBase64Url(s: string): Uint8Array | null {
+export function fromBase64Url(s: string): Uint8Array<ArrayBuffer> | null {
   if (!/^[A-Za-z0-9_-]*={0,2}$/.test(s)) return null;
   const b64 = s.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
   try {

@@ -2,7 +2,7 @@ import { toHex, utf8 } from './bytes.js';
 
 // HMAC-SHA256 through WebCrypto. Keys are imported once and cached by the caller:
 // importKey costs more than the MAC itself on the hot path.
-export function importHmacKey(secret: string | Uint8Array): Promise<CryptoKey> {
+export function importHmacKey(secret: string | Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
   const raw = typeof secret === 'string' ? utf8(secret) : secret;
   return crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
 }

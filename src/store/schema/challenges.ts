@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-export type OtpStatus = 'pending' | 'approved' | 'failed' | 'superseded';
+export type OtpStatus = 'pending' | 'approved' | 'failed' | 'superseded' | 'undelivered';
 
 /** Delivered one-time codes. The code is kept only as a keyed hash bound to the challenge id. */
 export const otpChallenges = sqliteTable(

@@ -1,0 +1,74 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { normalizePhone } from '../factors/normalize.js';
+import { nextStep } from '../orchestrator/next-step.js';
+import { privilegedAllowed } from '../orchestrator/answer.js';
+import { settle } from '../orchestrator/settle.js';
+import type { Services } from '../orchestrator/services.js';
+import { readBody } from './body.js';
+import { invalidRequest } from './errors.js';
+
+const id = z.string().trim().min(1).max(128);
+// ElevenLabs may add fields; they are tolerated and ignored.
+const initiationSchema = z.object({
+  call_sid: id,
+  caller_id: z.string().max(64).nullish(),
+  agent_id: z.string().max(128).nullish(),
+  called_number: z.string().max(64).nullish(),
+});
+
+/**
+ * POST /elevenlabs/initiation — seeds the call's auth_state while the phone rings. Caller ID only
+ * picks candidate customers; it proves nothing, and nothing personal goes back before auth.
+ */
+export function initiationRoutes(s: Services) {
+  return new Hono().post('/initiation', async (c) => {
+    const body = await readBody(c, initiationSchema);
+    if (!body.ok) return invalidRequest(c, body.errors);
+    const { call_sid, caller_id, agent_id, called_number } = body.value;
+    const now = s.clock.now();
+
+    let call = await s.calls.get(call_sid);
+    if (!call) {
+      const policy = s.policies().select({ called_number: called_number ?? undefined, agent_id: agent_id ?? undefined });
+      const phone = caller_id ? normalizePhone(caller_id) : '';
+      const candidates = phone ? await s.customers.idsByPhone(phone) : [];
+      const single = candidates.length === 1 ? candidates[0]! : null;
+      const ensured = await s.calls.ensure({
+        id: call_sid,
+        source: 'initiation',
+        agentId: agent_id ?? null,
+        calledNumber: called_number ?? null,
+        callerId: caller_id ?? null,
+        policyId: policy.id,
+        policyVersion: policy.version,
+        candidates,
+        customerId: single,
+        identifiedBy: single ? 'caller_id' : null,
+        now,
+      });
+      call = ensured.call;
+      if (ensured.created) {
+        await s.audit.record(call.id, 'call_created', now, {
+          source: 'initiation',
+          policy: { id: policy.id, version: policy.version },
+          caller_id_candidates: candidates.length,
+        });
+      }
+    }
+
+    const policy = s.policies().get(call.policyId) ?? s.policies().select({});
+    const settled = await settle(s, call, policy, now, 'initiation', false);
+    const next = await nextStep(s, settled.call, policy, settled.decision);
+    return c.json({
+      type: 'conversation_initiation_client_data',
+      dynamic_variables: {
+        auth_call_id: settled.call.id,
+        auth_status: settled.call.status,
+        auth_privileged_allowed: privilegedAllowed(settled.call, settled.decision),
+        auth_next_step: next.step,
+        auth_risk_tier: settled.decision.tier,
+      },
+    });
+  });
+}

@@ -1,0 +1,38 @@
+import { Hono } from 'hono';
+import { validateOrchestratorRequest } from '../../tools/pre-auth/auth_orchestrator.js';
+import { isPostAuthToolName, postAuthTools, type PostAuthTool } from '../../tools/post-auth/index.js';
+import { gateTool } from '../orchestrator/gate.js';
+import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import type { Services } from '../orchestrator/services.js';
+import type { LedgerStore } from '../store/ledger.js';
+import type { Db } from '../store/db.js';
+import { readJson } from './body.js';
+import { fieldErrors, invalidRequest, jsonError } from './errors.js';
+
+/** POST /tools/auth_orchestrator and POST /tools/post/{tool}. */
+export function toolRoutes(s: Services, orchestrate: Orchestrator, db: Db, ledger: LedgerStore) {
+  return new Hono()
+    .post('/auth_orchestrator', async (c) => {
+      const json = await readJson(c);
+      if (!json.ok) return invalidRequest(c, json.errors);
+      const req = validateOrchestratorRequest(json.value);
+      if (!req.ok) return invalidRequest(c, req.errors);
+      return c.json(await orchestrate(req.value));
+    })
+    .post('/post/:tool', async (c) => {
+      const name = c.req.param('tool');
+      if (!isPostAuthToolName(name)) return jsonError(c, 404, 'unknown_tool');
+      const tool: PostAuthTool = postAuthTools[name];
+      const json = await readJson(c);
+      if (!json.ok) return invalidRequest(c, json.errors);
+      const parsed = tool.input.safeParse(json.value);
+      if (!parsed.success) return invalidRequest(c, fieldErrors(parsed.error));
+      const args = parsed.data as { call_id: string; conversation_id?: string };
+      const gate = await gateTool(s, name, args.call_id, args.conversation_id);
+      if (!gate.ok) return c.json(gate.body, 403);
+      const now = s.clock.now();
+      const result = await tool.run({ db, callId: gate.call.id, customerId: gate.call.customerId, now, ledger }, parsed.data as never);
+      await s.audit.record(gate.call.id, 'tool_result', now, { tool: name, success: result.body.success, reason: result.body.reason });
+      return c.json(result.body, result.status);
+    });
+}

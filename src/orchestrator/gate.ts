@@ -1,0 +1,52 @@
+import type { Decision } from '../policy/index.js';
+import { evaluate } from '../policy/index.js';
+import type { CallRow } from '../store/schema/calls.js';
+import { nextStep } from './next-step.js';
+import { settle } from './settle.js';
+import { policyFor, type Services } from './services.js';
+
+export type GateResult =
+  | { ok: true; call: CallRow & { customerId: string }; decision: Decision }
+  | { ok: false; body: { success: false; reason: string; next_required_step: string } };
+
+/**
+ * The post-auth gate: a privileged tool runs only when the call's policy allows this tool now
+ * (tier threshold, the tool's own requirement and freshness). Re-evaluated on every call, so a
+ * risk signal that arrived after authentication closes the tool at once.
+ */
+export async function gateTool(s: Services, tool: string, callId: string, conversationId: string | undefined): Promise<GateResult> {
+  const now = s.clock.now();
+  const deny = (reason: string, next_required_step: string): GateResult => ({
+    ok: false,
+    body: { success: false, reason, next_required_step },
+  });
+  const stored = await s.calls.get(callId);
+  if (!stored) return deny('not_authenticated', 'identify');
+  if (stored.conversationId !== null && stored.conversationId !== (conversationId ?? null)) {
+    await s.audit.record(callId, 'conversation_mismatch', now, { tool });
+    return deny('conversation_mismatch', 'transfer_to_human');
+  }
+  const policy = policyFor(s, stored);
+  const { call, decision: tierDecision } = await settle(s, stored, policy, now, `tool:${tool}`, false);
+  const decision = evaluate(policy, call.signals, call.successes, { now, action: tool });
+
+  let refusal: { reason: string; next: string } | null = null;
+  if (call.status === 'ended') refusal = { reason: 'ended', next: 'none' };
+  else if (call.status === 'handed_off' || call.status === 'blocked') refusal = { reason: 'blocked', next: 'transfer_to_human' };
+  else if (!decision.allowed || !call.customerId) {
+    const next = await nextStep(s, call, policy, decision);
+    // Authenticated at the tier but this tool asks for more, or fresher, proof.
+    const reason = call.status === 'authenticated' && tierDecision.allowed ? 'step_up_required' : 'not_authenticated';
+    refusal = { reason, next: next.step === 'none' ? 'transfer_to_human' : next.step };
+  }
+  await s.audit.record(callId, 'tool_gate', now, {
+    tool,
+    allowed: refusal === null,
+    reason: refusal?.reason ?? 'ok',
+    tier: decision.tier,
+    required: decision.required,
+    counted: decision.counted,
+  });
+  if (refusal) return deny(refusal.reason, refusal.next);
+  return { ok: true, call: call as CallRow & { customerId: string }, decision };
+}

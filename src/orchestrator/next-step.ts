@@ -1,0 +1,59 @@
+import type { Decision } from '../policy/index.js';
+import type { CallRow } from '../store/schema/calls.js';
+import type { Services } from './services.js';
+import type { Policy } from '../policy/index.js';
+
+export interface NextStep {
+  step: string;
+  /** Arguments the next action needs that only callgate knows (e.g. `{channel: "app"}`). */
+  args?: Record<string, string>;
+}
+
+const HUMAN: NextStep = { step: 'transfer_to_human' };
+
+/**
+ * The first factor the policy prefers that this caller can still do on this call. When none is
+ * left the answer is a human, never a weaker factor the policy did not list.
+ */
+export async function nextStep(s: Services, call: CallRow, policy: Policy, decision: Decision): Promise<NextStep> {
+  if (call.status === 'ended') return { step: 'none' };
+  if (call.status === 'handed_off' || call.status === 'blocked') return HUMAN;
+  if (decision.outcome === 'handoff' || decision.outcome === 'block') return HUMAN;
+  if (decision.allowed) return { step: 'none' };
+  if (!call.customerId) return { step: 'identify' };
+
+  const enrolment = await s.customers.enrolment(call.customerId);
+  if (!enrolment) return { step: 'identify' };
+  const used = (factor: string) => call.attempts[factor] ?? 0;
+
+  for (const factor of decision.eligible) {
+    switch (factor) {
+      case 'otp': {
+        const cfg = policy.factors.otp;
+        const latest = await s.challenges.latest(call.id);
+        if (latest?.status === 'pending' && latest.expiresAt > s.clock.now() && latest.attempts < latest.maxAttempts) {
+          return { step: 'otp_verify', args: { channel: latest.channel } };
+        }
+        const channel = enrolment.phones.length ? 'sms' : enrolment.email ? 'email' : null;
+        if (channel && (await s.challenges.sendStats(call.id)).sends < cfg.max_sends) {
+          return { step: 'otp_send', args: { channel } };
+        }
+        break;
+      }
+      case 'totp':
+        if (enrolment.totp && used('totp') < policy.factors.totp.max_attempts) return { step: 'otp_verify', args: { channel: 'app' } };
+        break;
+      case 'kba_basic':
+      case 'kba_advanced': {
+        const level = factor === 'kba_basic' ? 'basic' : 'advanced';
+        if (enrolment.kba[level] > 0 && used(factor) < policy.factors[factor].max_attempts) {
+          return { step: 'kba_question', args: { level } };
+        }
+        break;
+      }
+      // did and screen_clear are not offered as steps here: the DID factor and the passive
+      // screen arrive with their own capabilities.
+    }
+  }
+  return HUMAN;
+}

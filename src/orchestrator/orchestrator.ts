@@ -1,0 +1,116 @@
+import { identify } from '../factors/identify.js';
+import { kbaQuestion, kbaVerify } from '../factors/kba.js';
+import { otpSend, otpVerify } from '../factors/otp.js';
+import { totpVerify } from '../factors/totp.js';
+import { evaluate } from '../policy/index.js';
+import { LIVE } from '../store/calls.js';
+import type { CallRow } from '../store/schema/calls.js';
+import { orchestratorAnswer } from './answer.js';
+import { nextStep, type NextStep } from './next-step.js';
+import type { Action, OrchestratorRequest } from './request.js';
+import { closeCall, settle } from './settle.js';
+import { fail, ok, policyFor, type Services, type StepContext, type StepResult } from './services.js';
+
+type Step = (ctx: StepContext, req: OrchestratorRequest) => Promise<StepResult>;
+
+/** Action → sub-tool. Each returns an explicit Boolean; none decides the call's status. */
+const STEPS: Record<Action, Step> = {
+  status: async () => ok(),
+  identify: (ctx, r) => identify(ctx, r.account_ref!),
+  otp_send: (ctx, r) => otpSend(ctx, r.channel as 'sms' | 'email'),
+  otp_verify: (ctx, r) => (r.channel === 'app' ? totpVerify(ctx, r.code!) : otpVerify(ctx, r.code!)),
+  kba_question: (ctx, r) => kbaQuestion(ctx, r.level!),
+  kba_verify: (ctx, r) => kbaVerify(ctx, r.question_id!, r.answer!),
+  handoff: async () => ok(),
+  did_issue: async () => fail('not_available'),
+  did_wait: async () => fail('not_available'),
+  did_cancel: async () => fail('not_available'),
+  screen: async () => fail('not_available'),
+};
+
+/** After a successful send or question the obvious next step is to check what the caller says. */
+function followUp(action: Action, req: OrchestratorRequest, result: StepResult): NextStep | undefined {
+  if (!result.success) return undefined;
+  if (action === 'otp_send') return { step: 'otp_verify', args: { channel: req.channel! } };
+  if (action === 'kba_question') return { step: 'kba_verify', args: { question_id: (result.extra?.question as { id: string }).id } };
+  return undefined;
+}
+
+export function createOrchestrator(s: Services) {
+  /** Loads (or, for web/app sessions without an initiation webhook, creates) the call and binds its conversation. */
+  async function load(req: OrchestratorRequest, now: number): Promise<{ call: CallRow; mismatch: boolean }> {
+    let call = await s.calls.get(req.call_id);
+    if (!call) {
+      const policy = s.policies().select({});
+      const ensured = await s.calls.ensure({ id: req.call_id, source: 'tool', policyId: policy.id, policyVersion: policy.version, now });
+      call = ensured.call;
+      if (ensured.created) await s.audit.record(call.id, 'call_created', now, { source: 'tool', policy: { id: policy.id, version: policy.version } });
+    }
+    if (call.conversationId === (req.conversation_id ?? null)) return { call, mismatch: false };
+    if (call.conversationId === null && req.conversation_id && (await s.calls.bindConversation(call.id, req.conversation_id, now))) {
+      return { call: { ...call, conversationId: req.conversation_id }, mismatch: false };
+    }
+    return { call, mismatch: true };
+  }
+
+  /** Counts a failed check: audit, lockout counter, wrong-code burst signal, lockout handoff. */
+  async function onFailure(call: CallRow, ctx: StepContext, result: StepResult): Promise<StepResult> {
+    const { policy, now } = ctx;
+    await s.audit.record(call.id, 'factor_failed', now, { factor: result.failed, reason: result.reason });
+    const counted = (await s.calls.recordFailure(call.id, now)) ?? call;
+    const burst = policy.bursts.wrong_code;
+    if (!counted.signals.wrong_code_burst) {
+      const recent = await s.events.countSince(call.id, 'factor_failed', now - burst.window_seconds * 1000);
+      if (recent >= burst.count) {
+        await s.calls.setSignal(call.id, 'wrong_code_burst', true, now);
+        await s.audit.record(call.id, 'wrong_code_burst', now, { failures_in_window: recent, window_seconds: burst.window_seconds });
+      }
+    }
+    if (counted.failures >= policy.lockout.max_failures && LIVE.includes(counted.status)) {
+      const decision = evaluate(policy, counted.signals, counted.successes, { now });
+      await closeCall(s, counted, policy, decision, 'lockout', now);
+      return { ...result, reason: 'locked', remaining_attempts: 0 };
+    }
+    return result;
+  }
+
+  return async function handle(req: OrchestratorRequest) {
+    const now = s.clock.now();
+    const loaded = await load(req, now);
+    let call = loaded.call;
+    const policy = policyFor(s, call);
+    if (loaded.mismatch) {
+      await s.audit.record(call.id, 'conversation_mismatch', now, { action: req.action });
+      // Not this conversation's call: say nothing about its state.
+      return { success: false, reason: 'conversation_mismatch', next_required_step: 'transfer_to_human', privileged_allowed: false };
+    }
+
+    const ctx: StepContext = { s, call, policy, now };
+    let result: StepResult;
+    if (!LIVE.includes(call.status) && req.action !== 'status') {
+      result = fail(call.status === 'ended' ? 'ended' : 'blocked');
+    } else if (req.action === 'handoff') {
+      const decision = evaluate(policy, call.signals, call.successes, { now });
+      call = await closeCall(s, call, policy, decision, 'requested', now);
+      result = ok();
+    } else {
+      result = await STEPS[req.action](ctx, req);
+    }
+
+    const factorAttempt = result.passed !== undefined || result.failed !== undefined;
+    if (result.passed) {
+      await s.calls.recordSuccess(call.id, result.passed, now);
+      await s.audit.record(call.id, 'factor_passed', now, { factor: result.passed });
+    }
+    if (result.failed) result = await onFailure(call, ctx, result);
+    if (factorAttempt || req.action === 'handoff') call = (await s.calls.get(call.id)) ?? call;
+
+    const settled = await settle(s, call, policy, now, req.action, factorAttempt);
+    call = settled.call;
+    const follow = LIVE.includes(call.status) && !settled.decision.allowed ? followUp(req.action, req, result) : undefined;
+    const next = follow ?? (await nextStep(s, call, policy, settled.decision));
+    return orchestratorAnswer(call, settled.decision, result, next);
+  };
+}
+
+export type Orchestrator = ReturnType<typeof createOrchestrator>;

@@ -1,0 +1,57 @@
+import type { Audit } from '../audit/audit.js';
+import type { Keys } from '../crypto/keys.js';
+import type { RandomSource } from '../crypto/random.js';
+import type { Clock, Logger } from '../deps.js';
+import type { Policy } from '../policy/index.js';
+import type { PolicySet } from '../policy/index.js';
+import type { OtpSender } from '../providers/otp/index.js';
+import type { CallStore } from '../store/calls.js';
+import type { ChallengeStore } from '../store/challenges.js';
+import type { CustomerStore } from '../store/customers.js';
+import type { EventStore } from '../store/events.js';
+import type { CallRow } from '../store/schema/calls.js';
+
+/** Everything the orchestrator and its sub-tools use, built once per app. */
+export interface Services {
+  calls: CallStore;
+  customers: CustomerStore;
+  challenges: ChallengeStore;
+  events: EventStore;
+  audit: Audit;
+  keys: Keys;
+  random: RandomSource;
+  clock: Clock;
+  logger: Logger;
+  otpSender: OtpSender;
+  /** The current policy set; a reload swaps it whole, so a request sees one consistent set. */
+  policies(): PolicySet;
+}
+
+/** What a sub-tool sees: the call as loaded, its policy, one clock reading. */
+export interface StepContext {
+  s: Services;
+  call: CallRow;
+  policy: Policy;
+  now: number;
+}
+
+/**
+ * Every sub-tool answers with a value, never an exception, for every expected outcome.
+ * `passed` names the factor proven; `failed` marks a failed check that counts toward lockout.
+ */
+export interface StepResult {
+  success: boolean;
+  reason: string;
+  passed?: string;
+  failed?: string;
+  remaining_attempts?: number;
+  extra?: Record<string, unknown>;
+}
+
+export const fail = (reason: string, more: Partial<StepResult> = {}): StepResult => ({ success: false, reason, ...more });
+export const ok = (more: Partial<StepResult> = {}): StepResult => ({ success: true, reason: 'ok', ...more });
+
+export function policyFor(s: Services, call: CallRow): Policy {
+  const set = s.policies();
+  return set.get(call.policyId) ?? set.get('default')!;
+}

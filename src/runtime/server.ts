@@ -1,0 +1,112 @@
+// Node-only: turns an environment into a running callgate (config → SQLite → policies → app → socket).
+import { dirname, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp } from '../app.js';
+import { describeConfig, loadConfig, type Config } from '../config.js';
+import { createKeys } from '../crypto/keys.js';
+import { jsonLogger, type Clock, type Logger } from '../deps.js';
+import { formatPolicyError, type PolicySet } from '../policy/index.js';
+import { createOtpSender, DevOutbox, type OtpSender } from '../providers/otp/index.js';
+import { loadOrCreateDevSecrets } from './dev-secrets.js';
+import { reloadPolicySet } from './policy-dir.js';
+import { openSqlite } from './sqlite.js';
+
+export interface StartOptions {
+  env: Record<string, string | undefined>;
+  /** Where start-up messages go (banner, dev secrets, config errors). */
+  print?: (line: string) => void;
+  logger?: Logger;
+  clock?: Clock;
+  /** Override the configured sender (tests). */
+  otpSender?: OtpSender;
+  fetch?: typeof fetch;
+}
+
+export interface RunningServer {
+  url: string;
+  config: Config;
+  app: ReturnType<typeof createApp>['app'];
+  services: ReturnType<typeof createApp>['services'];
+  outbox: DevOutbox | undefined;
+  /** Re-reads the policy folder; a bad folder leaves the running set in force. */
+  reloadPolicies(): { ok: boolean; errors: string[] };
+  close(): Promise<void>;
+}
+
+export class StartupError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+  }
+}
+
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const print = opts.print ?? ((l: string) => console.log(l));
+  const production = opts.env.NODE_ENV === 'production';
+  const dbPath = opts.env.CALLGATE_DB ?? './data/callgate.sqlite';
+
+  // Development secrets live next to the database, generated once and kept across restarts.
+  const dev = production ? undefined : loadOrCreateDevSecrets(dbPath === ':memory:' ? './data' : dirname(resolve(dbPath)));
+  const loaded = loadConfig(opts.env, dev?.secrets);
+  if (!loaded.ok) throw new StartupError(loaded.errors);
+  const { config } = loaded;
+  for (const w of loaded.warnings) print(`warning: ${w}`);
+  if (dev?.created && loaded.usedDevSecrets.length) {
+    print(`Generated development secrets (kept in ${dev.file}; shown once):`);
+    for (const name of loaded.usedDevSecrets) print(`  ${name}=${dev.secrets[name]}`);
+  }
+
+  let policies: PolicySet | undefined;
+  const first = reloadPolicySet(config.policyDir);
+  if (!first.set) throw new StartupError(first.errors.map(formatPolicyError));
+  policies = first.set;
+
+  const logger = opts.logger ?? jsonLogger();
+  const sqlite = openSqlite(config.db);
+  const keys = await createKeys(config.secrets.key);
+  const outbox = config.devOutbox ? new DevOutbox() : undefined;
+  const clock = opts.clock ?? { now: () => Date.now() };
+  const otpSender = opts.otpSender ?? createOtpSender(config, { clock, outbox, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+
+  const { app, services } = createApp({
+    db: sqlite.db,
+    secrets: config.secrets,
+    keys,
+    policies: () => policies!,
+    otpSender,
+    outbox,
+    clock,
+    logger,
+  });
+
+  const server: ServerType = await new Promise((ready) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => ready(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+  return {
+    url,
+    config,
+    app,
+    services,
+    outbox,
+    reloadPolicies() {
+      const next = reloadPolicySet(config.policyDir, policies);
+      const errors = next.errors.map(formatPolicyError);
+      if (errors.length === 0) policies = next.set;
+      return { ok: errors.length === 0, errors };
+    },
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => {
+          sqlite.close();
+          done();
+        });
+        // Long-polls and keep-alive sockets must not hold a shutdown open.
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}
+
+export { describeConfig };

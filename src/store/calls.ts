@@ -1,0 +1,231 @@
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Db } from './db.js';
+import { calls, type CallRow, type CallStatus } from './schema/calls.js';
+
+/** Statuses a factor, signal or identification may still change. */
+export const LIVE: CallStatus[] = ['pending', 'authenticated'];
+
+export interface NewCall {
+  id: string;
+  source: 'initiation' | 'tool';
+  agentId?: string | null;
+  calledNumber?: string | null;
+  callerId?: string | null;
+  policyId: string;
+  policyVersion: number;
+  customerId?: string | null;
+  identifiedBy?: CallRow['identifiedBy'];
+  candidates?: string[];
+  signals?: Record<string, boolean | string | number>;
+  now: number;
+}
+
+const p = sql.placeholder;
+const live = inArray(calls.status, LIVE);
+/** `json_set(col, '$.<key>', value)`: one factor's entry of a JSON map column. */
+const jsonKey = (key: string) => sql`'$.' || ${p(key)}`;
+
+/**
+ * The auth_state table. Every method that changes a call is a single UPDATE whose WHERE clause
+ * names the states it may start from: zero rows returned means another request won, or the call
+ * is terminal, and the caller re-reads.
+ */
+export function createCallStore(db: Db) {
+  const byId = db.select().from(calls).where(eq(calls.id, p('id'))).prepare();
+
+  const insert = db
+    .insert(calls)
+    .values({
+      id: p('id'),
+      source: p('source'),
+      agentId: p('agentId'),
+      calledNumber: p('calledNumber'),
+      callerId: p('callerId'),
+      policyId: p('policyId'),
+      policyVersion: p('policyVersion'),
+      customerId: p('customerId'),
+      identifiedBy: p('identifiedBy'),
+      candidates: p('candidates'),
+      signals: p('signals'),
+      createdAt: p('now'),
+      updatedAt: p('now'),
+    })
+    .onConflictDoNothing({ target: calls.id })
+    .returning()
+    .prepare();
+
+  const bindConversation = db
+    .update(calls)
+    .set({ conversationId: p('conversationId') as never, updatedAt: p('now') as never })
+    .where(and(eq(calls.id, p('id')), isNull(calls.conversationId)))
+    .returning()
+    .prepare();
+
+  const recordSuccess = db
+    .update(calls)
+    .set({
+      successes: sql`json_set(${calls.successes}, ${jsonKey('factor')}, ${p('at')})`,
+      updatedAt: p('at') as never,
+    })
+    .where(and(eq(calls.id, p('id')), live))
+    .returning()
+    .prepare();
+
+  const reserveAttempt = db
+    .update(calls)
+    .set({
+      attempts: sql`json_set(${calls.attempts}, ${jsonKey('factor')}, coalesce(json_extract(${calls.attempts}, ${jsonKey('factor')}), 0) + 1)`,
+      updatedAt: p('now') as never,
+    })
+    .where(
+      and(eq(calls.id, p('id')), live, sql`coalesce(json_extract(${calls.attempts}, ${jsonKey('factor')}), 0) < ${p('max')}`),
+    )
+    .returning()
+    .prepare();
+
+  const recordFailure = db
+    .update(calls)
+    .set({ failures: sql`${calls.failures} + 1`, updatedAt: p('now') as never })
+    .where(and(eq(calls.id, p('id')), live))
+    .returning()
+    .prepare();
+
+  const setSignal = db
+    .update(calls)
+    .set({
+      signals: sql`json_set(${calls.signals}, ${jsonKey('name')}, json(${p('value')}))`,
+      updatedAt: p('now') as never,
+    })
+    .where(and(eq(calls.id, p('id')), live))
+    .returning()
+    .prepare();
+
+  const setKbaAsked = db
+    .update(calls)
+    .set({
+      kbaAsked: sql`json_set(${calls.kbaAsked}, ${jsonKey('level')}, ${p('questionId')})`,
+      updatedAt: p('now') as never,
+    })
+    .where(and(eq(calls.id, p('id')), live))
+    .returning()
+    .prepare();
+
+  // Identification may change hands only while no factor has succeeded: successes belong to
+  // the customer they were proven for.
+  const identify = db
+    .update(calls)
+    .set({ customerId: p('customerId') as never, identifiedBy: p('by') as never, updatedAt: p('now') as never })
+    .where(
+      and(
+        eq(calls.id, p('id')),
+        live,
+        sql`(${calls.customerId} IS NULL OR ${calls.customerId} = ${p('customerId')} OR ${calls.successes} = '{}')`,
+      ),
+    )
+    .returning()
+    .prepare();
+
+  const authenticate = db
+    .update(calls)
+    .set({ status: 'authenticated', authenticatedAt: p('now') as never, updatedAt: p('now') as never })
+    .where(and(eq(calls.id, p('id')), eq(calls.status, 'pending')))
+    .returning()
+    .prepare();
+
+  const stepDown = db
+    .update(calls)
+    .set({ status: 'pending', updatedAt: p('now') as never })
+    .where(and(eq(calls.id, p('id')), eq(calls.status, 'authenticated')))
+    .returning()
+    .prepare();
+
+  const end = db
+    .update(calls)
+    .set({ status: 'ended', endedAt: p('now') as never, updatedAt: p('now') as never })
+    .where(and(eq(calls.id, p('id')), live))
+    .returning()
+    .prepare();
+
+  const first = <T>(rows: T[]): T | undefined => rows[0];
+
+  return {
+    async get(id: string): Promise<CallRow | undefined> {
+      return (await byId.get({ id })) as CallRow | undefined;
+    },
+
+    /** Creates the call unless it exists; either way returns the stored row. Idempotent per id. */
+    async ensure(c: NewCall): Promise<{ call: CallRow; created: boolean }> {
+      const rows = (await insert.all({
+        id: c.id,
+        source: c.source,
+        agentId: c.agentId ?? null,
+        calledNumber: c.calledNumber ?? null,
+        callerId: c.callerId ?? null,
+        policyId: c.policyId,
+        policyVersion: c.policyVersion,
+        customerId: c.customerId ?? null,
+        identifiedBy: c.identifiedBy ?? null,
+        candidates: c.candidates ?? [],
+        signals: c.signals ?? {},
+        now: c.now,
+      })) as CallRow[];
+      if (rows[0]) return { call: rows[0], created: true };
+      const existing = await this.get(c.id);
+      if (!existing) throw new Error(`call ${c.id} vanished after insert conflict`);
+      return { call: existing, created: false };
+    },
+
+    /** Binds the conversation on first use. Returns false when another conversation holds the call. */
+    async bindConversation(id: string, conversationId: string, now: number): Promise<boolean> {
+      try {
+        if (first((await bindConversation.all({ id, conversationId, now })) as CallRow[])) return true;
+      } catch (err) {
+        // UNIQUE(conversation_id): this conversation is already bound to another call.
+        if (String((err as Error).message).includes('UNIQUE')) return false;
+        throw err;
+      }
+      const call = await this.get(id);
+      return call?.conversationId === conversationId;
+    },
+
+    async recordSuccess(id: string, factor: string, at: number) {
+      return first((await recordSuccess.all({ id, factor, at })) as CallRow[]);
+    },
+    /** Takes one attempt of `factor` if fewer than `max` were used; undefined when exhausted. */
+    async reserveAttempt(id: string, factor: string, max: number, now: number) {
+      return first((await reserveAttempt.all({ id, factor, max, now })) as CallRow[]);
+    },
+    async recordFailure(id: string, now: number) {
+      return first((await recordFailure.all({ id, now })) as CallRow[]);
+    },
+    async setSignal(id: string, name: string, value: boolean | string | number, now: number) {
+      return first((await setSignal.all({ id, name, value: JSON.stringify(value), now })) as CallRow[]);
+    },
+    async setKbaAsked(id: string, level: string, questionId: string, now: number) {
+      return first((await setKbaAsked.all({ id, level, questionId, now })) as CallRow[]);
+    },
+    async identify(id: string, customerId: string, by: NonNullable<CallRow['identifiedBy']>, now: number) {
+      return first((await identify.all({ id, customerId, by, now })) as CallRow[]);
+    },
+    async authenticate(id: string, now: number) {
+      return first((await authenticate.all({ id, now })) as CallRow[]);
+    },
+    async stepDown(id: string, now: number) {
+      return first((await stepDown.all({ id, now })) as CallRow[]);
+    },
+    /** pending|authenticated → handed_off|blocked, storing the handoff packet. Terminal calls stay as they are. */
+    async close(id: string, to: 'handed_off' | 'blocked', handoff: Record<string, unknown>, now: number) {
+      const rows = await db
+        .update(calls)
+        .set({ status: to, handoff, updatedAt: now })
+        .where(and(eq(calls.id, id), live))
+        .returning();
+      return first(rows as CallRow[]);
+    },
+    async end(id: string, now: number) {
+      return first((await end.all({ id, now })) as CallRow[]);
+    },
+  };
+}
+
+export type CallStore = ReturnType<typeof createCallStore>;

@@ -1,0 +1,94 @@
+import { and, desc, eq, ne, sql } from 'drizzle-orm';
+import type { Db } from './db.js';
+import { otpChallenges, type OtpStatus } from './schema/challenges.js';
+
+export type Challenge = typeof otpChallenges.$inferSelect;
+const p = sql.placeholder;
+
+export function createChallengeStore(db: Db) {
+  const latest = db
+    .select()
+    .from(otpChallenges)
+    .where(and(eq(otpChallenges.callId, p('callId')), ne(otpChallenges.status, 'undelivered')))
+    .orderBy(desc(otpChallenges.createdAt), desc(otpChallenges.id))
+    .limit(1)
+    .prepare();
+
+  const sendStats = db
+    .select({ sends: sql<number>`count(*)`, lastAt: sql<number | null>`max(${otpChallenges.createdAt})` })
+    .from(otpChallenges)
+    .where(eq(otpChallenges.callId, p('callId')))
+    .prepare();
+
+  // Taking an attempt is itself the conditional statement: concurrent guesses cannot exceed max.
+  const reserve = db
+    .update(otpChallenges)
+    .set({ attempts: sql`${otpChallenges.attempts} + 1` })
+    .where(
+      and(
+        eq(otpChallenges.id, p('id')),
+        eq(otpChallenges.status, 'pending'),
+        sql`${otpChallenges.attempts} < ${otpChallenges.maxAttempts}`,
+        sql`${otpChallenges.expiresAt} > ${p('now')}`,
+      ),
+    )
+    .returning()
+    .prepare();
+
+  const resolve = db
+    .update(otpChallenges)
+    .set({ status: p('to') as never, resolvedAt: p('now') as never })
+    .where(and(eq(otpChallenges.id, p('id')), eq(otpChallenges.status, 'pending')))
+    .returning({ id: otpChallenges.id })
+    .prepare();
+
+  const supersede = db
+    .update(otpChallenges)
+    .set({ status: 'superseded', resolvedAt: p('now') as never })
+    .where(and(eq(otpChallenges.callId, p('callId')), eq(otpChallenges.status, 'pending'), ne(otpChallenges.id, p('id'))))
+    .prepare();
+
+  return {
+    async latest(callId: string): Promise<Challenge | undefined> {
+      return (await latest.get({ callId })) as Challenge | undefined;
+    },
+    async sendStats(callId: string) {
+      return (await sendStats.get({ callId })) as { sends: number; lastAt: number | null };
+    },
+    /**
+     * Inserts a pending challenge if the send limits allow; false when they do not. One statement
+     * decides both limits (max_sends per call, none within the cooldown), so racing sends cannot both pass.
+     */
+    async createIfAllowed(c: {
+      id: string;
+      callId: string;
+      customerId: string;
+      channel: 'sms' | 'email';
+      codeHash: string;
+      maxAttempts: number;
+      now: number;
+      expiresAt: number;
+      maxSends: number;
+      cooldownMs: number;
+    }): Promise<boolean> {
+      const rows = (await db.all(sql`
+        INSERT INTO otp_challenges (id, call_id, customer_id, channel, code_hash, status, attempts, max_attempts, created_at, expires_at)
+        SELECT ${c.id}, ${c.callId}, ${c.customerId}, ${c.channel}, ${c.codeHash}, 'pending', 0, ${c.maxAttempts}, ${c.now}, ${c.expiresAt}
+        WHERE (SELECT count(*) FROM otp_challenges WHERE call_id = ${c.callId}) < ${c.maxSends}
+          AND NOT EXISTS (SELECT 1 FROM otp_challenges WHERE call_id = ${c.callId} AND status != 'undelivered' AND created_at > ${c.now - c.cooldownMs})
+        RETURNING id`)) as unknown[];
+      if (rows.length === 0) return false;
+      await supersede.run({ callId: c.callId, id: c.id, now: c.now });
+      return true;
+    },
+    async reserveAttempt(id: string, now: number): Promise<Challenge | undefined> {
+      return ((await reserve.all({ id, now })) as Challenge[])[0];
+    },
+    /** pending → approved | failed | undelivered; false if it was no longer pending. */
+    async resolve(id: string, to: Exclude<OtpStatus, 'pending' | 'superseded'>, now: number): Promise<boolean> {
+      return ((await resolve.all({ id, to, now })) as unknown[]).length === 1;
+    },
+  };
+}
+
+export type ChallengeStore = ReturnType<typeof createChallengeStore>;

@@ -1,0 +1,174 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from './db.js';
+import { runAtomic } from './atomic.js';
+import { accountRefs, customerPhones, customers, devices, kbaAnswers, totpSecrets } from './schema/customers.js';
+
+export interface NewCustomer {
+  id: string;
+  displayName?: string | null;
+  email?: string | null;
+  phones: string[];
+  accountRefs: string[];
+  kba: { id: string; level: 'basic' | 'advanced'; question: string; answerHash: string }[];
+  totpSealed?: string | null;
+  now: number;
+}
+
+/** What a caller could be asked to prove, without any secret. */
+export interface Enrolment {
+  customerId: string;
+  phones: string[];
+  email: string | null;
+  totp: boolean;
+  kba: { basic: number; advanced: number };
+  devices: number;
+}
+
+const p = sql.placeholder;
+
+export function createCustomerStore(db: Db) {
+  const byPhone = db
+    .select({ customerId: customerPhones.customerId })
+    .from(customerPhones)
+    .where(eq(customerPhones.phone, p('phone')))
+    .limit(5)
+    .prepare();
+  const byRef = db
+    .select({ customerId: accountRefs.customerId })
+    .from(accountRefs)
+    .where(eq(accountRefs.ref, p('ref')))
+    .prepare();
+  const byId = db.select().from(customers).where(eq(customers.id, p('id'))).prepare();
+  const phonesOf = db
+    .select({ phone: customerPhones.phone })
+    .from(customerPhones)
+    .where(eq(customerPhones.customerId, p('id')))
+    .prepare();
+  const kbaCounts = db
+    .select({ level: kbaAnswers.level, n: sql<number>`count(*)` })
+    .from(kbaAnswers)
+    .where(eq(kbaAnswers.customerId, p('id')))
+    .groupBy(kbaAnswers.level)
+    .prepare();
+  const totpOf = db.select().from(totpSecrets).where(eq(totpSecrets.customerId, p('id'))).prepare();
+  const deviceCount = db
+    .select({ n: sql<number>`count(*)` })
+    .from(devices)
+    .where(eq(devices.customerId, p('id')))
+    .prepare();
+  const questionsOf = db
+    .select({ questionId: kbaAnswers.questionId, question: kbaAnswers.question })
+    .from(kbaAnswers)
+    .where(and(eq(kbaAnswers.customerId, p('id')), eq(kbaAnswers.level, p('level'))))
+    .orderBy(kbaAnswers.questionId)
+    .prepare();
+  const answerOf = db
+    .select()
+    .from(kbaAnswers)
+    .where(and(eq(kbaAnswers.customerId, p('id')), eq(kbaAnswers.questionId, p('questionId'))))
+    .prepare();
+  // A TOTP time step is accepted once: only a strictly later step advances the marker.
+  const advanceTotp = db
+    .update(totpSecrets)
+    .set({ lastTimeStep: p('step') as never })
+    .where(
+      and(
+        eq(totpSecrets.customerId, p('id')),
+        sql`(${totpSecrets.lastTimeStep} IS NULL OR ${totpSecrets.lastTimeStep} < ${p('step')})`,
+      ),
+    )
+    .returning({ customerId: totpSecrets.customerId })
+    .prepare();
+
+  return {
+    async get(id: string) {
+      return (await byId.get({ id })) as typeof customers.$inferSelect | undefined;
+    },
+    async idsByPhone(phone: string): Promise<string[]> {
+      return ((await byPhone.all({ phone })) as { customerId: string }[]).map((r) => r.customerId);
+    },
+    async idByAccountRef(ref: string): Promise<string | undefined> {
+      return ((await byRef.get({ ref })) as { customerId: string } | undefined)?.customerId;
+    },
+    async enrolment(id: string): Promise<Enrolment | undefined> {
+      const [customer, phones, counts, totp, devs] = await Promise.all([
+        byId.get({ id }),
+        phonesOf.all({ id }),
+        kbaCounts.all({ id }),
+        totpOf.get({ id }),
+        deviceCount.get({ id }),
+      ]);
+      const c = customer as typeof customers.$inferSelect | undefined;
+      if (!c) return undefined;
+      const kba = { basic: 0, advanced: 0 };
+      for (const r of counts as { level: 'basic' | 'advanced'; n: number }[]) kba[r.level] = r.n;
+      return {
+        customerId: id,
+        phones: (phones as { phone: string }[]).map((r) => r.phone),
+        email: c.email,
+        totp: totp !== undefined,
+        kba,
+        devices: (devs as { n: number } | undefined)?.n ?? 0,
+      };
+    },
+    async questions(id: string, level: 'basic' | 'advanced') {
+      return (await questionsOf.all({ id, level })) as { questionId: string; question: string }[];
+    },
+    async answer(id: string, questionId: string) {
+      return (await answerOf.get({ id, questionId })) as typeof kbaAnswers.$inferSelect | undefined;
+    },
+    async totp(id: string) {
+      return (await totpOf.get({ id })) as typeof totpSecrets.$inferSelect | undefined;
+    },
+    /** False when this step (or a later one) was already used: a replayed TOTP. */
+    async advanceTotpStep(id: string, step: number): Promise<boolean> {
+      return ((await advanceTotp.all({ id, step })) as unknown[]).length === 1;
+    },
+
+    /** Enrols a customer with everything it owns in one atomic unit. False if the id exists. */
+    async create(c: NewCustomer): Promise<'created' | 'exists'> {
+      if (await this.get(c.id)) return 'exists';
+      try {
+        await runAtomic(db, [
+          db.insert(customers).values({ id: c.id, displayName: c.displayName ?? null, email: c.email ?? null, createdAt: c.now }),
+          ...c.phones.map((phone) => db.insert(customerPhones).values({ phone, customerId: c.id }).onConflictDoNothing()),
+          ...c.accountRefs.map((ref) => db.insert(accountRefs).values({ ref, customerId: c.id })),
+          ...c.kba.map((k) =>
+            db.insert(kbaAnswers).values({
+              customerId: c.id,
+              questionId: k.id,
+              level: k.level,
+              question: k.question,
+              answerHash: k.answerHash,
+            }),
+          ),
+          ...(c.totpSealed
+            ? [db.insert(totpSecrets).values({ customerId: c.id, secretSealed: c.totpSealed, createdAt: c.now })]
+            : []),
+        ]);
+      } catch (err) {
+        if (String((err as Error).message).includes('UNIQUE')) return 'exists';
+        throw err;
+      }
+      return 'created';
+    },
+    async addDevice(d: { id: string; customerId: string; publicKeyJwk: JsonWebKey; now: number }) {
+      const rows = await db
+        .insert(devices)
+        .values({ id: d.id, customerId: d.customerId, publicKeyJwk: d.publicKeyJwk, createdAt: d.now })
+        .onConflictDoNothing()
+        .returning();
+      if (rows.length) return 'created' as const;
+      const existing = await db.select().from(devices).where(eq(devices.id, d.id)).get();
+      return existing?.customerId === d.customerId &&
+        JSON.stringify(existing.publicKeyJwk) === JSON.stringify(d.publicKeyJwk)
+        ? ('unchanged' as const)
+        : ('conflict' as const);
+    },
+    async accountRefTaken(ref: string) {
+      return (await this.idByAccountRef(ref)) !== undefined;
+    },
+  };
+}
+
+export type CustomerStore = ReturnType<typeof createCustomerStore>;
