@@ -1,0 +1,397 @@
+// Every environment variable of CONTRACT §1, read and validated in one place.
+// Pure: the environment arrives as a plain object (process.env on Node, the bindings on Workers),
+// nothing here touches the file system or the process. A bad start-up answers one line per problem,
+// each naming its variable, and never repeats a secret's value.
+import { z } from 'zod';
+
+export const DEV_SECRET_NAMES = [
+  'CALLGATE_TOOL_SECRET',
+  'CALLGATE_IVR_SECRET',
+  'CALLGATE_ADMIN_TOKEN',
+  'CALLGATE_SECRET_KEY',
+] as const;
+export type DevSecretName = (typeof DEV_SECRET_NAMES)[number];
+export type DevSecrets = Partial<Record<DevSecretName, string>>;
+
+export const OTP_DELIVERIES = ['console', 'webhook', 'twilio'] as const;
+export type OtpDelivery = (typeof OTP_DELIVERIES)[number];
+
+/** Secrets we mint ourselves must be at least this long in production (256 bits of ASCII). */
+export const MIN_PRODUCTION_SECRET_LENGTH = 32;
+
+export const DEFAULTS = {
+  PORT: 8787,
+  HOST: '127.0.0.1',
+  CALLGATE_DB: './data/callgate.sqlite',
+  CALLGATE_POLICY_DIR: './policies',
+  CALLGATE_OTP_DELIVERY: 'console' as OtpDelivery,
+  TWILIO_API_BASE_URL: 'https://api.twilio.com',
+} as const;
+
+export interface Config {
+  /** NODE_ENV as given (undefined when unset). */
+  nodeEnv: string | undefined;
+  /** NODE_ENV === 'production'. */
+  production: boolean;
+  port: number;
+  host: string;
+  /** Public base URL without a trailing slash (TwiML URLs, Twilio signature checks). */
+  publicUrl: string;
+  /** SQLite file or ':memory:'. */
+  db: string;
+  policyDir: string;
+  secrets: {
+    /** CALLGATE_TOOL_SECRET: bearer for the ElevenLabs-facing routes. */
+    tool: string;
+    /** CALLGATE_IVR_SECRET: bearer for the IVR REST routes. */
+    ivr: string;
+    /** CALLGATE_ADMIN_TOKEN: bearer for /admin/*. */
+    admin: string;
+    /** CALLGATE_SECRET_KEY: peppers hashes, encrypts TOTP secrets. */
+    key: string;
+  };
+  otp: {
+    delivery: OtpDelivery;
+    /** Present (both fields) when CALLGATE_OTP_WEBHOOK_URL/SECRET are set; required for delivery 'webhook'. */
+    webhook?: { url: string; secret: string };
+  };
+  twilio: {
+    /** Without a trailing slash. */
+    apiBaseUrl: string;
+    accountSid?: string;
+    authToken?: string;
+    /** TWILIO_MESSAGING_FROM: an E.164 number or a Messaging Service SID (MG…). */
+    messagingFrom?: string;
+  };
+  voxeq: { webhookSecret?: string };
+  elevenlabs: {
+    apiKey?: string;
+    /** Undefined means the SDK's default URL. Without a trailing slash. */
+    baseUrl?: string;
+    webhookSecret?: string;
+  };
+  hostSession: { secret?: string };
+  /** GET /admin/outbox and the in-memory outbox: only outside production with console delivery. */
+  devOutbox: boolean;
+}
+
+export type LoadConfigResult =
+  | { ok: true; config: Config; usedDevSecrets: DevSecretName[]; warnings: string[] }
+  | { ok: false; errors: string[] };
+
+/** Every variable loadConfig reads (CONTRACT §1 plus TWILIO_MESSAGING_FROM). */
+export const CONFIG_VARIABLES = [
+  'NODE_ENV',
+  'PORT',
+  'HOST',
+  'CALLGATE_DB',
+  'CALLGATE_POLICY_DIR',
+  ...DEV_SECRET_NAMES,
+  'CALLGATE_OTP_DELIVERY',
+  'CALLGATE_OTP_WEBHOOK_URL',
+  'CALLGATE_OTP_WEBHOOK_SECRET',
+  'CALLGATE_PUBLIC_URL',
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_AUTH_TOKEN',
+  'TWILIO_API_BASE_URL',
+  'TWILIO_MESSAGING_FROM',
+  'VOXEQ_WEBHOOK_SECRET',
+  'ELEVENLABS_API_KEY',
+  'ELEVENLABS_BASE_URL',
+  'ELEVENLABS_WEBHOOK_SECRET',
+  'CALLGATE_HOST_SESSION_SECRET',
+] as const;
+type VarName = (typeof CONFIG_VARIABLES)[number];
+
+const SECRET_FIELD: Record<DevSecretName, keyof Config['secrets']> = {
+  CALLGATE_TOOL_SECRET: 'tool',
+  CALLGATE_IVR_SECRET: 'ivr',
+  CALLGATE_ADMIN_TOKEN: 'admin',
+  CALLGATE_SECRET_KEY: 'key',
+};
+
+// ── field schemas ────────────────────────────────────────────────────────────────────────────
+// Values arrive trimmed; an empty or blank value counts as unset (`FOO=` in a compose file).
+
+const got = (input: unknown) => `got ${JSON.stringify(input)}`;
+
+const portSchema = z
+  .string()
+  .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, {
+    error: (iss) => `must be an integer 0–65535, ${got(iss.input)}`,
+  })
+  .transform(Number);
+
+const hostSchema = z.string().regex(/^[A-Za-z0-9._:\-[\]%]+$/, {
+  error: (iss) => `must be a host name or IP address, ${got(iss.input)}`,
+});
+
+const pathSchema = z.string().min(1);
+
+function parseUrl(v: string): URL | null {
+  try {
+    return new URL(v);
+  } catch {
+    return null;
+  }
+}
+
+const isHttpUrl = (v: string) => {
+  const u = parseUrl(v);
+  return u !== null && (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+};
+
+const stripTrailingSlash = (v: string) => v.replace(/\/+$/, '');
+
+/** An http(s) URL. `echo` false for URLs that may carry a secret (a webhook URL with a token in it). */
+const httpUrlSchema = (echo = true) =>
+  z
+    .string()
+    .refine(isHttpUrl, {
+      error: (iss) => `must be an http(s) URL${echo ? `, ${got(iss.input)}` : ''}`,
+    })
+    .transform(stripTrailingSlash);
+
+const baseUrlSchema = z
+  .string()
+  .refine(isHttpUrl, { error: (iss) => `must be an http(s) URL, ${got(iss.input)}`, abort: true })
+  .refine((v) => {
+    const u = parseUrl(v);
+    return u !== null && u.search === '' && u.hash === '' && u.username === '' && u.password === '';
+  }, { error: 'must be a base URL without credentials, query or fragment' })
+  .transform(stripTrailingSlash);
+
+const deliverySchema = z.enum(OTP_DELIVERIES, {
+  error: (iss) => `must be one of ${OTP_DELIVERIES.join(' | ')}, ${got(iss.input)}`,
+});
+
+const accountSidSchema = z.string().regex(/^AC[0-9a-fA-F]{32}$/, {
+  error: (iss) => `must be "AC" followed by 32 hex digits, ${got(iss.input)}`,
+});
+
+const messagingFromSchema = z
+  .string()
+  .regex(/^(\+[1-9]\d{1,14}|MG[0-9a-fA-F]{32})$/, {
+    error: (iss) => `must be an E.164 number (+15551234567) or a Messaging Service SID (MG + 32 hex), ${got(iss.input)}`,
+  });
+
+/** Secrets: never echoed. */
+const secretSchema = z.string().regex(/^\S+$/, { error: 'must not contain whitespace' });
+
+// ── loadConfig ───────────────────────────────────────────────────────────────────────────────
+
+export function loadConfig(env: Record<string, string | undefined>, devSecrets?: DevSecrets): LoadConfigResult {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+
+  const raw = (name: VarName): string | undefined => {
+    const v = env[name];
+    if (typeof v !== 'string') return undefined;
+    const t = v.trim();
+    return t === '' ? undefined : t;
+  };
+
+  /** Parse one variable with its schema; undefined when unset or invalid (the error is recorded). */
+  function read<T>(name: VarName, schema: z.ZodType<T, string>): T | undefined {
+    const v = raw(name);
+    if (v === undefined) return undefined;
+    const r = schema.safeParse(v);
+    if (r.success) return r.data;
+    for (const issue of r.error.issues) errors.push(`${name}: ${issue.message}`);
+    return undefined;
+  }
+  const invalid = (name: VarName) => errors.some((e) => e.startsWith(`${name}:`));
+
+  const nodeEnv = raw('NODE_ENV');
+  const production = nodeEnv === 'production';
+
+  const port = read('PORT', portSchema) ?? DEFAULTS.PORT;
+  const host = read('HOST', hostSchema) ?? DEFAULTS.HOST;
+  const db = read('CALLGATE_DB', pathSchema) ?? DEFAULTS.CALLGATE_DB;
+  const policyDir = read('CALLGATE_POLICY_DIR', pathSchema) ?? DEFAULTS.CALLGATE_POLICY_DIR;
+
+  // Core secrets: mandatory and long in production; in development the generated ones fill gaps.
+  const usedDevSecrets: DevSecretName[] = [];
+  const secrets: Partial<Config['secrets']> = {};
+  for (const name of DEV_SECRET_NAMES) {
+    let value = read(name, secretSchema);
+    if (value === undefined && !invalid(name)) {
+      const fallback = production ? undefined : devSecrets?.[name]?.trim();
+      if (fallback) {
+        value = fallback;
+        usedDevSecrets.push(name);
+      } else {
+        errors.push(
+          production
+            ? `${name}: required in production (at least ${MIN_PRODUCTION_SECRET_LENGTH} characters)`
+            : `${name}: required (not set and no generated development secret was supplied)`,
+        );
+      }
+    } else if (value !== undefined && production && value.length < MIN_PRODUCTION_SECRET_LENGTH) {
+      errors.push(`${name}: must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production, got ${value.length}`);
+      value = undefined;
+    }
+    if (value !== undefined) secrets[SECRET_FIELD[name]] = value;
+  }
+  // One secret reused for two roles would let, say, the agent platform's tool secret open /admin.
+  for (let i = 0; i < DEV_SECRET_NAMES.length; i++) {
+    for (let j = i + 1; j < DEV_SECRET_NAMES.length; j++) {
+      const a = DEV_SECRET_NAMES[i]!;
+      const b = DEV_SECRET_NAMES[j]!;
+      const va = secrets[SECRET_FIELD[a]];
+      if (va !== undefined && va === secrets[SECRET_FIELD[b]]) {
+        const line = `${b}: must differ from ${a}`;
+        if (production) errors.push(line);
+        else warnings.push(line);
+      }
+    }
+  }
+
+  // Optional feature secrets we share with a counterpart: long enough in production when set.
+  const featureSecret = (name: VarName, minInProduction: boolean): string | undefined => {
+    const v = read(name, secretSchema);
+    if (v !== undefined && production && minInProduction && v.length < MIN_PRODUCTION_SECRET_LENGTH) {
+      errors.push(`${name}: must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production, got ${v.length}`);
+      return undefined;
+    }
+    return v;
+  };
+
+  // OTP delivery.
+  const delivery = read('CALLGATE_OTP_DELIVERY', deliverySchema) ?? DEFAULTS.CALLGATE_OTP_DELIVERY;
+  const webhookUrl = read('CALLGATE_OTP_WEBHOOK_URL', httpUrlSchema(false));
+  const webhookSecret = featureSecret('CALLGATE_OTP_WEBHOOK_SECRET', true);
+  if (delivery === 'webhook' && !invalid('CALLGATE_OTP_DELIVERY')) {
+    if (webhookUrl === undefined && !invalid('CALLGATE_OTP_WEBHOOK_URL'))
+      errors.push('CALLGATE_OTP_WEBHOOK_URL: required when CALLGATE_OTP_DELIVERY=webhook');
+    if (webhookSecret === undefined && !invalid('CALLGATE_OTP_WEBHOOK_SECRET'))
+      errors.push('CALLGATE_OTP_WEBHOOK_SECRET: required when CALLGATE_OTP_DELIVERY=webhook');
+  } else if ((webhookUrl === undefined) !== (webhookSecret === undefined)) {
+    warnings.push('CALLGATE_OTP_WEBHOOK_URL/CALLGATE_OTP_WEBHOOK_SECRET: only one is set; webhook delivery is not in use');
+  }
+
+  // Twilio.
+  const apiBaseUrl = read('TWILIO_API_BASE_URL', baseUrlSchema) ?? DEFAULTS.TWILIO_API_BASE_URL;
+  const accountSid = read('TWILIO_ACCOUNT_SID', accountSidSchema);
+  const authToken = read('TWILIO_AUTH_TOKEN', secretSchema);
+  const messagingFrom = read('TWILIO_MESSAGING_FROM', messagingFromSchema);
+  if (delivery === 'twilio') {
+    if (accountSid === undefined && !invalid('TWILIO_ACCOUNT_SID'))
+      errors.push('TWILIO_ACCOUNT_SID: required when CALLGATE_OTP_DELIVERY=twilio');
+    if (authToken === undefined && !invalid('TWILIO_AUTH_TOKEN'))
+      errors.push('TWILIO_AUTH_TOKEN: required when CALLGATE_OTP_DELIVERY=twilio');
+    if (messagingFrom === undefined && !invalid('TWILIO_MESSAGING_FROM'))
+      errors.push('TWILIO_MESSAGING_FROM: required when CALLGATE_OTP_DELIVERY=twilio (an E.164 number or MG… SID)');
+  } else {
+    // Call redirect needs both credentials: half a pair is a mistake, whatever the delivery.
+    if (accountSid !== undefined && authToken === undefined && !invalid('TWILIO_AUTH_TOKEN'))
+      errors.push('TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set');
+    if (authToken !== undefined && accountSid === undefined && !invalid('TWILIO_ACCOUNT_SID'))
+      errors.push('TWILIO_ACCOUNT_SID: required when TWILIO_AUTH_TOKEN is set');
+  }
+
+  // Public URL: defaults to where we listen.
+  const explicitPublicUrl = read('CALLGATE_PUBLIC_URL', baseUrlSchema);
+  const publicUrl = explicitPublicUrl ?? `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+  if (explicitPublicUrl === undefined && !invalid('CALLGATE_PUBLIC_URL') && accountSid !== undefined)
+    warnings.push(`CALLGATE_PUBLIC_URL: not set; Twilio will be given ${publicUrl}, which it cannot reach from outside`);
+
+  const voxeqSecret = featureSecret('VOXEQ_WEBHOOK_SECRET', true);
+  const elevenlabsApiKey = read('ELEVENLABS_API_KEY', secretSchema);
+  const elevenlabsBaseUrl = read('ELEVENLABS_BASE_URL', baseUrlSchema);
+  // Issued by ElevenLabs: its format is theirs, so no length rule.
+  const elevenlabsWebhookSecret = featureSecret('ELEVENLABS_WEBHOOK_SECRET', false);
+  const hostSessionSecret = featureSecret('CALLGATE_HOST_SESSION_SECRET', true);
+
+  if (production && delivery === 'console')
+    warnings.push('CALLGATE_OTP_DELIVERY: console in production delivers nothing (codes are not printed); use webhook or twilio');
+  if (production) {
+    for (const [name, url] of [
+      ['CALLGATE_OTP_WEBHOOK_URL', webhookUrl],
+      ['TWILIO_API_BASE_URL', apiBaseUrl],
+    ] as const) {
+      const u = url === undefined ? null : parseUrl(url);
+      if (u && u.protocol === 'http:' && !isLoopback(u.hostname))
+        warnings.push(`${name}: plain http in production sends secrets unencrypted`);
+    }
+  }
+  const known = new Set<string>(CONFIG_VARIABLES);
+  for (const name of Object.keys(env).sort()) {
+    if (name.startsWith('CALLGATE_') && !known.has(name)) warnings.push(`${name}: unknown variable (ignored); a typo?`);
+  }
+
+  if (errors.length > 0) return { ok: false, errors };
+
+  const config: Config = {
+    nodeEnv,
+    production,
+    port,
+    host,
+    publicUrl,
+    db,
+    policyDir,
+    secrets: secrets as Config['secrets'],
+    otp: {
+      delivery,
+      ...(webhookUrl !== undefined && webhookSecret !== undefined ? { webhook: { url: webhookUrl, secret: webhookSecret } } : {}),
+    },
+    twilio: { apiBaseUrl, accountSid, authToken, messagingFrom },
+    voxeq: { webhookSecret: voxeqSecret },
+    elevenlabs: { apiKey: elevenlabsApiKey, baseUrl: elevenlabsBaseUrl, webhookSecret: elevenlabsWebhookSecret },
+    hostSession: { secret: hostSessionSecret },
+    devOutbox: !production && delivery === 'console',
+  };
+  return { ok: true, config, usedDevSecrets, warnings };
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\./.test(hostname);
+}
+
+// ── describeConfig ───────────────────────────────────────────────────────────────────────────
+
+const REDACTED = '[redacted]';
+const UNSET = '(not set)';
+
+/** A URL safe to print: credentials dropped, query values hidden. */
+function showUrl(url: string | undefined): string {
+  if (url === undefined) return UNSET;
+  const u = parseUrl(url);
+  if (!u) return REDACTED;
+  const userinfo = u.username || u.password ? `${REDACTED}@` : '';
+  const query = u.search ? '?…' : '';
+  return `${u.protocol}//${userinfo}${u.host}${u.pathname === '/' && !url.endsWith('/') ? '' : u.pathname}${query}`;
+}
+
+const showSecret = (v: string | undefined) => (v === undefined ? UNSET : REDACTED);
+
+/** One line per setting, every secret redacted: the start banner. */
+export function describeConfig(config: Config): string {
+  const rows: [string, string][] = [
+    ['NODE_ENV', config.nodeEnv ?? UNSET],
+    ['HOST', config.host],
+    ['PORT', String(config.port)],
+    ['CALLGATE_PUBLIC_URL', showUrl(config.publicUrl)],
+    ['CALLGATE_DB', config.db],
+    ['CALLGATE_POLICY_DIR', config.policyDir],
+    ['CALLGATE_TOOL_SECRET', showSecret(config.secrets.tool)],
+    ['CALLGATE_IVR_SECRET', showSecret(config.secrets.ivr)],
+    ['CALLGATE_ADMIN_TOKEN', showSecret(config.secrets.admin)],
+    ['CALLGATE_SECRET_KEY', showSecret(config.secrets.key)],
+    ['CALLGATE_OTP_DELIVERY', config.otp.delivery],
+    ['CALLGATE_OTP_WEBHOOK_URL', showUrl(config.otp.webhook?.url)],
+    ['CALLGATE_OTP_WEBHOOK_SECRET', showSecret(config.otp.webhook?.secret)],
+    ['TWILIO_API_BASE_URL', showUrl(config.twilio.apiBaseUrl)],
+    ['TWILIO_ACCOUNT_SID', config.twilio.accountSid ?? UNSET],
+    ['TWILIO_AUTH_TOKEN', showSecret(config.twilio.authToken)],
+    ['TWILIO_MESSAGING_FROM', config.twilio.messagingFrom ?? UNSET],
+    ['VOXEQ_WEBHOOK_SECRET', showSecret(config.voxeq.webhookSecret)],
+    ['ELEVENLABS_API_KEY', showSecret(config.elevenlabs.apiKey)],
+    ['ELEVENLABS_BASE_URL', config.elevenlabs.baseUrl === undefined ? '(SDK default)' : showUrl(config.elevenlabs.baseUrl)],
+    ['ELEVENLABS_WEBHOOK_SECRET', showSecret(config.elevenlabs.webhookSecret)],
+    ['CALLGATE_HOST_SESSION_SECRET', showSecret(config.hostSession.secret)],
+    ['dev outbox', config.devOutbox ? 'on (GET /admin/outbox)' : 'off'],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
