@@ -35,14 +35,14 @@ export async function totpVerify({ s, call, policy, now }: StepContext, rawCode:
       token: code,
       epoch: Math.floor(now / 1000),
       epochTolerance: 30,
-      ...(record.lastTimeStep !== null ? { afterTimeStep: record.lastTimeStep } : {}),
     }).catch(() => ({ valid: false as const }));
     if (result.valid && 'timeStep' in result) timeStep = result.timeStep;
   }
   if (timeStep === null) {
     return fail(remaining > 0 ? 'wrong_code' : 'max_attempts', { failed: 'totp', remaining_attempts: remaining });
   }
-  // 800-63B 5.1.4.2: a time-based OTP is accepted once. The marker only moves forward.
+  // 800-63B 5.1.4.2: a time-based OTP is accepted once. The conditional UPDATE (not otplib's
+  // afterTimeStep, read before the await) is the guard, so concurrent replays cannot both pass.
   if (!(await s.customers.advanceTotpStep(call.customerId, timeStep))) {
     return fail('code_used', { failed: 'totp', remaining_attempts: remaining });
   }

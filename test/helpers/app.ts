@@ -1,0 +1,128 @@
+import { createApp } from '../../src/app.js';
+import { createKeys } from '../../src/crypto/keys.js';
+import { jsonLogger } from '../../src/deps.js';
+import { parsePolicy, PolicySet, type Policy } from '../../src/policy/index.js';
+import { createConsoleSender, DevOutbox, type OtpSender } from '../../src/providers/otp/index.js';
+import { createLedgerStore } from '../../src/store/ledger.js';
+import { loadPolicyDir } from '../../src/runtime/policy-dir.js';
+import { fakeClock } from './clock.js';
+import { openTestDb } from './db.js';
+
+export const SECRETS = { tool: 'test-tool-secret', ivr: 'test-ivr-secret', admin: 'test-admin-token' };
+export const SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789';
+
+/** The shipped policies, optionally with extra YAML policies (e.g. a stricter `default`). */
+export function testPolicies(extraYaml: string[] = []): PolicySet {
+  const shipped = loadPolicyDir('policies');
+  if (shipped.errors.length) throw new Error(JSON.stringify(shipped.errors));
+  const extra = extraYaml.map((text, i) => {
+    const r = parsePolicy(text, `extra-${i}.yaml`);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    return r.policy;
+  });
+  const ids = new Set(extra.map((p) => p.id));
+  return new PolicySet([...extra, ...shipped.policies.filter((p: Policy) => !ids.has(p.id))]);
+}
+
+export interface TestAppOptions {
+  policies?: PolicySet;
+  otpSender?: OtpSender;
+}
+
+/** The real app over a real (in-memory) SQLite database, a fake clock and the console OTP sender. */
+export async function makeTestApp(opts: TestAppOptions = {}) {
+  const opened = openTestDb();
+  const clock = fakeClock();
+  const outbox = new DevOutbox();
+  const logs: string[] = [];
+  const consoleLines: string[] = [];
+  const keys = await createKeys(SECRET_KEY);
+  const policies = opts.policies ?? testPolicies();
+  const { app, services } = createApp({
+    db: opened.db,
+    secrets: SECRETS,
+    keys,
+    policies: () => policies,
+    otpSender: opts.otpSender ?? createConsoleSender({ outbox, clock, write: (l) => consoleLines.push(l) }),
+    outbox,
+    clock,
+    logger: jsonLogger((l) => logs.push(l)),
+  });
+  const responses: string[] = [];
+
+  async function send(method: string, path: string, body: unknown, token: string) {
+    const res = await app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    responses.push(text);
+    return { status: res.status, body: JSON.parse(text) as Record<string, any> };
+  }
+
+  const t = {
+    app,
+    services,
+    db: opened.db,
+    sqlite: opened.sqlite,
+    clock,
+    outbox,
+    logs,
+    consoleLines,
+    responses,
+    ledger: createLedgerStore(opened.db),
+    send,
+    initiation: (body: Record<string, unknown>) => send('POST', '/elevenlabs/initiation', body, SECRETS.tool),
+    /** One auth_orchestrator call; `conversation_id` defaults to `conv-<call_id>`. */
+    tool: (call_id: string, action: string, args: Record<string, unknown> = {}) =>
+      send('POST', '/tools/auth_orchestrator', { call_id, conversation_id: `conv-${call_id}`, action, ...args }, SECRETS.tool),
+    post: (tool: string, call_id: string, args: Record<string, unknown> = {}) =>
+      send('POST', `/tools/post/${tool}`, { call_id, conversation_id: `conv-${call_id}`, ...args }, SECRETS.tool),
+    admin: (method: string, path: string, body?: unknown) => send(method, `/admin${path}`, body, SECRETS.admin),
+    /** The code the console sender last delivered (what the caller reads off their phone). */
+    lastCode: () => outbox.list()[0]?.code,
+    close: () => opened.close(),
+  };
+  return t;
+}
+
+export type TestApp = Awaited<ReturnType<typeof makeTestApp>>;
+
+export const ADA = {
+  customer_id: 'cust_ada',
+  display_name: 'Ada Lovelace',
+  phones: ['+1 (415) 555-0142'],
+  email: 'ada@example.com',
+  account_refs: ['AC-1001-2002'],
+  kba: [
+    { id: 'q_zip', level: 'basic', question: 'What is the ZIP code on your statement?', answer: '94107' },
+    { id: 'q_deposit', level: 'advanced', question: 'What was the amount of your last deposit?', answer: "Two hundred & fifty, Dollars!" },
+  ],
+  totp: true,
+};
+
+/** Enrols Ada with a checking and a savings account; returns the otpauth URI. */
+export async function enrolAda(t: TestApp): Promise<string> {
+  const res = await t.admin('POST', '/customers', ADA);
+  if (res.status !== 201) throw new Error(`enrol failed: ${JSON.stringify(res.body)}`);
+  await t.ledger.seedAccounts('cust_ada', [
+    { ref: 'CHK-1001', kind: 'checking', balanceCents: 500_000 },
+    { ref: 'SAV-2002', kind: 'savings', balanceCents: 1_000_000 },
+    { ref: 'CRD-3003', kind: 'card', balanceCents: 0, cardLimitCents: 200_000 },
+  ]);
+  return res.body.totp_uri as string;
+}
+
+/** Starts a call the way ElevenLabs does, with Ada's caller ID unless told otherwise. */
+export function ring(t: TestApp, call_sid: string, caller_id = '+14155550142') {
+  return t.initiation({ call_sid, caller_id, agent_id: 'agent_1', called_number: '+18005550100' });
+}
+
+/** identify → otp_send → otp_verify with the delivered code. */
+export async function passOtp(t: TestApp, callId: string) {
+  await t.tool(callId, 'identify', { account_ref: 'ac 1001 2002' });
+  const sent = await t.tool(callId, 'otp_send', { channel: 'sms' });
+  if (!sent.body.success) throw new Error(`otp_send: ${JSON.stringify(sent.body)}`);
+  return t.tool(callId, 'otp_verify', { code: t.lastCode() });
+}

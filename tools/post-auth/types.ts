@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { LedgerStore } from '../../src/store/ledger.js';
+import type { Db } from '../../src/store/db.js';
+import { defineTool, lenientNumber, type DefineToolOptions, type ToolArgs, type ToolDef } from '../define.js';
+
+// Shared shape of the privileged tools. The HTTP layer gates a call (policy), validates the body
+// with `tool.input`, then calls `run` with the caller the policy authenticated.
+
+export interface PostAuthContext {
+  db: Db;
+  callId: string;
+  /** The authenticated customer: the only source of "whose money". Never taken from the body. */
+  customerId: string;
+  now: number;
+  ledger: LedgerStore;
+}
+
+export type PostAuthStatus = 200 | 400 | 404 | 409 | 422;
+
+export interface PostAuthResult {
+  status: PostAuthStatus;
+  /** Always `success` (Boolean) and a snake_case `reason`. */
+  body: { success: boolean; reason: string } & Record<string, unknown>;
+}
+
+export interface PostAuthTool<S extends z.ZodRawShape = z.ZodRawShape> extends ToolDef<S> {
+  /** The plain ToolDef (same object minus `run`), for code that wants the definition alone. */
+  readonly def: ToolDef<S>;
+  run(ctx: PostAuthContext, args: z.output<ToolDef<S>['input']>): Promise<PostAuthResult>;
+}
+
+export function definePostAuthTool<S extends z.ZodRawShape>(
+  opts: DefineToolOptions<S> & { run: (ctx: PostAuthContext, args: ToolArgs<ToolDef<S>>) => Promise<PostAuthResult> },
+): PostAuthTool<S> {
+  const { run, ...options } = opts;
+  const def = defineTool(options);
+  return Object.freeze({ ...def, def, run });
+}
+
+/** "…1234": enough for the caller to recognise an account, never the full number. */
+export function maskRef(ref: string): string {
+  const tail = ref.replace(/[^A-Za-z0-9]/g, '').slice(-4);
+  return `…${tail}`;
+}
+
+/** Cents → a JSON number of currency units (12345 → 123.45). */
+export const centsToAmount = (cents: number): number => cents / 100;
+
+/** Currency units with at most two decimals → integer cents; null when not representable. */
+export function amountToCents(amount: number): number | null {
+  const cents = Math.round(amount * 100);
+  return Number.isSafeInteger(cents) && Math.abs(amount * 100 - cents) < 1e-6 ? cents : null;
+}
+
+/** A positive amount of money, at most `max` units, with at most two decimals. */
+export function money(max: number) {
+  return lenientNumber(
+    z
+      .number({ error: (iss) => (iss.input === undefined ? 'required' : undefined) })
+      .positive('must be greater than 0')
+      .max(max, `at most ${max}`)
+      .refine((n) => amountToCents(n) !== null, 'at most two decimal places'),
+  );
+}
+
+export const ok = (body: Record<string, unknown>): PostAuthResult => ({
+  status: 200,
+  body: { success: true, reason: 'ok', ...body },
+});
+
+export const fail = (status: Exclude<PostAuthStatus, 200>, reason: string, extra: Record<string, unknown> = {}): PostAuthResult => ({
+  status,
+  body: { success: false, reason, ...extra },
+});
