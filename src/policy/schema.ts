@@ -1,0 +1,183 @@
+import { z } from 'zod';
+
+// The policy file format (CONTRACT §7). Strict objects everywhere: a misspelt key is an error,
+// never a silently ignored setting. Everything except id, version and tiers has a default.
+
+export const FACTORS = ['otp', 'totp', 'kba_basic', 'kba_advanced', 'did', 'screen_clear'] as const;
+export const SIGNALS = [
+  'watch_list',
+  'synthetic_voice',
+  'profile_mismatch',
+  'screen_high',
+  'screen_uncertain',
+  'poor_audio',
+  'wrong_code_burst',
+  'screen_unavailable',
+  'host_session_invalid',
+  'caller_id_unverified',
+] as const;
+export const TIER_NAMES = ['low', 'medium', 'high'] as const;
+
+export const factorSchema = z.enum(FACTORS);
+export const signalSchema = z.enum(SIGNALS);
+
+export type Factor = z.infer<typeof factorSchema>;
+export type Signal = z.infer<typeof signalSchema>;
+export type TierName = (typeof TIER_NAMES)[number];
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const attempts = int(1, 10).describe('wrong answers allowed before this factor is spent on the call');
+const name = z.string().min(1);
+
+const otpSchema = z.strictObject({
+  max_attempts: attempts.default(3),
+  // 800-63B 5.1.3.2: an out-of-band secret is void after 10 minutes at the latest.
+  ttl_seconds: int(30, 600).default(300).describe('how long a sent code stays valid (≤ 600 s)'),
+  max_sends: int(1, 10).default(3).describe('codes that may be sent on one call'),
+  resend_cooldown_seconds: int(0, 600).default(30),
+  // 6 digits ≈ 20 bits, the floor NIST and ASVS accept for OOB/OTP codes.
+  code_length: int(6, 10).default(6),
+});
+
+const didSchema = z
+  .strictObject({
+    ttl_seconds: int(10, 600).default(60).describe('how long a spoken Dynamic Identifier stays valid'),
+    max_retries: int(0, 10).default(3),
+    late_confirmation: z.enum(['ignore', 'accept']).default('ignore'),
+    late_window_seconds: int(0, 600).default(0).describe("with late_confirmation: accept, how late a confirmation may arrive"),
+  })
+  .refine((d) => d.late_confirmation === 'ignore' || d.late_window_seconds > 0, {
+    message: 'late_confirmation: accept needs late_window_seconds > 0',
+    path: ['late_window_seconds'],
+  });
+
+const screenSchema = z.strictObject({
+  wait_seconds: int(1, 60).default(8).describe('how long to wait for the fraud screen before it is screen_unavailable'),
+  on_unavailable: z
+    .enum(['fail_closed', 'fail_open'])
+    .default('fail_closed')
+    .describe('fail_closed: screen_unavailable counts as a risk signal; fail_open: it is ignored'),
+});
+
+const maxAttemptsOnly = z.strictObject({ max_attempts: attempts.default(3) });
+const kbaSchema = z.strictObject({ max_attempts: attempts.default(2) });
+
+const factorsSchema = z.strictObject({
+  otp: otpSchema.prefault({}),
+  totp: maxAttemptsOnly.prefault({}),
+  kba_basic: kbaSchema.prefault({}),
+  kba_advanced: kbaSchema.prefault({}),
+  did: didSchema.prefault({}),
+  screen: screenSchema.prefault({}),
+});
+
+const requireTierSchema = z.strictObject({
+  require: z.number().int().min(1).describe('how many distinct factors from `from` must succeed'),
+  from: z.array(factorSchema).min(1).describe('factors that count on this tier, most preferred first'),
+});
+const handoffTierSchema = z.strictObject({
+  handoff: z.literal(true),
+  queue: name.optional().describe('human queue; defaults to the policy handoff_queue'),
+});
+const blockTierSchema = z.strictObject({ block: z.literal(true) });
+
+export const tierSchema = z.union([requireTierSchema, handoffTierSchema, blockTierSchema]);
+// High risk never opens privileged tools: the high tier can only hand off or block.
+const highTierSchema = z.union([handoffTierSchema, blockTierSchema], {
+  error: (iss) =>
+    typeof iss.input === 'object' && iss.input !== null && ('require' in iss.input || 'from' in iss.input)
+      ? 'the high tier can only hand off or block: use {handoff: true} or {block: true}'
+      : undefined,
+});
+
+export type RequireTier = z.output<typeof requireTierSchema>;
+export type HandoffTier = z.output<typeof handoffTierSchema>;
+export type BlockTier = z.output<typeof blockTierSchema>;
+export type Tier = z.output<typeof tierSchema>;
+
+const DEFAULT_HIGH: Signal[] = ['watch_list', 'synthetic_voice', 'profile_mismatch'];
+const DEFAULT_MEDIUM: Signal[] = [
+  'screen_uncertain',
+  'poor_audio',
+  'wrong_code_burst',
+  'screen_unavailable',
+  'host_session_invalid',
+];
+
+const riskSchema = z.strictObject({
+  high: z.array(signalSchema).default(DEFAULT_HIGH).describe('any of these present → high tier'),
+  medium: z.array(signalSchema).default(DEFAULT_MEDIUM).describe('any of these present → medium tier'),
+});
+
+const actionSchema = z.strictObject({
+  require: z.number().int().min(1).optional().describe('successes this tool needs, if more than the tier asks'),
+  max_age_seconds: z.number().int().positive().optional().describe('only successes at most this old count for this tool'),
+});
+
+const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lowercase letters, digits, - and _');
+
+export const policySchema = z
+  .strictObject({
+    id: slug.describe('unique policy id, recorded with every decision'),
+    version: z.number().int().min(1),
+    description: z.string().default(''),
+    applies_to: z
+      .strictObject({
+        called_numbers: z.array(name).optional(),
+        agent_ids: z.array(name).optional(),
+      })
+      .default({})
+      .describe('every listed key must match; first matching file wins, else the default policy'),
+    factors: factorsSchema.prefault({}),
+    risk: riskSchema.prefault({}),
+    tiers: z.strictObject({ low: tierSchema, medium: tierSchema, high: highTierSchema }),
+    handoff_queue: name.default('fraud_review').describe('queue for handoff tiers without their own queue'),
+    lockout: z
+      .strictObject({
+        // 800-63B 5.2.2 caps consecutive failures per account at 100; a call is far stricter.
+        max_failures: int(1, 100).default(5),
+        queue: name.default('authentication_support'),
+      })
+      .prefault({}),
+    bursts: z
+      .strictObject({
+        wrong_code: z
+          .strictObject({ count: int(2, 100).default(3), window_seconds: int(1, 3600).default(60) })
+          .prefault({}),
+      })
+      .prefault({}),
+    actions: z
+      .record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'tool names are snake_case'), actionSchema)
+      .default({})
+      .describe('extra requirements per post-auth tool'),
+  })
+  .superRefine((p, ctx) => {
+    // A signal in both lists would be ambiguous to a reader even though high wins.
+    p.risk.medium.forEach((s, i) => {
+      if (p.risk.high.includes(s))
+        ctx.addIssue({ code: 'custom', path: ['risk', 'medium', i], message: `${s} is already listed under risk.high` });
+    });
+    for (const key of ['high', 'medium'] as const) checkUnique(p.risk[key], ['risk', key], ctx);
+    for (const t of ['low', 'medium'] as const) {
+      const tier = p.tiers[t];
+      if (!('require' in tier)) continue;
+      checkUnique(tier.from, ['tiers', t, 'from'], ctx);
+      const distinct = new Set(tier.from).size;
+      if (tier.require > distinct)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tiers', t, 'require'],
+          message: `require ${tier.require} can never be met: from lists only ${distinct} factor(s)`,
+        });
+    }
+  });
+
+function checkUnique(list: readonly string[], path: (string | number)[], ctx: z.RefinementCtx): void {
+  list.forEach((v, i) => {
+    if (list.indexOf(v) !== i) ctx.addIssue({ code: 'custom', path: [...path, i], message: `${v} is listed twice` });
+  });
+}
+
+export type PolicyInput = z.input<typeof policySchema>;
+export type Policy = z.output<typeof policySchema>;
+export type ActionRule = z.output<typeof actionSchema>;
