@@ -48,14 +48,17 @@ const customerSchema = z
     });
   });
 
+// Loose so that a private key's "d" is seen and refused rather than silently stripped: an
+// operator who pasted a private key must learn it has leaked, not that enrolment worked.
 const p256Jwk = z
-  .object({
+  .looseObject({
     kty: z.literal('EC'),
     crv: z.literal('P-256'),
     x: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
     y: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
   })
-  .refine((k) => !('d' in k), { message: 'must be a public key (no "d")' });
+  .refine((k) => !('d' in k), { message: 'must be a public key (no "d")' })
+  .transform(({ kty, crv, x, y }) => ({ kty, crv, x, y }));
 
 const deviceSchema = z.strictObject({ device_id: slug, public_key_jwk: p256Jwk });
 

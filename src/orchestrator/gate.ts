@@ -7,7 +7,7 @@ import { policyFor, type Services } from './services.js';
 
 export type GateResult =
   | { ok: true; call: CallRow & { customerId: string }; decision: Decision }
-  | { ok: false; body: { success: false; reason: string; next_required_step: string } };
+  | { ok: false; body: { success: false; reason: string; next_required_step: string; next_step_args?: Record<string, string> } };
 
 /**
  * The post-auth gate: a privileged tool runs only when the call's policy allows this tool now
@@ -16,9 +16,9 @@ export type GateResult =
  */
 export async function gateTool(s: Services, tool: string, callId: string, conversationId: string | undefined): Promise<GateResult> {
   const now = s.clock.now();
-  const deny = (reason: string, next_required_step: string): GateResult => ({
+  const deny = (reason: string, next_required_step: string, args?: Record<string, string>): GateResult => ({
     ok: false,
-    body: { success: false, reason, next_required_step },
+    body: { success: false, reason, next_required_step, ...(args ? { next_step_args: args } : {}) },
   });
   const stored = await s.calls.get(callId);
   if (!stored) return deny('not_authenticated', 'identify');
@@ -30,14 +30,14 @@ export async function gateTool(s: Services, tool: string, callId: string, conver
   const { call, decision: tierDecision } = await settle(s, stored, policy, now, `tool:${tool}`, false);
   const decision = evaluate(policy, call.signals, call.successes, { now, action: tool });
 
-  let refusal: { reason: string; next: string } | null = null;
+  let refusal: { reason: string; next: string; args?: Record<string, string> } | null = null;
   if (call.status === 'ended') refusal = { reason: 'ended', next: 'none' };
   else if (call.status === 'handed_off' || call.status === 'blocked') refusal = { reason: 'blocked', next: 'transfer_to_human' };
   else if (!decision.allowed || !call.customerId) {
     const next = await nextStep(s, call, policy, decision);
     // Authenticated at the tier but this tool asks for more, or fresher, proof.
     const reason = call.status === 'authenticated' && tierDecision.allowed ? 'step_up_required' : 'not_authenticated';
-    refusal = { reason, next: next.step === 'none' ? 'transfer_to_human' : next.step };
+    refusal = next.step === 'none' ? { reason, next: 'transfer_to_human' } : { reason, next: next.step, ...(next.args ? { args: next.args } : {}) };
   }
   await s.audit.record(callId, 'tool_gate', now, {
     tool,
@@ -47,6 +47,6 @@ export async function gateTool(s: Services, tool: string, callId: string, conver
     required: decision.required,
     counted: decision.counted,
   });
-  if (refusal) return deny(refusal.reason, refusal.next);
+  if (refusal) return deny(refusal.reason, refusal.next, refusal.args);
   return { ok: true, call: call as CallRow & { customerId: string }, decision };
 }

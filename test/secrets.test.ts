@@ -1,0 +1,77 @@
+import { generate } from 'otplib';
+import { describe, expect, it } from 'vitest';
+import { normalizeAnswer } from '../src/factors/normalize.js';
+import { ADA, enrolAda, makeTestApp, ring, SECRET_KEY, SECRETS } from './helpers/app.js';
+
+/**
+ * Plays every secret-bearing path (delivered codes, wrong and right; KBA answers; TOTP), then
+ * scans everything the service said or kept: HTTP answers, log lines, audit events, every table.
+ */
+describe('secrets never leak', () => {
+  it('no code, answer, TOTP seed or service secret in any response, log line, event or table', async () => {
+    const t = await makeTestApp();
+    const uri = await enrolAda(t);
+    const totpSecret = new URL(uri).searchParams.get('secret')!;
+    await ring(t, 'CA1');
+    await t.tool('CA1', 'identify', { account_ref: 'AC-1001-2002' });
+    await t.tool('CA1', 'otp_send', { channel: 'sms' });
+    const code = t.lastCode()!;
+    const wrong = code === '987654' ? '123456' : '987654';
+    await t.tool('CA1', 'otp_verify', { code: wrong });
+    await t.tool('CA1', 'otp_verify', { code });
+    await t.tool('CA1', 'kba_question', { level: 'advanced' });
+    await t.tool('CA1', 'kba_verify', { question_id: 'q_deposit', answer: 'Nine Thousand Nine Hundred' });
+    await t.tool('CA1', 'kba_verify', { question_id: 'q_deposit', answer: ADA.kba[1]!.answer });
+    const totp = await generate({ secret: totpSecret, epoch: Math.floor(t.clock.now() / 1000) });
+    await t.tool('CA1', 'otp_verify', { channel: 'app', code: totp });
+    await t.tool('CA1', 'otp_verify', { channel: 'app', code: totp });
+    await ring(t, 'CA2');
+    await t.tool('CA2', 'kba_question', { level: 'basic' });
+    await t.tool('CA2', 'kba_verify', { question_id: 'q_zip', answer: ADA.kba[0]!.answer });
+    await t.post('transfer_funds', 'CA1', { to_account: 'savings', amount: 10 });
+    await t.tool('CA1', 'handoff');
+    await t.admin('GET', '/calls/CA1');
+    await t.admin('GET', '/calls/CA2');
+
+    const needles = [
+      code,
+      wrong,
+      totp,
+      totpSecret,
+      ADA.kba[0]!.answer,
+      ADA.kba[1]!.answer,
+      normalizeAnswer(ADA.kba[1]!.answer),
+      'Nine Thousand Nine Hundred',
+      normalizeAnswer('Nine Thousand Nine Hundred'),
+      SECRET_KEY,
+      SECRETS.tool,
+      SECRETS.admin,
+      SECRETS.ivr,
+    ];
+    // The enrolment answer is the one place the TOTP URI may appear: shown once to the operator.
+    const responses = t.responses.filter((r) => !r.includes('otpauth://'));
+    const tables = ['calls', 'customers', 'customer_phones', 'account_refs', 'kba_answers', 'totp_secrets', 'otp_challenges', 'events', 'ledger_transfers'];
+    const stored = tables.map((name) => JSON.stringify(t.sqlite.prepare(`select * from ${name}`).all()));
+    const haystacks = { responses, logs: t.logs, tables: stored };
+
+    for (const [where, texts] of Object.entries(haystacks)) {
+      for (const needle of needles) {
+        const hit = texts.find((text) => text.includes(needle));
+        expect(hit, `${where} contains a secret (${needle.length} chars)`).toBeUndefined();
+      }
+    }
+    // The scan looked at real traffic: the factors did run.
+    expect(t.logs.some((l) => l.includes('factor_passed'))).toBe(true);
+    expect(t.logs.some((l) => l.includes('factor_failed'))).toBe(true);
+    t.close();
+  });
+
+  it('the audit scrubber drops secret-named fields whatever a caller passes', async () => {
+    const t = await makeTestApp();
+    await t.services.audit.record('CA9', 'probe', 0, { code: '123456', answer: 'x', nested: { token: 't', ok: 1 }, reason: 'wrong_code' });
+    const [event] = await t.services.events.forCall('CA9');
+    expect(event!.data).toEqual({ nested: { ok: 1 }, reason: 'wrong_code' });
+    expect(t.logs.at(-1)).not.toContain('123456');
+    t.close();
+  });
+});
