@@ -1,0 +1,107 @@
+import { mkdtempSync, readFileSync, writeFileSync, cpSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../src/deps.js';
+import { startServer, StartupError, type RunningServer } from '../src/runtime/server.js';
+import { ADA } from './helpers/app.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'callgate-e2e-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The environment a newcomer has: no secrets set, so development secrets are generated and kept. */
+const env = { CALLGATE_DB: join(dir, 'callgate.sqlite'), PORT: '0', HOST: '127.0.0.1', CALLGATE_POLICY_DIR: 'policies' };
+
+function client(server: RunningServer) {
+  const secrets = JSON.parse(readFileSync(join(dir, 'dev-secrets.json'), 'utf8')) as Record<string, string>;
+  const call = async (method: string, path: string, token: string, body?: unknown) => {
+    const res = await fetch(server.url + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  return {
+    tool: (body: unknown) => call('POST', '/tools/auth_orchestrator', secrets.CALLGATE_TOOL_SECRET!, body),
+    initiation: (body: unknown) => call('POST', '/elevenlabs/initiation', secrets.CALLGATE_TOOL_SECRET!, body),
+    post: (tool: string, body: unknown) => call('POST', `/tools/post/${tool}`, secrets.CALLGATE_TOOL_SECRET!, body),
+    admin: (method: string, path: string, body?: unknown) => call(method, `/admin${path}`, secrets.CALLGATE_ADMIN_TOKEN!, body),
+  };
+}
+
+describe('end to end over a real socket and a real SQLite file', () => {
+  let code = '';
+
+  it('plays a call as ElevenLabs sends it', async () => {
+    const lines: string[] = [];
+    const server = await startServer({ env, print: (l) => lines.push(l), logger: silentLogger });
+    expect(lines.some((l) => l.startsWith('Generated development secrets'))).toBe(true);
+    const c = client(server);
+    expect((await c.admin('POST', '/customers', ADA)).status).toBe(201);
+
+    // 50 identical initiation webhooks at once, over 50 sockets: one auth_state.
+    const rings = await Promise.all(
+      Array.from({ length: 50 }, () => c.initiation({ call_sid: 'CAe2e', caller_id: '+14155550142', agent_id: 'a', called_number: '+18005550100' })),
+    );
+    expect(new Set(rings.map((r) => JSON.stringify(r.body))).size).toBe(1);
+    expect(rings[0]!.body.dynamic_variables.auth_next_step).toBe('otp_send');
+
+    const base = { call_id: 'CAe2e', conversation_id: 'conv_e2e' };
+    expect((await c.tool({ ...base, action: 'otp_send', channel: 'sms' })).body.success).toBe(true);
+    const outbox = await c.admin('GET', '/outbox');
+    code = outbox.body.messages[0].code;
+    const verified = await c.tool({ ...base, action: 'otp_verify', code });
+    expect(verified.body).toMatchObject({ success: true, privileged_allowed: true, auth_state: { status: 'authenticated' } });
+    expect((await c.post('account_summary', base)).status).toBe(200);
+    await server.close();
+  });
+
+  it('keeps every call, secret and used code across a restart', async () => {
+    const lines: string[] = [];
+    const server = await startServer({ env, print: (l) => lines.push(l), logger: silentLogger });
+    expect(lines.some((l) => l.startsWith('Generated development secrets'))).toBe(false);
+    const c = client(server);
+    const base = { call_id: 'CAe2e', conversation_id: 'conv_e2e' };
+    const status = await c.tool({ ...base, action: 'status' });
+    expect(status.body).toMatchObject({ privileged_allowed: true, auth_state: { status: 'authenticated', successes: ['otp'] } });
+    expect((await c.tool({ ...base, action: 'otp_verify', code })).body.reason).toBe('code_used');
+    const trail = await c.admin('GET', '/calls/CAe2e');
+    expect(trail.body.events.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining(['call_created', 'otp_sent', 'factor_passed', 'policy_decision', 'tool_gate']),
+    );
+    await server.close();
+  });
+});
+
+describe('start-up refuses a bad environment with one line per problem', () => {
+  it('refuses production without its secrets', async () => {
+    const err = await startServer({ env: { ...env, NODE_ENV: 'production' }, print: () => {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StartupError);
+    const text = (err as StartupError).lines.join('\n');
+    for (const name of ['CALLGATE_TOOL_SECRET', 'CALLGATE_IVR_SECRET', 'CALLGATE_ADMIN_TOKEN', 'CALLGATE_SECRET_KEY']) expect(text).toContain(name);
+  });
+
+  it('refuses a bad value, naming the variable', async () => {
+    const err = (await startServer({ env: { ...env, PORT: 'eighty', CALLGATE_OTP_DELIVERY: 'pigeon' }, print: () => {} }).catch((e) => e)) as StartupError;
+    expect(err.lines.some((l) => l.startsWith('PORT'))).toBe(true);
+    expect(err.lines.some((l) => l.startsWith('CALLGATE_OTP_DELIVERY'))).toBe(true);
+  });
+
+  it('refuses a broken policy file with its path and line, and a reload keeps the good set', async () => {
+    const policies = join(dir, 'policies');
+    cpSync('policies', policies, { recursive: true });
+    const server = await startServer({ env: { ...env, CALLGATE_POLICY_DIR: policies }, print: () => {}, logger: silentLogger });
+    writeFileSync(join(policies, 'default.yaml'), 'id: default\nversion: 2\ntiers:\n  low: {require: zero, from: [otp]}\n');
+    const reload = server.reloadPolicies();
+    expect(reload.ok).toBe(false);
+    expect(reload.errors.join('\n')).toMatch(/default\.yaml:4:\d+ tiers\.low\.require/);
+    const c = client(server);
+    const still = await c.tool({ call_id: 'CAr', conversation_id: 'x', action: 'status' });
+    expect(still.body.auth_state.policy).toEqual({ id: 'default', version: 1 });
+    await server.close();
+    const err = (await startServer({ env: { ...env, CALLGATE_POLICY_DIR: policies }, print: () => {} }).catch((e) => e)) as StartupError;
+    expect(err).toBeInstanceOf(StartupError);
+    expect(err.lines.join('\n')).toMatch(/default\.yaml:4/);
+  });
+});
