@@ -20,6 +20,20 @@ describe('otp_send', () => {
     expect(res.body.destination_hint).toBeUndefined();
   });
 
+  it('answers identify with the identified state and the next step', async () => {
+    await ring(t, 'CA3', '+15550000000');
+    const res = await t.tool('CA3', 'identify', { account_ref: 'ac-1001 2002' });
+    expect(res.body).toMatchObject({ success: true, next_required_step: 'otp_send', auth_state: { identified: true } });
+  });
+
+  it('suggests another factor while a resend is cooling down', async () => {
+    await t.tool('CA1', 'otp_send', { channel: 'sms' });
+    const code = t.lastCode()!;
+    for (let i = 0; i < 3; i++) await t.tool('CA1', 'otp_verify', { code: wrong(code) });
+    const status = await t.tool('CA1', 'status');
+    expect(status.body).toMatchObject({ next_required_step: 'otp_verify', next_step_args: { channel: 'app' } });
+  });
+
   it('sends a 6-digit code and gives a destination hint only after identification', async () => {
     const res = await t.tool('CA1', 'otp_send', { channel: 'sms' });
     expect(res.body).toMatchObject({

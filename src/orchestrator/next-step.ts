@@ -25,6 +25,7 @@ export async function nextStep(s: Services, call: CallRow, policy: Policy, decis
   const enrolment = await s.customers.enrolment(call.customerId);
   if (!enrolment) return { step: 'identify' };
   const used = (factor: string) => call.attempts[factor] ?? 0;
+  let otpLater: NextStep | undefined;
 
   for (const factor of decision.eligible) {
     switch (factor) {
@@ -35,8 +36,12 @@ export async function nextStep(s: Services, call: CallRow, policy: Policy, decis
           return { step: 'otp_verify', args: { channel: latest.channel } };
         }
         const channel = enrolment.phones.length ? 'sms' : enrolment.email ? 'email' : null;
-        if (channel && (await s.challenges.sendStats(call.id)).sends < cfg.max_sends) {
-          return { step: 'otp_send', args: { channel } };
+        const stats = await s.challenges.sendStats(call.id);
+        if (channel && stats.sends < cfg.max_sends) {
+          const coolingDown = stats.lastAt !== null && stats.lastAt + cfg.resend_cooldown_seconds * 1000 > s.clock.now();
+          // During the resend cooldown another factor is a better next step; OTP stays the fallback.
+          if (!coolingDown) return { step: 'otp_send', args: { channel } };
+          otpLater ??= { step: 'otp_send', args: { channel } };
         }
         break;
       }
@@ -55,5 +60,5 @@ export async function nextStep(s: Services, call: CallRow, policy: Policy, decis
       // screen arrive with their own capabilities.
     }
   }
-  return HUMAN;
+  return otpLater ?? HUMAN;
 }

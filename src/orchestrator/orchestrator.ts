@@ -8,6 +8,7 @@ import type { CallRow } from '../store/schema/calls.js';
 import { orchestratorAnswer } from './answer.js';
 import { nextStep, type NextStep } from './next-step.js';
 import type { Action, OrchestratorRequest } from './request.js';
+import { recordFailedCheck } from './failures.js';
 import { closeCall, settle } from './settle.js';
 import { fail, ok, policyFor, type Services, type StepContext, type StepResult } from './services.js';
 
@@ -53,27 +54,6 @@ export function createOrchestrator(s: Services) {
     return { call, mismatch: true };
   }
 
-  /** Counts a failed check: audit, lockout counter, wrong-code burst signal, lockout handoff. */
-  async function onFailure(call: CallRow, ctx: StepContext, result: StepResult): Promise<StepResult> {
-    const { policy, now } = ctx;
-    await s.audit.record(call.id, 'factor_failed', now, { factor: result.failed, reason: result.reason });
-    const counted = (await s.calls.recordFailure(call.id, now)) ?? call;
-    const burst = policy.bursts.wrong_code;
-    if (!counted.signals.wrong_code_burst) {
-      const recent = await s.events.countSince(call.id, 'factor_failed', now - burst.window_seconds * 1000);
-      if (recent >= burst.count) {
-        await s.calls.setSignal(call.id, 'wrong_code_burst', true, now);
-        await s.audit.record(call.id, 'wrong_code_burst', now, { failures_in_window: recent, window_seconds: burst.window_seconds });
-      }
-    }
-    if (counted.failures >= policy.lockout.max_failures && LIVE.includes(counted.status)) {
-      const decision = evaluate(policy, counted.signals, counted.successes, { now });
-      await closeCall(s, counted, policy, decision, 'lockout', now);
-      return { ...result, reason: 'locked', remaining_attempts: 0 };
-    }
-    return result;
-  }
-
   return async function handle(req: OrchestratorRequest) {
     const now = s.clock.now();
     const loaded = await load(req, now);
@@ -102,12 +82,17 @@ export function createOrchestrator(s: Services) {
       await s.calls.recordSuccess(call.id, result.passed, now);
       await s.audit.record(call.id, 'factor_passed', now, { factor: result.passed });
     }
-    if (result.failed) result = await onFailure(call, ctx, result);
-    if (factorAttempt || req.action === 'handoff') call = (await s.calls.get(call.id)) ?? call;
+    if (result.failed) {
+      const { locked } = await recordFailedCheck(s, call, policy, result.failed, result.reason, now);
+      if (locked) result = { ...result, reason: 'locked', remaining_attempts: 0 };
+    }
+    // Any action but `status` may have changed the call (identity, attempts, questions asked, status).
+    if (req.action !== 'status') call = (await s.calls.get(call.id)) ?? call;
 
     const settled = await settle(s, call, policy, now, req.action, factorAttempt);
     call = settled.call;
-    const follow = LIVE.includes(call.status) && !settled.decision.allowed ? followUp(req.action, req, result) : undefined;
+    // A code just sent or a question just asked is checked next, also during a step-up.
+    const follow = LIVE.includes(call.status) ? followUp(req.action, req, result) : undefined;
     const next = follow ?? (await nextStep(s, call, policy, settled.decision));
     return orchestratorAnswer(call, settled.decision, result, next);
   };

@@ -1,0 +1,625 @@
+// `npm run demo`: the real server on a free port with a throw-away database, the demo customers,
+// and calls played over real HTTP exactly as ElevenLabs would send them. Every answer is checked,
+// so the demo doubles as a smoke test: exit 0 when every expectation held, 1 otherwise.
+//
+//   npm run demo                # play the calls, then delete the temporary database
+//   npm run demo -- --keep      # keep it, to try `npm run policy -- explain <call_id>` on it
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generate } from 'otplib';
+import { silentLogger, type Clock } from '../deps.js';
+import type { Policy } from '../policy/index.js';
+import { openSqlite } from '../runtime/sqlite.js';
+import { startServer, StartupError, type RunningServer } from '../runtime/server.js';
+import { createLedgerStore } from '../store/ledger.js';
+import { demoAnswer, demoCustomer, enrolDemo, formatCents, type EnrolResult } from './demo-data.js';
+import { createHttpClient, type HttpClient, type JsonResponse } from './http-client.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+// ── output ─────────────────────────────────────────────────────────────────────────────────────
+
+const COLOR = process.stdout.isTTY === true && !process.env.NO_COLOR;
+const paint = (code: string) => (s: string) => (COLOR ? `\x1b[${code}m${s}\x1b[0m` : s);
+const bold = paint('1');
+const dim = paint('2');
+const red = paint('31');
+const green = paint('32');
+const yellow = paint('33');
+const cyan = paint('36');
+const out = (line = '') => console.log(line);
+
+function header(title: string): void {
+  out();
+  out(bold(cyan(`━━ ${title} ${'━'.repeat(Math.max(3, 92 - title.length))}`)));
+}
+const narrate = (text: string) => out(dim(`   ${text}`));
+
+/** Request bodies as printed: KBA answers are secrets and never shown; the spoken OTP code is. */
+function showBody(body: unknown): string {
+  if (body === undefined) return '';
+  return ` ${JSON.stringify(body, (k, v) => (k === 'answer' ? '‹answer hidden›' : v))}`;
+}
+
+// ── expectations ───────────────────────────────────────────────────────────────────────────────
+
+class Checks {
+  passed = 0;
+  readonly failures: string[] = [];
+
+  /** Records the mismatches of one step; prints them under the answer. True when none. */
+  record(step: string, mismatches: string[]): boolean {
+    if (mismatches.length === 0) {
+      this.passed++;
+      return true;
+    }
+    for (const m of mismatches) {
+      this.failures.push(`${step}: ${m}`);
+      out(red(`     ✗ ${m}`));
+    }
+    return false;
+  }
+}
+
+/** Dotted path → value (`auth_state.status`, `handoff.reason`). */
+function at(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const key of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+type Expectation = Record<string, unknown | ((v: unknown) => boolean)>;
+
+function mismatches(res: JsonResponse<Json>, expect: Expectation): string[] {
+  const bad: string[] = [];
+  for (const [path, want] of Object.entries(expect)) {
+    const got = path === 'http' ? res.status : at(res.body, path);
+    const ok = typeof want === 'function' ? (want as (v: unknown) => boolean)(got) : Object.is(got, want);
+    if (!ok) {
+      const wanted = typeof want === 'function' ? (want as { label?: string }).label ?? 'a different value' : JSON.stringify(want);
+      bad.push(`expected ${path} ${wanted}, got ${JSON.stringify(got)}`);
+    }
+  }
+  return bad;
+}
+
+/** A predicate with a label for failure messages. */
+function is(label: string, pred: (v: unknown) => boolean): (v: unknown) => boolean {
+  return Object.assign(pred, { label });
+}
+const present = is('to be present', (v) => v !== undefined && v !== null);
+const oneOf = (...xs: unknown[]) => is(`to be one of ${xs.map((x) => JSON.stringify(x)).join(' | ')}`, (v) => xs.includes(v));
+
+/** A step could not go on (a value the next request needs is missing): the call stops there. */
+class CallAborted extends Error {}
+
+// ── one call, as ElevenLabs would drive it ─────────────────────────────────────────────────────
+
+interface DemoEnv {
+  http: HttpClient;
+  toolSecret: string;
+  adminToken: string;
+  checks: Checks;
+  clock: { advance(seconds: number): void };
+}
+
+class Call {
+  private n = 0;
+  /** Codes and answers this call said aloud: none may ever appear in the audit trail. */
+  readonly spoken = new Set<string>();
+
+  constructor(
+    private readonly env: DemoEnv,
+    readonly callId: string,
+    readonly conversationId: string,
+  ) {}
+
+  private async send(method: 'GET' | 'POST', path: string, body: unknown, bearer: string): Promise<JsonResponse<Json>> {
+    this.n++;
+    out(`${String(this.n).padStart(2)} ${bold('→')} ${method} ${path}${dim(showBody(body))}`);
+    const res = await this.env.http.request<Json>(method, path, { bearer, ...(body !== undefined ? { body } : {}) });
+    if (res.status >= 500) this.env.checks.record(`${method} ${path}`, [`server error ${res.status} ${res.text.slice(0, 200)}`]);
+    return res;
+  }
+
+  private answer(res: JsonResponse<Json>, summary: string, step: string, expect: Expectation): JsonResponse<Json> {
+    const bad = mismatches(res, expect);
+    const mark = bad.length === 0 ? green('✓') : red('✗');
+    const status = res.status < 300 ? green(String(res.status)) : res.status < 500 ? yellow(String(res.status)) : red(String(res.status));
+    out(`   ${bold('←')} ${status} ${summary} ${mark}`);
+    this.env.checks.record(step, bad);
+    return res;
+  }
+
+  async initiation(callerId: string, expect: Expectation): Promise<JsonResponse<Json>> {
+    const body = { caller_id: callerId, agent_id: 'agent_demo', called_number: '+18005550100', call_sid: this.callId };
+    const res = await this.send('POST', '/elevenlabs/initiation', body, this.env.toolSecret);
+    const v = (res.body.dynamic_variables ?? {}) as Json;
+    const summary = `status=${v.auth_status} tier=${v.auth_risk_tier} next=${v.auth_next_step} privileged=${v.auth_privileged_allowed}`;
+    return this.answer(res, summary, `initiation ${this.callId}`, expect);
+  }
+
+  async orchestrate(args: Json, expect: Expectation): Promise<JsonResponse<Json>> {
+    const body = { call_id: this.callId, conversation_id: this.conversationId, ...args };
+    const res = await this.send('POST', '/tools/auth_orchestrator', body, this.env.toolSecret);
+    return this.answer(res, decision(res.body), `auth_orchestrator ${args.action} (${this.callId})`, expect);
+  }
+
+  async tool(name: string, args: Json, expect: Expectation): Promise<JsonResponse<Json>> {
+    const body = { call_id: this.callId, conversation_id: this.conversationId, ...args };
+    const res = await this.send('POST', `/tools/post/${name}`, body, this.env.toolSecret);
+    return this.answer(res, toolSummary(name, res.body), `tool ${name} (${this.callId})`, expect);
+  }
+
+  /** The caller looks at their phone: the newest code the console sender "sent" for this call. */
+  async readSms(): Promise<string> {
+    const res = await this.send('GET', '/admin/outbox', undefined, this.env.adminToken);
+    const messages = (res.body.messages ?? []) as Json[];
+    const msg = messages.find((m) => m.call_id === this.callId);
+    const code = typeof msg?.code === 'string' ? msg.code : undefined;
+    const summary = msg
+      ? `newest ${msg.channel === 'sms' ? 'SMS' : 'e-mail'} for this call, to …${String(msg.to).slice(-2)}: code ${bold(String(msg.code))}`
+      : 'no message for this call';
+    this.answer(res, summary, `outbox (${this.callId})`, { http: 200, 'messages.0.code': present });
+    if (!code) throw new CallAborted(`no code in the outbox for ${this.callId}`);
+    return code;
+  }
+
+  async audit(): Promise<Json> {
+    const res = await this.env.http.request<Json>('GET', `/admin/calls/${encodeURIComponent(this.callId)}`, { bearer: this.env.adminToken });
+    if (res.status !== 200) {
+      this.env.checks.record(`audit ${this.callId}`, [`GET /admin/calls/${this.callId} answered ${res.status}`]);
+      return {};
+    }
+    // Codes and answers are stored only as keyed hashes: none may appear anywhere in the trail.
+    const leaks = [...this.spoken].filter((s) => (/^\d+$/.test(s) ? res.text.includes(`"${s}"`) : res.text.toLowerCase().includes(s.toLowerCase())));
+    this.env.checks.record(`audit ${this.callId}`, leaks.map((s) => `a spoken code or answer (${s.length} chars) appears in the audit trail`));
+    return res.body;
+  }
+}
+
+function decision(b: Json): string {
+  const st = (b.auth_state ?? {}) as Json;
+  const ok = b.success === true ? green('success=true') : yellow(`success=${b.success}`);
+  const parts = [
+    ok,
+    `reason=${b.reason}`,
+    `next=${b.next_required_step}${b.next_step_args ? `(${Object.values(b.next_step_args as Json).join(',')})` : ''}`,
+    `privileged=${b.privileged_allowed}`,
+  ];
+  if (b.auth_state) {
+    const successes = Array.isArray(st.successes) ? st.successes.join(',') : '';
+    parts.push(dim('|'), `${st.status}`, `tier=${st.risk_tier}`, `successes=${st.auth_success_count}/${st.required_successes}[${successes}]`);
+  }
+  if (b.remaining_attempts !== undefined) parts.push(`remaining=${b.remaining_attempts}`);
+  if (b.destination_hint) parts.push(`"${b.destination_hint}"`);
+  if (b.retry_after_seconds !== undefined) parts.push(`retry_after=${b.retry_after_seconds}s`);
+  if (b.question) parts.push(`question ${b.question.id}: "${b.question.text}"`);
+  if (b.handoff) parts.push(red(`handoff→${b.handoff.queue} (${b.handoff.reason})`));
+  return parts.join(' ');
+}
+
+function toolSummary(name: string, b: Json): string {
+  if (b.success !== true) {
+    return `${yellow(`success=${b.success}`)} reason=${b.reason}${b.next_required_step ? ` next=${b.next_required_step}` : ''}`;
+  }
+  if (name === 'account_summary') {
+    const accounts = ((b.accounts ?? []) as Json[]).map((a) => `${a.kind} ${a.account} ${formatCents(Math.round(Number(a.balance) * 100), a.currency)}`);
+    return `${green('success=true')} ${accounts.join(' · ')}`;
+  }
+  if (name === 'transfer_funds' && b.transfer) {
+    const t = b.transfer as Json;
+    return `${green('success=true')} ${t.id}: ${formatCents(Math.round(Number(t.amount) * 100), t.currency ?? 'USD')} ${t.from_account} → ${t.to_account} ${t.status}`;
+  }
+  return `${green('success=true')} reason=${b.reason}`;
+}
+
+function balances(res: JsonResponse<Json>): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const a of (res.body.accounts ?? []) as Json[]) m.set(String(a.kind), Math.round(Number(a.balance) * 100));
+  return m;
+}
+
+const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
+const newCallSid = () => `CA${randomHex(16)}`;
+const newConversationId = () => `conv_${randomHex(10)}`;
+
+/** The caller misreads one digit. */
+function misread(code: string): string {
+  const last = Number(code.at(-1) ?? '0');
+  return `${code.slice(0, -1)}${(last + 1) % 10}`;
+}
+function wrongAnswer(answer: string): string {
+  return /^\d+$/.test(answer) ? String(Number(answer) + 7) : 'Manchester';
+}
+
+// ── the calls ──────────────────────────────────────────────────────────────────────────────────
+
+async function call1(env: DemoEnv, policy: Policy): Promise<Call> {
+  const ada = demoCustomer('demo-ada');
+  header('Call 1 · low risk: caller ID matches, SMS code, step-up before moving money');
+  const call = new Call(env, newCallSid(), newConversationId());
+  narrate(`${ada.body.display_name} calls from her enrolled phone ${ada.body.phones[0]}; call ${call.callId}, conversation ${call.conversationId}`);
+
+  const init = await call.initiation(ada.body.phones[0]!, {
+    http: 200,
+    type: 'conversation_initiation_client_data',
+    'dynamic_variables.auth_call_id': call.callId,
+    'dynamic_variables.auth_status': 'pending',
+    'dynamic_variables.auth_privileged_allowed': false,
+    'dynamic_variables.auth_risk_tier': 'low',
+    'dynamic_variables.auth_next_step': 'otp_send',
+  });
+  // A spoofed caller ID must learn nothing: no name, no number, only the five auth variables.
+  const vars = (init.body.dynamic_variables ?? {}) as Json;
+  const keys = Object.keys(vars).sort().join(',');
+  const personal = JSON.stringify(vars).match(/Ada|Lovelace|0142|example\.com/);
+  env.checks.record('initiation has no personal data', [
+    ...(keys === 'auth_call_id,auth_next_step,auth_privileged_allowed,auth_risk_tier,auth_status' ? [] : [`unexpected dynamic variables: ${keys}`]),
+    ...(personal ? [`personal data in dynamic_variables: ${personal[0]}`] : []),
+  ]);
+
+  narrate('the agent asks for the member ID; the caller says it (caller ID alone proves nothing)');
+  await call.orchestrate(
+    { action: 'identify', account_ref: 'm 100 042' },
+    { http: 200, success: true, reason: 'ok', 'auth_state.identified': true, 'auth_state.status': 'pending', next_required_step: 'otp_send', privileged_allowed: false },
+  );
+  await call.orchestrate(
+    { action: 'otp_send', channel: 'sms' },
+    { http: 200, success: true, reason: 'ok', next_required_step: 'otp_verify', destination_hint: 'SMS to the number ending 42', privileged_allowed: false },
+  );
+  const code = await call.readSms();
+  call.spoken.add(code);
+  narrate('the caller reads the code out');
+  await call.orchestrate(
+    { action: 'otp_verify', code: `${code.slice(0, 3)} ${code.slice(3)}` },
+    {
+      http: 200,
+      success: true,
+      reason: 'ok',
+      'auth_state.status': 'authenticated',
+      'auth_state.auth_success_count': 1,
+      'auth_state.required_successes': 1,
+      privileged_allowed: true,
+      next_required_step: 'none',
+    },
+  );
+
+  const before = await call.tool('account_summary', {}, { http: 200, success: true });
+  const required = policy.actions.transfer_funds?.require ?? 1;
+  narrate(`a transfer needs ${required} distinct factors under policy ${policy.id} v${policy.version}; one is proven so far`);
+  await call.tool('transfer_funds', { to_account: 'savings', amount: 250 }, { http: 403, success: false, reason: 'step_up_required', next_required_step: 'kba_question' });
+
+  const q = await call.orchestrate(
+    { action: 'kba_question', level: 'advanced' },
+    // The call is authenticated at its tier, so `none` is contract-conformant here; `kba_verify` would guide an agent better.
+    { http: 200, success: true, 'question.id': present, 'question.text': present, next_required_step: oneOf('kba_verify', 'none') },
+  );
+  const questionId = q.body.question?.id as string | undefined;
+  const answer = questionId ? demoAnswer('demo-ada', questionId) : undefined;
+  if (!questionId || !answer) throw new CallAborted(`no answer known for question ${questionId}`);
+  call.spoken.add(answer);
+  narrate('the caller answers correctly');
+  await call.orchestrate(
+    { action: 'kba_verify', question_id: questionId, answer },
+    { http: 200, success: true, reason: 'ok', 'auth_state.auth_success_count': 2, 'auth_state.status': 'authenticated', privileged_allowed: true },
+  );
+
+  const transfer = await call.tool(
+    'transfer_funds',
+    { to_account: 'savings', amount: 250, memo: 'demo' },
+    { http: 200, success: true, 'transfer.status': 'completed', 'transfer.amount': 250 },
+  );
+  const after = await call.tool('account_summary', {}, { http: 200, success: true });
+  const b0 = balances(before);
+  const b1 = balances(after);
+  env.checks.record('balances moved by the transfer', [
+    ...(b1.get('checking') === (b0.get('checking') ?? NaN) - 25_000 ? [] : [`checking ${b0.get('checking')} → ${b1.get('checking')}, expected −25000 cents`]),
+    ...(b1.get('savings') === (b0.get('savings') ?? NaN) + 25_000 ? [] : [`savings ${b0.get('savings')} → ${b1.get('savings')}, expected +25000 cents`]),
+  ]);
+  narrate(
+    `checking ${formatCents(b0.get('checking') ?? 0)} → ${formatCents(b1.get('checking') ?? 0)}, savings ${formatCents(b0.get('savings') ?? 0)} → ${formatCents(b1.get('savings') ?? 0)}`,
+  );
+
+  narrate('the voice platform retries the same tool call: same transfer, no second debit');
+  await call.tool(
+    'transfer_funds',
+    { to_account: 'savings', amount: 250, memo: 'demo' },
+    { http: 200, success: true, 'transfer.id': transfer.body.transfer?.id ?? present },
+  );
+  const again = await call.tool('account_summary', {}, { http: 200, success: true });
+  env.checks.record('retry moved no money', balances(again).get('checking') === b1.get('checking') ? [] : ['the retried transfer moved money again']);
+  return call;
+}
+
+async function call2(env: DemoEnv, policy: Policy): Promise<Call> {
+  const alan = demoCustomer('demo-alan');
+  const maxFailures = policy.lockout.max_failures;
+  header(`Call 2 · lockout: wrong codes and answers until the policy's limit (${maxFailures} failed checks)`);
+  const call = new Call(env, newCallSid(), newConversationId());
+  narrate(`someone calls from an unknown number and claims to be ${alan.body.display_name}; call ${call.callId}`);
+
+  await call.initiation('+13125550100', {
+    http: 200,
+    'dynamic_variables.auth_status': 'pending',
+    'dynamic_variables.auth_next_step': 'identify',
+    'dynamic_variables.auth_privileged_allowed': false,
+  });
+  await call.orchestrate({ action: 'identify', account_ref: alan.memberId }, { http: 200, success: true, next_required_step: 'otp_send' });
+
+  const otpCfg = policy.factors.otp;
+  const kbaMax = policy.factors.kba_advanced.max_attempts;
+  let failures = 0;
+  let locked: JsonResponse<Json> | undefined;
+  let code: string | undefined;
+  let otpLeft = 0;
+  let sends = 0;
+  let questionId: string | undefined;
+  let kbaLeft = kbaMax;
+
+  /** Every failed check before the limit answers a plain failure; the one that reaches it answers `locked`. */
+  const failureExpectation = (reasons: string[]): Expectation =>
+    failures + 1 < maxFailures
+      ? { http: 200, success: false, reason: oneOf(...reasons), 'auth_state.status': 'pending', privileged_allowed: false }
+      : {
+          http: 200,
+          success: false,
+          reason: 'locked',
+          'auth_state.status': 'handed_off',
+          next_required_step: 'transfer_to_human',
+          privileged_allowed: false,
+          'handoff.reason': 'lockout',
+          'handoff.queue': policy.lockout.queue,
+        };
+
+  for (let guard = 0; guard < 4 * maxFailures + 10 && !locked; guard++) {
+    let res: JsonResponse<Json>;
+    if (otpLeft > 0 && code) {
+      narrate('the caller misreads a digit');
+      res = await call.orchestrate({ action: 'otp_verify', code: misread(code) }, failureExpectation(['wrong_code', 'max_attempts']));
+      failures++;
+      otpLeft = typeof res.body.remaining_attempts === 'number' ? res.body.remaining_attempts : 0;
+    } else if (sends === 0) {
+      res = await call.orchestrate({ action: 'otp_send', channel: 'sms' }, { http: 200, success: true, next_required_step: 'otp_verify' });
+      sends++;
+      if (res.body.success !== true) throw new CallAborted(`otp_send answered ${res.body.reason}`);
+      code = await call.readSms();
+      call.spoken.add(code);
+      otpLeft = otpCfg.max_attempts;
+    } else if (kbaLeft > 0) {
+      if (!questionId) {
+        const q = await call.orchestrate({ action: 'kba_question', level: 'advanced' }, { http: 200, success: true, 'question.id': present });
+        questionId = q.body.question?.id as string | undefined;
+        if (!questionId) throw new CallAborted('kba_question gave no question');
+      }
+      const right = demoAnswer('demo-alan', questionId) ?? 'x';
+      const wrong = wrongAnswer(right);
+      call.spoken.add(wrong);
+      narrate('the caller guesses the answer, wrongly');
+      res = await call.orchestrate({ action: 'kba_verify', question_id: questionId, answer: wrong }, failureExpectation(['wrong_answer', 'max_attempts']));
+      failures++;
+      kbaLeft = typeof res.body.remaining_attempts === 'number' ? res.body.remaining_attempts : 0;
+    } else if (sends < otpCfg.max_sends) {
+      res = await call.orchestrate({ action: 'otp_send', channel: 'sms' }, { http: 200, reason: oneOf('ok', 'cooldown') });
+      if (res.body.reason === 'cooldown') {
+        const wait = Number(res.body.retry_after_seconds ?? otpCfg.resend_cooldown_seconds);
+        narrate(`(${wait} s pass on the server's clock before the caller asks again)`);
+        env.clock.advance(wait);
+        continue;
+      }
+      sends++;
+      if (res.body.success !== true) throw new CallAborted(`otp_send answered ${res.body.reason}`);
+      code = await call.readSms();
+      call.spoken.add(code);
+      otpLeft = otpCfg.max_attempts;
+    } else {
+      break;
+    }
+    if (res.body.reason === 'locked') locked = res;
+  }
+  env.checks.record('lockout', [
+    ...(locked ? [] : [`the call was not locked after ${failures} failed checks`]),
+    ...(locked && failures !== maxFailures ? [`locked after ${failures} failed checks, policy says ${maxFailures}`] : []),
+  ]);
+  if (locked?.body.handoff) {
+    out(yellow('   handoff packet for the human agent:'));
+    for (const line of JSON.stringify(locked.body.handoff, null, 2).split('\n')) out(yellow(`     ${line}`));
+  }
+
+  narrate('the caller keeps trying: every further step is refused');
+  await call.orchestrate(
+    { action: 'otp_send', channel: 'sms' },
+    { http: 200, success: false, reason: 'blocked', next_required_step: 'transfer_to_human', privileged_allowed: false },
+  );
+  await call.orchestrate(
+    { action: 'identify', account_ref: alan.memberId },
+    { http: 200, success: false, reason: 'blocked', next_required_step: 'transfer_to_human', privileged_allowed: false },
+  );
+  await call.tool('transfer_funds', { to_account: 'savings', amount: 500 }, { http: 403, success: false, reason: 'blocked', next_required_step: 'transfer_to_human' });
+  await call.orchestrate({ action: 'status' }, { http: 200, 'auth_state.status': 'handed_off', privileged_allowed: false, next_required_step: 'transfer_to_human' });
+  return call;
+}
+
+async function call3(env: DemoEnv, enrolled: EnrolResult[], clock: Clock): Promise<Call | undefined> {
+  const grace = demoCustomer('demo-grace');
+  const uri = enrolled.find((e) => e.customer_id === 'demo-grace')?.totp_uri;
+  header('Call 3 · web session: authenticator app code, no initiation webhook');
+  const conversation = newConversationId();
+  // Web/app sessions have no call SID: call_id is the conversation id.
+  const call = new Call(env, conversation, conversation);
+  const secret = uri ? new URL(uri).searchParams.get('secret') : null;
+  if (!secret) throw new CallAborted('the TOTP customer has no otpauth URI from enrolment');
+  narrate(`${grace.body.display_name} talks to the agent in the bank's web app; call_id = conversation_id = ${conversation}`);
+
+  await call.orchestrate({ action: 'status' }, { http: 200, success: true, 'auth_state.status': 'pending', next_required_step: 'identify' });
+  await call.orchestrate({ action: 'identify', account_ref: grace.memberId }, { http: 200, success: true, 'auth_state.identified': true });
+  const code = await generate({ secret, epoch: Math.floor(clock.now() / 1000) });
+  call.spoken.add(code);
+  narrate('the caller reads the six digits from her authenticator app');
+  await call.orchestrate(
+    { action: 'otp_verify', channel: 'app', code },
+    { http: 200, success: true, reason: 'ok', 'auth_state.status': 'authenticated', privileged_allowed: true, next_required_step: 'none' },
+  );
+  await call.orchestrate(
+    { action: 'otp_verify', channel: 'app', code },
+    { http: 200, success: false, 'auth_state.status': 'authenticated' },
+  );
+  narrate('the same authenticator code a second time is refused (accepted once), the call stays authenticated');
+  await call.tool('account_summary', {}, { http: 200, success: true });
+  return call;
+}
+
+function compressTypes(types: string[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < types.length; ) {
+    let j = i;
+    while (j < types.length && types[j] === types[i]) j++;
+    parts.push(j - i > 1 ? `${types[i]}×${j - i}` : types[i]!);
+    i = j;
+  }
+  return parts.join(' → ');
+}
+
+async function auditSummaries(env: DemoEnv, calls: { label: string; call: Call; expect: { status: string; types: string[] } }[]): Promise<void> {
+  header('Audit trail (GET /admin/calls/{id})');
+  for (const { label, call, expect } of calls) {
+    const trail = await call.audit();
+    const st = (trail.auth_state ?? {}) as Json;
+    const types = ((trail.events ?? []) as Json[]).map((e) => String(e.type));
+    out(`${bold(label)} ${call.callId}: status ${st.status}, ${types.length} events, ${st.failures ?? 0} failed checks`);
+    out(dim(`   ${compressTypes(types)}`));
+    const missing = expect.types.filter((t) => !types.includes(t));
+    env.checks.record(`audit ${label}`, [
+      ...(st.status === expect.status ? [] : [`expected status ${expect.status}, got ${st.status}`]),
+      ...missing.map((t) => `no ${t} event`),
+    ]);
+  }
+}
+
+// ── main ───────────────────────────────────────────────────────────────────────────────────────
+
+export async function runDemo(argv: string[]): Promise<number> {
+  const keep = argv.includes('--keep');
+  const dir = mkdtempSync(join(tmpdir(), 'callgate-demo-'));
+  const dbFile = join(dir, 'callgate.sqlite');
+  const secret = () => randomBytes(32).toString('base64url');
+  const toolSecret = secret();
+  const adminToken = secret();
+  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  // The shipped policies, wherever the demo is started from: the expectations below are theirs.
+  const policyDir = join(repoRoot, 'policies');
+  const env: Record<string, string> = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    CALLGATE_DB: dbFile,
+    CALLGATE_POLICY_DIR: policyDir,
+    CALLGATE_OTP_DELIVERY: 'console',
+    CALLGATE_TOOL_SECRET: toolSecret,
+    CALLGATE_IVR_SECRET: secret(),
+    CALLGATE_ADMIN_TOKEN: adminToken,
+    CALLGATE_SECRET_KEY: secret(),
+  };
+  let offsetMs = 0;
+  const clock = { now: () => Date.now() + offsetMs };
+
+  let server: RunningServer | undefined;
+  const checks = new Checks();
+  try {
+    try {
+      server = await startServer({ env, print: (l) => out(dim(l)), logger: silentLogger, clock });
+    } catch (e) {
+      if (e instanceof StartupError) {
+        console.error(red('demo: the server cannot start:'));
+        for (const l of e.lines) console.error(`  ${l}`);
+        return 1;
+      }
+      throw e;
+    }
+    out(bold('callgate demo'));
+    out(`server ${server.url} · temporary database ${dbFile} · policies ${policyDir} · OTP delivery console`);
+    out(dim('bearer secrets are random for this run and never printed; tool routes use CALLGATE_TOOL_SECRET, /admin uses CALLGATE_ADMIN_TOKEN'));
+
+    // Enrol through the admin API (in-process), seed the ledger over a second connection.
+    const ledgerDb = openSqlite(dbFile);
+    let enrolled: EnrolResult[];
+    try {
+      enrolled = await enrolDemo(server.app, adminToken, createLedgerStore(ledgerDb.db));
+    } finally {
+      ledgerDb.close();
+    }
+    for (const e of enrolled) out(dim(`enrolled ${e.customer_id} (${e.display_name}) · phone ${e.phones.join(', ')} · ${e.accounts.length} ledger accounts${e.totp_uri ? ' · authenticator' : ''}`));
+
+    const policy = server.services.policies().select({ agent_id: 'agent_demo', called_number: '+18005550100' });
+    const demoEnv: DemoEnv = {
+      http: createHttpClient(server.url),
+      toolSecret,
+      adminToken,
+      checks,
+      clock: { advance: (s) => (offsetMs += s * 1000) },
+    };
+
+    const played: { label: string; call: Call; expect: { status: string; types: string[] } }[] = [];
+    const play = async (label: string, run: () => Promise<Call | undefined>, expect: { status: string; types: string[] }) => {
+      try {
+        const call = await run();
+        if (call) played.push({ label, call, expect });
+      } catch (e) {
+        const why = e instanceof CallAborted ? e.message : `${(e as Error).name}: ${(e as Error).message}`;
+        checks.record(label, [`stopped: ${why}`]);
+      }
+    };
+    await play('Call 1', () => call1(demoEnv, policy), {
+      status: 'authenticated',
+      types: ['call_created', 'identified', 'otp_sent', 'factor_passed', 'policy_decision', 'tool_gate', 'tool_result'],
+    });
+    await play('Call 2', () => call2(demoEnv, policy), {
+      status: 'handed_off',
+      types: ['call_created', 'identified', 'otp_sent', 'factor_failed', 'wrong_code_burst', 'handoff', 'policy_decision', 'tool_gate'],
+    });
+    await play('Call 3', () => call3(demoEnv, enrolled, clock), {
+      status: 'authenticated',
+      types: ['call_created', 'identified', 'factor_passed', 'policy_decision', 'tool_result'],
+    });
+    await auditSummaries(demoEnv, played);
+
+    out();
+    if (keep) {
+      out(`database kept: ${dbFile}`);
+      for (const { call } of played) out(dim(`  CALLGATE_DB=${dbFile} npm run policy -- explain ${call.callId}`));
+    }
+    if (checks.failures.length === 0) {
+      out(bold(green(`✓ demo passed: ${checks.passed} checks held`)));
+      return 0;
+    }
+    out(bold(red(`✗ demo failed: ${checks.failures.length} check(s) did not hold (${checks.passed} held):`)));
+    for (const f of checks.failures) out(red(`  - ${f}`));
+    return 1;
+  } catch (e) {
+    console.error(red(`demo: unexpected error: ${(e as Error).stack ?? String(e)}`));
+    return 1;
+  } finally {
+    await server?.close();
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  const code = await runDemo(process.argv.slice(2));
+  process.exit(code);
+}

@@ -1,0 +1,134 @@
+// `npm run seed:demo`: enrols the demo customers (src/cli/demo-data.ts) into the database `npm start`
+// uses, with the same configuration: same environment, same CALLGATE_DB default, same development
+// secrets file (so answers are hashed and TOTP seeds sealed with the key the server will use).
+// Listens on nothing: the app is built in-process and driven with app.request().
+import { realpathSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import { createKeys } from '../crypto/keys.js';
+import { silentLogger } from '../deps.js';
+import { formatPolicyError } from '../policy/index.js';
+import type { OtpSender } from '../providers/otp/index.js';
+import { loadOrCreateDevSecrets } from '../runtime/dev-secrets.js';
+import { reloadPolicySet } from '../runtime/policy-dir.js';
+import { openSqlite } from '../runtime/sqlite.js';
+import { createLedgerStore } from '../store/ledger.js';
+import { DEMO_CUSTOMERS, enrolDemo, formatCents, type EnrolResult } from './demo-data.js';
+
+/** Seeding never sends a code; a sender that refuses keeps it that way. */
+const noSender: OtpSender = { name: 'none', send: async () => ({ ok: false, reason: 'channel_unsupported' }) };
+
+export async function seedDemo(
+  env: Record<string, string | undefined>,
+  out: (line: string) => void = (l) => console.log(l),
+  err: (line: string) => void = (l) => console.error(l),
+): Promise<number> {
+  // The same steps, in the same order, as startServer (src/runtime/server.ts), minus the socket.
+  const production = env.NODE_ENV === 'production';
+  const dbPath = env.CALLGATE_DB ?? './data/callgate.sqlite';
+  if (dbPath.trim() === ':memory:') {
+    err('seed:demo: CALLGATE_DB is :memory:, so nothing would outlive this command; point it at a file (default ./data/callgate.sqlite)');
+    return 1;
+  }
+  let dev: ReturnType<typeof loadOrCreateDevSecrets> | undefined;
+  try {
+    dev = production ? undefined : loadOrCreateDevSecrets(dbPath === ':memory:' ? './data' : dirname(resolve(dbPath)));
+  } catch (e) {
+    err(`seed:demo cannot start: ${(e as Error).message}`);
+    return 1;
+  }
+  const loaded = loadConfig(env, dev?.secrets);
+  if (!loaded.ok) {
+    err('seed:demo cannot start:');
+    for (const line of loaded.errors) err(`  ${line}`);
+    return 1;
+  }
+  const { config } = loaded;
+  for (const w of loaded.warnings) err(`warning: ${w}`);
+  if (dev?.created && loaded.usedDevSecrets.length) {
+    out(`Generated development secrets (kept in ${dev.file}; shown once):`);
+    for (const name of loaded.usedDevSecrets) out(`  ${name}=${dev.secrets[name]}`);
+  }
+  const policies = reloadPolicySet(config.policyDir);
+  if (!policies.set) {
+    err('seed:demo cannot start: the policy folder does not validate');
+    for (const e of policies.errors) err(`  ${formatPolicyError(e)}`);
+    return 1;
+  }
+  const set = policies.set;
+
+  const sqlite = openSqlite(config.db);
+  try {
+    const keys = await createKeys(config.secrets.key);
+    const { app } = createApp({
+      db: sqlite.db,
+      secrets: config.secrets,
+      keys,
+      policies: () => set,
+      otpSender: noSender,
+      logger: silentLogger,
+    });
+    out(`Demo customers in ${config.db}:`);
+    let results: EnrolResult[];
+    try {
+      results = await enrolDemo(app, config.secrets.admin, createLedgerStore(sqlite.db));
+    } catch (e) {
+      err(`seed:demo failed: ${(e as Error).message}`);
+      return 1;
+    }
+    for (const r of results) printResult(r, out);
+    const fresh = results.filter((r) => r.status === 'enrolled').length;
+    out('');
+    out(
+      fresh === 0
+        ? `All ${results.length} demo customers were already enrolled; nothing changed.`
+        : `${fresh} enrolled, ${results.length - fresh} already enrolled.`,
+    );
+    out('Try a call by hand: npm start, then POST /elevenlabs/initiation with one of the phones above as caller_id');
+    out('(codes sent by the console sender are listed at GET /admin/outbox). Or run `npm run demo`.');
+    return 0;
+  } finally {
+    sqlite.close();
+  }
+}
+
+function printResult(r: EnrolResult, out: (line: string) => void): void {
+  const demo = DEMO_CUSTOMERS.find((d) => d.body.customer_id === r.customer_id);
+  const state = r.status === 'enrolled' ? 'enrolled' : 'already enrolled (nothing changed)';
+  out(`${r.status === 'enrolled' ? '✓' : '•'} ${r.customer_id} (${r.display_name}): ${state}`);
+  out(`    phone ${r.phones.join(', ')} · member ID ${demo?.memberId ?? '?'} · account refs ${r.account_refs.join(', ')}`);
+  const accounts = r.accounts
+    .map((a) => `${a.kind} ${a.ref} ${formatCents(a.balanceCents, a.currency)}${a.kind === 'card' && a.cardLimitCents !== null ? ` (limit ${formatCents(a.cardLimitCents, a.currency)})` : ''}`)
+    .join(' · ');
+  out(`    ledger: ${accounts}`);
+  out(
+    `    ledger accounts ${r.accounts_seeded === 0 ? 'already present (balances kept as they are)' : `created: ${r.accounts_seeded}`}`,
+  );
+  if (demo) {
+    const basic = demo.body.kba.filter((k) => k.level === 'basic').length;
+    const advanced = demo.body.kba.length - basic;
+    out(`    knowledge questions: ${basic} basic, ${advanced} advanced (answers in src/cli/demo-data.ts)`);
+  }
+  if (r.totp_uri) {
+    out(`    authenticator (shown once; add it to an authenticator app now, it is stored only sealed):`);
+    out(`      ${r.totp_uri}`);
+  } else if (demo?.body.totp) {
+    out('    authenticator: enrolled earlier (the otpauth URI was shown then and is not stored in clear)');
+  }
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  process.exitCode = await seedDemo(process.env);
+}

@@ -1,0 +1,184 @@
+// The CLI entry points as a person runs them: `npm run demo`, `npm run seed:demo`,
+// `npm run policy -- explain <call_id>`, each as a child process against temporary databases.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import explain from '../src/cli/explain.js';
+import { silentLogger } from '../src/deps.js';
+import { startServer } from '../src/runtime/server.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const POLICIES = join(ROOT, 'policies');
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The inherited environment minus anything callgate reads, plus `extra`. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('CALLGATE_') || k.startsWith('TWILIO_') || k === 'NODE_ENV' || k === 'PORT' || k === 'HOST') continue;
+    env[k] = v;
+  }
+  return { ...env, NO_COLOR: '1', ...extra };
+}
+
+function run(script: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Ran> {
+  return new Promise((done, fail) => {
+    const child = spawn('npx', ['tsx', script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`${script} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      fail(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('npm run demo', () => {
+  it('plays the calls over HTTP and exits 0 when every expectation holds', { timeout: 90_000 }, async () => {
+    const r = await run('src/cli/demo.ts', [], cleanEnv({}), 75_000);
+    // On failure, show what the demo says did not hold (its summary), not the whole transcript.
+    const summary = r.stdout.slice(Math.max(0, r.stdout.lastIndexOf('━━ Audit trail'))) + r.stderr.slice(-2000);
+    expect(r.code, summary).toBe(0);
+    expect(r.stdout, summary).toContain('✓ demo passed');
+    // Call 1: one factor authenticates, a transfer needs a second, then money moves.
+    expect(r.stdout).toContain('Call 1');
+    expect(r.stdout).toMatch(/POST \/elevenlabs\/initiation .*"call_sid":"CA[0-9a-f]{32}"/);
+    expect(r.stdout).toMatch(/← 403 success=false reason=step_up_required next=kba_question/);
+    expect(r.stdout).toMatch(/← 200 success=true trf_\w+: \$250\.00 …4211 → …7733 completed/);
+    expect(r.stdout).toContain('checking $2,450.00 → $2,200.00, savings $8,100.00 → $8,350.00');
+    // Call 2: lockout, handoff packet, everything refused afterwards.
+    expect(r.stdout).toMatch(/reason=locked next=transfer_to_human privileged=false \| handed_off/);
+    expect(r.stdout).toContain('"reason": "lockout"');
+    expect(r.stdout).toMatch(/← 403 success=false reason=blocked next=transfer_to_human/);
+    // The audit trail section names each call's events in order.
+    expect(r.stdout).toMatch(/Call 2 CA[0-9a-f]{32}: status handed_off/);
+    expect(r.stdout).toMatch(/factor_failed .*handoff/);
+    // KBA answers and bearer secrets are never printed; colours only on a TTY.
+    expect(r.stdout).toContain('"answer":"‹answer hidden›"');
+    expect(r.stdout).not.toMatch(/Bletchley|Pacific Gas|Bearer /);
+    expect(r.stdout).not.toContain('\x1b[');
+  });
+});
+
+describe('npm run seed:demo and npm run policy -- explain', () => {
+  let dir: string;
+  let db: string;
+  let env: NodeJS.ProcessEnv;
+  let callId: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'callgate-cli-test-'));
+    db = join(dir, 'callgate.sqlite');
+    env = cleanEnv({ CALLGATE_DB: db, CALLGATE_POLICY_DIR: POLICIES });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('enrols the demo customers once; a second run says they are already enrolled', { timeout: 60_000 }, async () => {
+    const first = await run('src/cli/seed-demo.ts', [], env);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout).toContain('✓ demo-ada (Ada Lovelace): enrolled');
+    expect(first.stdout).toContain('phone +14155550142');
+    expect(first.stdout).toContain('account refs M-100042');
+    expect(first.stdout).toMatch(/otpauth:\/\/totp\/callgate:Grace%20Hopper\?secret=[A-Z2-7]+/);
+    expect(first.stdout).toContain('3 enrolled, 0 already enrolled.');
+
+    const second = await run('src/cli/seed-demo.ts', [], env);
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(second.stdout).toContain('• demo-ada (Ada Lovelace): already enrolled (nothing changed)');
+    expect(second.stdout).toContain('All 3 demo customers were already enrolled; nothing changed.');
+    expect(second.stdout).toContain('already present (balances kept as they are)');
+    // The otpauth URI is shown once, at enrolment; the dev secrets too.
+    expect(second.stdout).not.toContain('otpauth://');
+    expect(second.stdout).not.toContain('Generated development secrets');
+  });
+
+  it('explains a call recorded by the server in the same database', { timeout: 60_000 }, async () => {
+    // The server with the same environment: same database, same development secrets file.
+    const server = await startServer({
+      env: { CALLGATE_DB: db, CALLGATE_POLICY_DIR: POLICIES, PORT: '0', HOST: '127.0.0.1' },
+      print: () => {},
+      logger: silentLogger,
+      otpSender: undefined,
+    });
+    callId = `CA${'0123456789abcdef'.repeat(2)}`;
+    try {
+      const post = async (path: string, body: unknown, bearer = server.config.secrets.tool) => {
+        const res = await fetch(`${server.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+      };
+      const init = await post('/elevenlabs/initiation', { caller_id: '+14155550142', agent_id: 'agent_test', called_number: '+18005550100', call_sid: callId });
+      expect(init.status).toBe(200);
+      const base = { call_id: callId, conversation_id: 'conv_cli_test' };
+      const sent = await post('/tools/auth_orchestrator', { ...base, action: 'otp_send', channel: 'sms' });
+      expect(sent.body).toMatchObject({ success: true, next_required_step: 'otp_verify' });
+      const outbox = await fetch(`${server.url}/admin/outbox`, { headers: { authorization: `Bearer ${server.config.secrets.admin}` } });
+      const { messages } = (await outbox.json()) as { messages: { call_id: string; code: string }[] };
+      const code = messages.find((m) => m.call_id === callId)?.code;
+      expect(code).toBeDefined();
+      const verified = await post('/tools/auth_orchestrator', { ...base, action: 'otp_verify', code });
+      expect(verified.body).toMatchObject({ success: true, privileged_allowed: true });
+    } finally {
+      await server.close();
+    }
+
+    const text = await run('src/cli/policy.ts', ['explain', callId], env);
+    expect(text.code, text.stdout + text.stderr).toBe(0);
+    expect(text.stdout).toContain(`Call ${callId}`);
+    expect(text.stdout).toContain('Risk tier: low');
+    expect(text.stdout).toContain('counted     1, 1 required: otp');
+    expect(text.stdout).toMatch(/transfer_funds\s+refused: step_up_required\s+needs 2, each within 300 s; counted 1 \(otp\)/);
+    expect(text.stdout).toMatch(/account_summary\s+allowed/);
+    expect(text.stdout).toMatch(/otp_verify\s+→ authenticated\s+tier low\s+allow\s+1\/1 \(otp\)/);
+    expect(text.stdout).toContain('✓ otp passed');
+    expect(text.stdout).not.toContain(' code 1'); // no code, ever
+
+    const json = await run('src/cli/policy.ts', ['explain', callId, '--json'], env);
+    expect(json.code, json.stderr).toBe(0);
+    const parsed = JSON.parse(json.stdout) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(parsed.call).toMatchObject({ id: callId, status: 'authenticated', customer_id: 'demo-ada' });
+    expect(parsed.decision).toMatchObject({ tier: 'low', counted: ['otp'], required: 1, allowed: true });
+    expect(parsed.tools).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ tool: 'transfer_funds', allowed: false, reason: 'step_up_required', required: 2 }),
+        expect.objectContaining({ tool: 'account_summary', allowed: true, reason: 'ok' }),
+      ]),
+    );
+    expect(parsed.history.at(-1)).toMatchObject({ trigger: 'otp_verify', status: 'authenticated', counted: ['otp'] });
+  });
+
+  it('exits 1 for a call that is not in the database', { timeout: 60_000 }, async () => {
+    const r = await run('src/cli/policy.ts', ['explain', 'CA-no-such-call'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no call "CA-no-such-call"');
+  });
+
+  it('exits 1 without a database and 2 on an unknown flag (in-process)', async () => {
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+    expect(await explain('CA1', [], { ...io, env: { CALLGATE_DB: join(dir, 'missing.sqlite') } })).toBe(1);
+    expect(lines.join('\n')).toContain('no database at');
+    expect(await explain('CA1', ['--yaml'], { ...io, env: { CALLGATE_DB: db } })).toBe(2);
+  });
+});
