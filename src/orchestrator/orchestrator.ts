@@ -89,8 +89,13 @@ export function createOrchestrator(s: Services) {
     // Any action but `status` may have changed the call (identity, attempts, questions asked, status).
     if (req.action !== 'status') call = (await s.calls.get(call.id)) ?? call;
 
+    const wasLive = LIVE.includes(call.status);
     const settled = await settle(s, call, policy, now, req.action, factorAttempt);
     call = settled.call;
+    // The policy closed the call on this request because of risk: that is the answer, whatever the step said.
+    if (wasLive && !LIVE.includes(call.status) && settled.decision.outcome !== 'allow' && settled.decision.outcome !== 'step_up') {
+      result = fail('risk_high');
+    }
     // A code just sent or a question just asked is checked next, also during a step-up.
     const follow = LIVE.includes(call.status) ? followUp(req.action, req, result) : undefined;
     const next = follow ?? (await nextStep(s, call, policy, settled.decision));
