@@ -121,4 +121,47 @@ CREATE TABLE `ledger_transfers` (
 	`created_at` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `ledger_transfers_idempotency_key_unique` ON `ledger_transfers` (`idempotency_key`);
+CREATE UNIQUE INDEX `ledger_transfers_idempotency_key_unique` ON `ledger_transfers` (`idempotency_key`);--> statement-breakpoint
+CREATE TABLE `did_nonces` (
+	`nonce` text PRIMARY KEY NOT NULL,
+	`session_id` text NOT NULL,
+	`device_id` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`expires_at` integer NOT NULL,
+	`used_at` integer
+);
+--> statement-breakpoint
+CREATE TABLE `did_sessions` (
+	`id` text PRIMARY KEY NOT NULL,
+	`provider` text NOT NULL,
+	`call_ref` text NOT NULL,
+	`call_id` text NOT NULL,
+	`did` text NOT NULL,
+	`call_binding` text NOT NULL,
+	`status` text DEFAULT 'pending' NOT NULL,
+	`attempt` integer DEFAULT 1 NOT NULL,
+	`previous_session_id` text,
+	`max_retries` integer NOT NULL,
+	`locale` text DEFAULT 'en-US' NOT NULL,
+	`dnis` text,
+	`ani` text,
+	`metadata` text DEFAULT '{}' NOT NULL,
+	`redirect_url` text,
+	`confirmed_device_id` text,
+	`intercept_status` text DEFAULT 'none' NOT NULL,
+	`created_at` integer NOT NULL,
+	`expires_at` integer NOT NULL,
+	`resolved_at` integer
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `did_sessions_pending_call_uq` ON `did_sessions` (`provider`,`call_ref`) WHERE status = 'pending';--> statement-breakpoint
+CREATE UNIQUE INDEX `did_sessions_pending_did_uq` ON `did_sessions` (`did`) WHERE status = 'pending';--> statement-breakpoint
+CREATE INDEX `did_sessions_call_idx` ON `did_sessions` (`call_id`,`created_at`);--> statement-breakpoint
+CREATE INDEX `did_sessions_expiry_idx` ON `did_sessions` (`status`,`expires_at`);--> statement-breakpoint
+CREATE TABLE `webhook_receipts` (
+	`token` text PRIMARY KEY NOT NULL,
+	`status` integer NOT NULL,
+	`content_type` text NOT NULL,
+	`body` text NOT NULL,
+	`created_at` integer NOT NULL
+);

@@ -10,6 +10,9 @@ import { bearer } from './http/bearer.js';
 import { jsonError } from './http/errors.js';
 import { initiationRoutes } from './http/initiation.js';
 import { toolRoutes } from './http/tools.js';
+import { ivrRoutes } from './http/ivr.js';
+import { twilioRoutes } from './http/twilio.js';
+import { appRoutes } from './http/app-device.js';
 import { createOrchestrator } from './orchestrator/orchestrator.js';
 import type { Services } from './orchestrator/services.js';
 import type { PolicySet } from './policy/index.js';
@@ -20,8 +23,20 @@ import { createCustomerStore } from './store/customers.js';
 import type { Db } from './store/db.js';
 import { createEventStore } from './store/events.js';
 import { createLedgerStore } from './store/ledger.js';
+import { createDidStore } from './store/did.js';
+import { createLocalWaker, type Waker } from './factors/did/waker.js';
+import { createMemoryRateLimiter, type RateLimiter } from './http/rate-limit.js';
+import type { TwilioCallRedirector } from './providers/twilio/calls.js';
 
 export interface AppDeps {
+  /** Twilio account used to redirect live calls and to check X-Twilio-Signature on the TwiML routes. */
+  twilio?: { authToken: string; redirector: TwilioCallRedirector } | undefined;
+  /** The service's public base URL (absolute TwiML URLs, Twilio signature checks). */
+  publicUrl?: string;
+  /** Where a confirmed TwiML-flow call is redirected, and where a failed one goes. */
+  twilioHandlers?: { successUrl?: string | undefined; failureUrl?: string | undefined };
+  waker?: Waker;
+  rateLimiter?: RateLimiter;
   db: Db;
   secrets: { tool: string; ivr: string; admin: string };
   keys: Keys;
@@ -41,6 +56,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps) {
   const logger = deps.logger ?? jsonLogger();
   const events = createEventStore(deps.db);
+  const tasks = new Set<Promise<unknown>>();
   const services: Services = {
     calls: createCallStore(deps.db),
     customers: createCustomerStore(deps.db),
@@ -52,6 +68,16 @@ export function createApp(deps: AppDeps) {
     clock: deps.clock ?? systemClock,
     logger,
     otpSender: deps.otpSender,
+    did: createDidStore(deps.db),
+    waker: deps.waker ?? createLocalWaker(),
+    redirector: deps.twilio?.redirector,
+    rateLimit: deps.rateLimiter ?? createMemoryRateLimiter(),
+    background(task) {
+      const tracked = task
+        .catch((err: unknown) => logger.error('background_task_failed', { error: (err as Error).name }))
+        .finally(() => tasks.delete(tracked));
+      tasks.add(tracked);
+    },
     policies: deps.policies,
   };
   const ledger = createLedgerStore(deps.db);
@@ -74,6 +100,20 @@ export function createApp(deps: AppDeps) {
   app.use('/tools/*', bearer(deps.secrets.tool, 'tools'));
   app.route('/tools', toolRoutes(services, orchestrate, deps.db, ledger));
 
+  // Dynamic Identifier (CONTRACT §3): IVR REST, the Twilio TwiML flow, the phone app.
+  app.use('/ivr/sessions', bearer(deps.secrets.ivr, 'ivr'));
+  app.use('/ivr/sessions/*', bearer(deps.secrets.ivr, 'ivr'));
+  app.route('/ivr', ivrRoutes(services));
+  if (deps.twilio && deps.publicUrl) {
+    app.route(
+      '/ivr/twilio',
+      twilioRoutes(services, { authToken: deps.twilio.authToken, publicUrl: deps.publicUrl, ...deps.twilioHandlers }),
+    );
+  } else {
+    app.all('/ivr/twilio/*', (c) => jsonError(c, 503, 'twilio_not_configured'));
+  }
+  app.route('/app', appRoutes(services));
+
   // Operators (CONTRACT §5).
   app.use('/admin/*', bearer(deps.secrets.admin, 'admin'));
   app.route('/admin', adminRoutes(services, deps.outbox));
@@ -86,5 +126,9 @@ export function createApp(deps: AppDeps) {
     return jsonError(c, 500, 'internal_error');
   });
 
-  return { app, services };
+  /** Resolves once every background task (call redirects) has finished: tests and shutdown. */
+  const drain = async () => {
+    while (tasks.size) await Promise.all([...tasks]);
+  };
+  return { app, services, drain };
 }

@@ -62,6 +62,10 @@ export interface Config {
     authToken?: string;
     /** TWILIO_MESSAGING_FROM: an E.164 number or a Messaging Service SID (MG…). */
     messagingFrom?: string;
+    /** Where a call confirmed in the TwiML flow is redirected (default: the built-in success handler). */
+    successUrl?: string;
+    /** Where a failed or canceled TwiML-flow call goes (default: the built-in failure handler). */
+    failureUrl?: string;
   };
   voxeq: { webhookSecret?: string };
   elevenlabs: {
@@ -95,6 +99,8 @@ export const CONFIG_VARIABLES = [
   'TWILIO_AUTH_TOKEN',
   'TWILIO_API_BASE_URL',
   'TWILIO_MESSAGING_FROM',
+  'CALLGATE_TWILIO_SUCCESS_URL',
+  'CALLGATE_TWILIO_FAILURE_URL',
   'VOXEQ_WEBHOOK_SECRET',
   'ELEVENLABS_API_KEY',
   'ELEVENLABS_BASE_URL',
@@ -275,6 +281,8 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
   const accountSid = read('TWILIO_ACCOUNT_SID', accountSidSchema);
   const authToken = read('TWILIO_AUTH_TOKEN', secretSchema);
   const messagingFrom = read('TWILIO_MESSAGING_FROM', messagingFromSchema);
+  const successUrl = read('CALLGATE_TWILIO_SUCCESS_URL', httpUrlSchema(false));
+  const failureUrl = read('CALLGATE_TWILIO_FAILURE_URL', httpUrlSchema(false));
   if (delivery === 'twilio') {
     if (accountSid === undefined && !invalid('TWILIO_ACCOUNT_SID'))
       errors.push('TWILIO_ACCOUNT_SID: required when CALLGATE_OTP_DELIVERY=twilio');
@@ -315,7 +323,8 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
         warnings.push(`${name}: plain http in production sends secrets unencrypted`);
     }
   }
-  const known = new Set<string>(CONFIG_VARIABLES);
+  // Read by the command-line tools (device simulator), not by the server.
+  const known = new Set<string>([...CONFIG_VARIABLES, 'CALLGATE_URL', 'CALLGATE_DEVICE_DIR']);
   for (const name of Object.keys(env).sort()) {
     if (name.startsWith('CALLGATE_') && !known.has(name)) warnings.push(`${name}: unknown variable (ignored); a typo?`);
   }
@@ -335,7 +344,7 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
       delivery,
       ...(webhookUrl !== undefined && webhookSecret !== undefined ? { webhook: { url: webhookUrl, secret: webhookSecret } } : {}),
     },
-    twilio: { apiBaseUrl, accountSid, authToken, messagingFrom },
+    twilio: { apiBaseUrl, accountSid, authToken, messagingFrom, successUrl, failureUrl },
     voxeq: { webhookSecret: voxeqSecret },
     elevenlabs: { apiKey: elevenlabsApiKey, baseUrl: elevenlabsBaseUrl, webhookSecret: elevenlabsWebhookSecret },
     hostSession: { secret: hostSessionSecret },
@@ -385,6 +394,8 @@ export function describeConfig(config: Config): string {
     ['TWILIO_ACCOUNT_SID', config.twilio.accountSid ?? UNSET],
     ['TWILIO_AUTH_TOKEN', showSecret(config.twilio.authToken)],
     ['TWILIO_MESSAGING_FROM', config.twilio.messagingFrom ?? UNSET],
+    ['CALLGATE_TWILIO_SUCCESS_URL', config.twilio.successUrl ?? '(built-in /ivr/twilio/success)'],
+    ['CALLGATE_TWILIO_FAILURE_URL', config.twilio.failureUrl ?? '(built-in /ivr/twilio/failure)'],
     ['VOXEQ_WEBHOOK_SECRET', showSecret(config.voxeq.webhookSecret)],
     ['ELEVENLABS_API_KEY', showSecret(config.elevenlabs.apiKey)],
     ['ELEVENLABS_BASE_URL', config.elevenlabs.baseUrl === undefined ? '(SDK default)' : showUrl(config.elevenlabs.baseUrl)],

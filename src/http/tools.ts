@@ -17,7 +17,7 @@ export function toolRoutes(s: Services, orchestrate: Orchestrator, db: Db, ledge
       if (!json.ok) return invalidRequest(c, json.errors);
       const req = validateOrchestratorRequest(json.value);
       if (!req.ok) return invalidRequest(c, req.errors);
-      return c.json(await orchestrate(req.value));
+      return c.json(await orchestrate(req.value, c.req.raw.signal));
     })
     .post('/post/:tool', async (c) => {
       const name = c.req.param('tool');

@@ -56,8 +56,15 @@ export async function nextStep(s: Services, call: CallRow, policy: Policy, decis
         }
         break;
       }
-      // did and screen_clear are not offered as steps here: the DID factor and the passive
-      // screen arrive with their own capabilities.
+      case 'did': {
+        if (enrolment.devices === 0) break;
+        const latest = await s.did.latestForCall(call.id);
+        if (latest?.status === 'pending' && latest.expiresAt > s.clock.now()) return { step: 'did_wait' };
+        // Attempts are 1-based: a reissue is possible while attempt ≤ max_retries.
+        if (!latest || latest.attempt <= policy.factors.did.max_retries) return { step: 'did_issue' };
+        break;
+      }
+      // screen_clear is passive: the fraud screen reports it, nothing asks the caller for it.
     }
   }
   return otpLater ?? HUMAN;

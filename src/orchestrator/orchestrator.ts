@@ -2,6 +2,7 @@ import { identify } from '../factors/identify.js';
 import { kbaQuestion, kbaVerify } from '../factors/kba.js';
 import { otpSend, otpVerify } from '../factors/otp.js';
 import { totpVerify } from '../factors/totp.js';
+import { didCancel, didIssue, didWait } from '../factors/did/steps.js';
 import { evaluate } from '../policy/index.js';
 import { LIVE } from '../store/calls.js';
 import type { CallRow } from '../store/schema/calls.js';
@@ -23,9 +24,9 @@ const STEPS: Record<Action, Step> = {
   kba_question: (ctx, r) => kbaQuestion(ctx, r.level!),
   kba_verify: (ctx, r) => kbaVerify(ctx, r.question_id!, r.answer!),
   handoff: async () => ok(),
-  did_issue: async () => fail('not_available'),
-  did_wait: async () => fail('not_available'),
-  did_cancel: async () => fail('not_available'),
+  did_issue: (ctx) => didIssue(ctx),
+  did_wait: (ctx, r) => didWait(ctx, r.wait_seconds),
+  did_cancel: (ctx) => didCancel(ctx),
   screen: async () => fail('not_available'),
 };
 
@@ -33,6 +34,7 @@ const STEPS: Record<Action, Step> = {
 function followUp(action: Action, req: OrchestratorRequest, result: StepResult): NextStep | undefined {
   if (!result.success) return undefined;
   if (action === 'otp_send') return { step: 'otp_verify', args: { channel: req.channel! } };
+  if (action === 'did_issue') return { step: 'did_wait' };
   if (action === 'kba_question') return { step: 'kba_verify', args: { question_id: (result.extra?.question as { id: string }).id } };
   return undefined;
 }
@@ -54,7 +56,7 @@ export function createOrchestrator(s: Services) {
     return { call, mismatch: true };
   }
 
-  return async function handle(req: OrchestratorRequest) {
+  return async function handle(req: OrchestratorRequest, signal?: AbortSignal) {
     const now = s.clock.now();
     const loaded = await load(req, now);
     let call = loaded.call;
@@ -65,7 +67,7 @@ export function createOrchestrator(s: Services) {
       return { success: false, reason: 'conversation_mismatch', next_required_step: 'transfer_to_human', privileged_allowed: false };
     }
 
-    const ctx: StepContext = { s, call, policy, now };
+    const ctx: StepContext = { s, call, policy, now, signal };
     let result: StepResult;
     if (!LIVE.includes(call.status) && req.action !== 'status') {
       result = fail(call.status === 'ended' ? 'ended' : 'blocked');

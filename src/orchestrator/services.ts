@@ -10,6 +10,10 @@ import type { ChallengeStore } from '../store/challenges.js';
 import type { CustomerStore } from '../store/customers.js';
 import type { EventStore } from '../store/events.js';
 import type { CallRow } from '../store/schema/calls.js';
+import type { DidStore } from '../store/did.js';
+import type { Waker } from '../factors/did/waker.js';
+import type { TwilioCallRedirector } from '../providers/twilio/calls.js';
+import type { RateLimiter } from '../http/rate-limit.js';
 
 /** Everything the orchestrator and its sub-tools use, built once per app. */
 export interface Services {
@@ -23,6 +27,14 @@ export interface Services {
   clock: Clock;
   logger: Logger;
   otpSender: OtpSender;
+  did: DidStore;
+  /** Wakes long-polls when a DID session leaves 'pending'. */
+  waker: Waker;
+  /** Redirects live Twilio calls on confirmation; absent when Twilio is not configured. */
+  redirector?: TwilioCallRedirector | undefined;
+  rateLimit: RateLimiter;
+  /** Work that outlives the request (a call redirect): tracked so shutdown and tests can await it. */
+  background(task: Promise<unknown>): void;
   /** The current policy set; a reload swaps it whole, so a request sees one consistent set. */
   policies(): PolicySet;
 }
@@ -33,6 +45,8 @@ export interface StepContext {
   call: CallRow;
   policy: Policy;
   now: number;
+  /** Aborts when the client goes away (long-polls stop waiting). */
+  signal?: AbortSignal | undefined;
 }
 
 /**

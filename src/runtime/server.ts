@@ -11,6 +11,10 @@ import { createOtpSender, DevOutbox, type OtpSender } from '../providers/otp/ind
 import { loadOrCreateDevSecrets } from './dev-secrets.js';
 import { reloadPolicySet } from './policy-dir.js';
 import { openSqlite } from './sqlite.js';
+import { sweepExpired } from '../factors/did/sessions.js';
+import { createTwilioCallRedirector } from '../providers/twilio/calls.js';
+
+const SWEEP_INTERVAL_MS = 1_000;
 
 export interface StartOptions {
   env: Record<string, string | undefined>;
@@ -29,6 +33,8 @@ export interface RunningServer {
   app: ReturnType<typeof createApp>['app'];
   services: ReturnType<typeof createApp>['services'];
   outbox: DevOutbox | undefined;
+  /** Resolves when background work (live-call redirects) has finished. */
+  drain(): Promise<void>;
   /** Re-reads the policy folder; a bad folder leaves the running set in force. */
   reloadPolicies(): { ok: boolean; errors: string[] };
   close(): Promise<void>;
@@ -68,8 +74,20 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const clock = opts.clock ?? { now: () => Date.now() };
   const otpSender = opts.otpSender ?? createOtpSender(config, { clock, outbox, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
 
-  const { app, services } = createApp({
+  const { accountSid, authToken, apiBaseUrl } = config.twilio;
+  const twilio =
+    accountSid && authToken
+      ? {
+          authToken,
+          redirector: createTwilioCallRedirector({ accountSid, authToken, apiBaseUrl, ...(opts.fetch ? { fetch: opts.fetch } : {}) }),
+        }
+      : undefined;
+
+  const { app, services, drain } = createApp({
     db: sqlite.db,
+    twilio,
+    publicUrl: config.publicUrl,
+    twilioHandlers: { successUrl: config.twilio.successUrl, failureUrl: config.twilio.failureUrl },
     secrets: config.secrets,
     keys,
     policies: () => policies!,
@@ -83,6 +101,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => ready(s));
   });
   const port = (server.address() as AddressInfo).port;
+  // DID sessions time out on time even when nobody polls them.
+  const sweeper = setInterval(() => {
+    sweepExpired(services).catch((err: unknown) => logger.error('did_sweep_failed', { error: (err as Error).name }));
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
   return {
@@ -97,11 +120,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       if (errors.length === 0) policies = next.set;
       return { ok: errors.length === 0, errors };
     },
+    drain,
     close: () =>
       new Promise<void>((done) => {
+        clearInterval(sweeper);
         server.close(() => {
-          sqlite.close();
-          done();
+          void drain().finally(() => {
+            sqlite.close();
+            done();
+          });
         });
         // Long-polls and keep-alive sockets must not hold a shutdown open.
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -7,7 +7,7 @@ export const LIVE: CallStatus[] = ['pending', 'authenticated'];
 
 export interface NewCall {
   id: string;
-  source: 'initiation' | 'tool';
+  source: 'initiation' | 'tool' | 'ivr';
   agentId?: string | null;
   calledNumber?: string | null;
   callerId?: string | null;
@@ -125,6 +125,14 @@ export function createCallStore(db: Db) {
     .returning()
     .prepare();
 
+  // A confirming device identifies an unclaimed call; it never takes over another customer's call.
+  const claimByDevice = db
+    .update(calls)
+    .set({ customerId: p('customerId') as never, identifiedBy: 'device', updatedAt: p('now') as never })
+    .where(and(eq(calls.id, p('id')), live, isNull(calls.customerId)))
+    .returning()
+    .prepare();
+
   const authenticate = db
     .update(calls)
     .set({ status: 'authenticated', authenticatedAt: p('now') as never, updatedAt: p('now') as never })
@@ -206,6 +214,9 @@ export function createCallStore(db: Db) {
     },
     async identify(id: string, customerId: string, by: NonNullable<CallRow['identifiedBy']>, now: number) {
       return first((await identify.all({ id, customerId, by, now })) as CallRow[]);
+    },
+    async claimByDevice(id: string, customerId: string, now: number) {
+      return first((await claimByDevice.all({ id, customerId, now })) as CallRow[]);
     },
     async authenticate(id: string, now: number) {
       return first((await authenticate.all({ id, now })) as CallRow[]);

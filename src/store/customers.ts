@@ -51,6 +51,7 @@ export function createCustomerStore(db: Db) {
     .groupBy(kbaAnswers.level)
     .prepare();
   const totpOf = db.select().from(totpSecrets).where(eq(totpSecrets.customerId, p('id'))).prepare();
+  const deviceById = db.select().from(devices).where(eq(devices.id, p('id'))).prepare();
   const deviceCount = db
     .select({ n: sql<number>`count(*)` })
     .from(devices)
@@ -116,6 +117,9 @@ export function createCustomerStore(db: Db) {
     },
     async answer(id: string, questionId: string) {
       return (await answerOf.get({ id, questionId })) as typeof kbaAnswers.$inferSelect | undefined;
+    },
+    async device(id: string) {
+      return (await deviceById.get({ id })) as typeof devices.$inferSelect | undefined;
     },
     async totp(id: string) {
       return (await totpOf.get({ id })) as typeof totpSecrets.$inferSelect | undefined;

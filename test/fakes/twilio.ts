@@ -39,6 +39,8 @@ export interface FakeTwilio extends FakeControls {
   callUpdates: { callSid: string; url?: string; method: string; status?: string }[];
   /** From now on, updates of this call answer Twilio's 21220 (the call is no longer in progress). */
   endCall(callSid: string): void;
+  /** From now on, updates of this call answer 404 / 20404 (no such call in this account). */
+  unknownCall(callSid: string): void;
 }
 
 export interface FakeTwilioOptions {
@@ -85,6 +87,7 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
   const messages: FakeMessage[] = [];
   const callUpdates: FakeTwilio['callUpdates'] = [];
   const endedCalls = new Set<string>();
+  const unknownCalls = new Set<string>();
   const base = `/2010-04-01/Accounts/${accountSid}`;
 
   const classify = (req: RecordedRequest): TwilioRequest => {
@@ -161,7 +164,8 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
   }
 
   function updateCall(callSid: string, form: Record<string, string>): Reply {
-    if (!CALL_SID.test(callSid)) return twilioError(404, 20404, `The requested resource ${base}/Calls/${callSid}.json was not found`);
+    if (!CALL_SID.test(callSid) || unknownCalls.has(callSid))
+      return twilioError(404, 20404, `The requested resource ${base}/Calls/${callSid}.json was not found`);
     const url = form.Url;
     const method = (form.Method ?? 'POST').toUpperCase();
     const status = form.Status;
@@ -235,6 +239,9 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     callUpdates,
     endCall(callSid) {
       endedCalls.add(callSid);
+    },
+    unknownCall(callSid) {
+      unknownCalls.add(callSid);
     },
   };
 }

@@ -15,7 +15,7 @@ export const calls = sqliteTable(
   {
     id: text('id').primaryKey(),
     conversationId: text('conversation_id').unique(),
-    source: text('source').$type<'initiation' | 'tool'>().notNull(),
+    source: text('source').$type<'initiation' | 'tool' | 'ivr'>().notNull(),
     agentId: text('agent_id'),
     calledNumber: text('called_number'),
     callerId: text('caller_id'),

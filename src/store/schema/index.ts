@@ -3,3 +3,4 @@ export * from './customers.js';
 export * from './challenges.js';
 export * from './events.js';
 export * from './ledger.js';
+export * from './did.js';

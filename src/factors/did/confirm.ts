@@ -1,0 +1,150 @@
+import { toBase64Url } from '../../crypto/bytes.js';
+import { confirmMessage, importDevicePublicKey, verifyDeviceSignature } from '../../crypto/device-signature.js';
+import { recordFailedCheck } from '../../orchestrator/failures.js';
+import { policyFor, type Services } from '../../orchestrator/services.js';
+import { settle } from '../../orchestrator/settle.js';
+import { LIVE } from '../../store/calls.js';
+import type { DidSession } from '../../store/did.js';
+import { intercept } from './intercept.js';
+import { onResolved, readSession } from './sessions.js';
+
+export type AppAnswer = { status: 200 | 401 | 404 | 409 | 429; body: Record<string, unknown> };
+
+const refuse = (status: AppAnswer['status'], reason: string, extra: Record<string, unknown> = {}): AppAnswer => ({
+  status,
+  body: { success: false, reason, ...extra },
+});
+
+const NONCE_TTL_MS = 60_000;
+const WRONG_DID_LIMIT = { count: 5, windowMs: 60_000 };
+
+/**
+ * A wrong DID typed in a device is a failed check against its customer's calls that are waiting
+ * for a DID: bursts raise the risk tier and count toward lockout there, like wrong codes.
+ */
+async function countWrongDid(s: Services, device: { id: string; customerId: string }, now: number) {
+  await s.audit.record(null, 'wrong_did', now, { device_id: device.id, customer_id: device.customerId });
+  for (const session of await s.did.pendingForCustomer(device.customerId)) {
+    const call = await s.calls.get(session.callId);
+    if (!call || !LIVE.includes(call.status)) continue;
+    await s.audit.record(call.id, 'wrong_did', now, { device_id: device.id, session_id: session.id });
+    await recordFailedCheck(s, call, policyFor(s, call), 'did', 'wrong_did', now);
+  }
+}
+
+/** POST /app/challenge: the device names the DID it was told; it gets a nonce to sign. */
+export async function challenge(s: Services, deviceId: string, did: string): Promise<AppAnswer> {
+  const now = s.clock.now();
+  if (!s.rateLimit.take(`app:challenge:${deviceId}`, 20, 60_000, now)) return refuse(429, 'rate_limited');
+  const device = await s.customers.device(deviceId);
+  if (!device) return refuse(404, 'unknown_device');
+  if (!s.rateLimit.take(`app:wrong_did:${deviceId}`, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now)) {
+    // Checked before the lookup, so a device cannot probe DIDs faster than this.
+    return refuse(429, 'rate_limited');
+  }
+  const found = await s.did.pendingByDid(did);
+  const session = found ? await readSession(s, found) : undefined;
+  if (!session || session.status !== 'pending') {
+    await countWrongDid(s, device, now);
+    return refuse(404, 'wrong_did');
+  }
+  const nonce = toBase64Url(s.random.bytes(18));
+  const expiresAt = Math.min(session.expiresAt, now + NONCE_TTL_MS);
+  await s.did.issueNonce({ nonce, sessionId: session.id, deviceId, now, expiresAt });
+  return {
+    status: 200,
+    body: { session_id: session.id, call_binding: session.callBinding, nonce, expires_at: new Date(expiresAt).toISOString() },
+  };
+}
+
+/**
+ * POST /app/confirm: the device proves possession of its key over the session's canonical string.
+ * Every refusal changes nothing on the session. The session's transition to 'confirmed' is one
+ * conditional UPDATE: of any number of concurrent confirmations exactly one wins.
+ */
+export async function confirm(
+  s: Services,
+  input: { sessionId: string; deviceId: string; nonce: string; signature: string },
+): Promise<AppAnswer> {
+  const now = s.clock.now();
+  if (!s.rateLimit.take(`app:confirm:${input.deviceId}`, 20, 60_000, now)) return refuse(429, 'rate_limited');
+  const [device, stored] = await Promise.all([s.customers.device(input.deviceId), s.did.get(input.sessionId)]);
+  if (!device) return refuse(401, 'unknown_device');
+  if (!stored) return refuse(404, 'unknown_session');
+  const refused = async (status: AppAnswer['status'], reason: string) => {
+    await s.audit.record(stored.callId, 'confirm_refused', now, { session_id: stored.id, device_id: device.id, reason });
+    return refuse(status, reason);
+  };
+
+  // Single use: the nonce must have been issued for this session and this device, unused, unexpired.
+  const nonce = await s.did.useNonce(input.nonce, stored.id, device.id, now);
+  if (!nonce) return refused(409, 'nonce_invalid');
+  const key = await importDevicePublicKey(device.publicKeyJwk);
+  const message = confirmMessage({ sessionId: stored.id, callBinding: stored.callBinding, did: stored.did, nonce: nonce.nonce });
+  if (!key || !(await verifyDeviceSignature(key, message, input.signature))) return refused(401, 'bad_signature');
+
+  const call = await s.calls.get(stored.callId);
+  if (!call) return refused(404, 'unknown_session');
+  const policy = policyFor(s, call);
+  if (call.customerId !== null && call.customerId !== device.customerId) {
+    await recordFailedCheck(s, call, policy, 'did', 'device_not_allowed', now);
+    return refused(401, 'device_not_allowed');
+  }
+
+  const session = await readSession(s, stored);
+  if (session.status !== 'pending' || !LIVE.includes(call.status)) return lateConfirmation(s, session, call.status, device.id, now);
+
+  const confirmed = await s.did.confirm(session.id, device.id, now);
+  if (!confirmed) {
+    const current = (await s.did.get(session.id)) ?? session;
+    return lateConfirmation(s, current, call.status, device.id, now);
+  }
+  const committedAt = performance.now();
+  // A confirming device identifies an unclaimed caller as its customer.
+  if (call.customerId === null && !(await s.calls.claimByDevice(call.id, device.customerId, now))) {
+    await s.audit.record(call.id, 'confirm_refused', now, { session_id: session.id, device_id: device.id, reason: 'identity_changed' });
+  } else {
+    if (call.customerId === null) await s.audit.record(call.id, 'identified', now, { by: 'device', customer_id: device.customerId });
+    await s.calls.recordSuccess(call.id, 'did', now);
+    await s.audit.record(call.id, 'factor_passed', now, { factor: 'did' });
+  }
+  await onResolved(s, confirmed, 'confirmed', now, { device_id: device.id });
+  const fresh = (await s.calls.get(call.id)) ?? call;
+  await settle(s, fresh, policy, now, 'did_confirm', true);
+  if (confirmed.redirectUrl) s.background(intercept(s, confirmed, committedAt));
+  return { status: 200, body: { success: true, status: 'confirmed' } };
+}
+
+/**
+ * A confirmation for a session that is no longer pending. Ignored by default; when the policy
+ * accepts late confirmations, a timed-out session confirmed within the window counts as
+ * "recently verified" for the call (the session itself stays timed out).
+ */
+async function lateConfirmation(s: Services, session: DidSession, callStatus: string, deviceId: string, now: number): Promise<AppAnswer> {
+  const call = await s.calls.get(session.callId);
+  const cfg = call ? policyFor(s, call).factors.did : undefined;
+  const inWindow =
+    session.status === 'timeout' &&
+    cfg?.late_confirmation === 'accept' &&
+    now <= session.expiresAt + cfg.late_window_seconds * 1000 &&
+    LIVE.includes(callStatus as never);
+  await s.audit.record(session.callId, 'late_confirmation', now, {
+    session_id: session.id,
+    device_id: deviceId,
+    session_status: session.status,
+    call_status: callStatus,
+    accepted: Boolean(inWindow),
+  });
+  if (inWindow && call) {
+    const device = await s.customers.device(deviceId);
+    if (device && (call.customerId === null || call.customerId === device.customerId)) {
+      if (call.customerId === null) await s.calls.claimByDevice(call.id, device.customerId, now);
+      await s.calls.recordSuccess(call.id, 'did', now);
+      await s.audit.record(call.id, 'factor_passed', now, { factor: 'did', late: true });
+      await settle(s, (await s.calls.get(call.id)) ?? call, policyFor(s, call), now, 'did_late_confirm', true);
+      return { status: 200, body: { success: true, status: session.status, late_accepted: true } };
+    }
+  }
+  const reason = LIVE.includes(callStatus as never) ? 'session_terminal' : 'call_ended';
+  return refuse(409, reason, { status: session.status });
+}

@@ -1,0 +1,155 @@
+import { toBase64Url } from '../../crypto/bytes.js';
+import { randomDigits, randomId } from '../../crypto/random.js';
+import type { Policy } from '../../policy/index.js';
+import { prompts, resolveLocale } from '../../providers/twilio/twiml.js';
+import type { DidSession } from '../../store/did.js';
+import type { DidProvider } from '../../store/schema/did.js';
+import type { Services } from '../../orchestrator/services.js';
+
+export interface CreateSessionInput {
+  provider: DidProvider;
+  /** The provider's stable call id (CallSid, Genesys interaction id, NICE contact id…). */
+  callRef: string;
+  /** The auth_state the session proves a factor for. */
+  callId: string;
+  policy: Policy;
+  locale?: string | undefined;
+  dnis?: string | null | undefined;
+  ani?: string | null | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  redirectUrl?: string | null | undefined;
+}
+
+export type CreateSessionResult =
+  | { ok: true; session: DidSession; created: boolean }
+  | { ok: false; reason: 'max_retries' | 'already_confirmed' | 'did_unavailable'; session?: DidSession };
+
+/** Keys the waker uses: one per session, one per call (a did_wait waits on its call). */
+export const sessionKey = (id: string) => `did:${id}`;
+export const callKey = (callId: string) => `call:${callId}`;
+
+const eventData = (d: DidSession) => ({ session_id: d.id, provider: d.provider, call_ref: d.callRef, attempt: d.attempt });
+
+/**
+ * Creates the pending session for a call, or returns the one already pending (idempotent per
+ * provider + call id). A reissue after a timeout or cancel is a new session linked to the old one,
+ * bounded by the policy's max_retries. The DID is unique among pending sessions (a UNIQUE index).
+ */
+export async function createSession(s: Services, input: CreateSessionInput): Promise<CreateSessionResult> {
+  const now = s.clock.now();
+  const cfg = input.policy.factors.did;
+  const pending = await s.did.pendingByCall(input.provider, input.callRef);
+  if (pending) {
+    const current = await readSession(s, pending); // times it out if overdue
+    if (current.status === 'pending') return { ok: true, session: current, created: false };
+  }
+  const previous = await s.did.latestForRef(input.provider, input.callRef);
+  if (previous?.status === 'confirmed') return { ok: false, reason: 'already_confirmed', session: previous };
+  const attempt = (previous?.attempt ?? 0) + 1;
+  if (attempt > cfg.max_retries + 1) return { ok: false, reason: 'max_retries', ...(previous ? { session: previous } : {}) };
+
+  // A collision with another pending DID is rare (1 in 10^6 per pending session): draw again.
+  for (let draw = 0; draw < 8; draw++) {
+    const inserted = await s.did.insertPending({
+      id: randomId(s.random, 'did'),
+      provider: input.provider,
+      callRef: input.callRef,
+      callId: input.callId,
+      did: randomDigits(s.random, 6),
+      callBinding: toBase64Url(s.random.bytes(16)),
+      attempt,
+      previousSessionId: previous?.id ?? null,
+      maxRetries: cfg.max_retries,
+      locale: resolveLocale(input.locale),
+      dnis: input.dnis ?? null,
+      ani: input.ani ?? null,
+      metadata: input.metadata ?? {},
+      redirectUrl: input.redirectUrl ?? null,
+      createdAt: now,
+      expiresAt: now + cfg.ttl_seconds * 1000,
+    });
+    if (inserted) {
+      await s.audit.record(input.callId, 'session_created', now, { ...eventData(inserted), previous_session_id: inserted.previousSessionId });
+      await s.audit.record(input.callId, 'did_issued', now, { ...eventData(inserted), ttl_seconds: cfg.ttl_seconds });
+      return { ok: true, session: inserted, created: true };
+    }
+    // Either a concurrent identical request created it (answer that one) or the DID was taken.
+    const raced = await s.did.pendingByCall(input.provider, input.callRef);
+    if (raced) return { ok: true, session: raced, created: false };
+  }
+  return { ok: false, reason: 'did_unavailable' };
+}
+
+/** The session as it stands now: a pending session past its TTL is timed out on read. */
+export async function readSession(s: Services, session: DidSession): Promise<DidSession> {
+  if (session.status !== 'pending' || session.expiresAt > s.clock.now()) return session;
+  return expireSession(s, session);
+}
+
+export async function expireSession(s: Services, session: DidSession): Promise<DidSession> {
+  const now = s.clock.now();
+  const expired = await s.did.expire(session.id, now);
+  if (!expired) return (await s.did.get(session.id)) ?? session;
+  await onResolved(s, expired, 'timeout', now);
+  return expired;
+}
+
+export async function cancelSession(s: Services, session: DidSession): Promise<DidSession> {
+  const now = s.clock.now();
+  const canceled = await s.did.cancel(session.id, now);
+  if (!canceled) return readSession(s, (await s.did.get(session.id)) ?? session);
+  await onResolved(s, canceled, 'canceled', now);
+  return canceled;
+}
+
+/** Audit the terminal transition once (only its winner gets here) and wake whoever waits. */
+export async function onResolved(s: Services, d: DidSession, event: 'timeout' | 'canceled' | 'confirmed', now: number, extra = {}) {
+  await s.audit.record(d.callId, event, now, { ...eventData(d), ...extra });
+  s.waker.wake(sessionKey(d.id));
+  s.waker.wake(callKey(d.callId));
+}
+
+/** Times out every overdue session, so expiry happens on time even if nobody polls. */
+export async function sweepExpired(s: Services): Promise<number> {
+  const now = s.clock.now();
+  const expired = await s.did.sweep(now);
+  for (const d of expired) await onResolved(s, d, 'timeout', now);
+  return expired.length;
+}
+
+/**
+ * Holds until the session leaves 'pending', it expires, `waitSeconds` pass or the client goes away.
+ * State is re-read from SQL after every wake, so a lost wake-up costs latency, never correctness.
+ */
+export async function waitForSession(s: Services, id: string, waitSeconds: number, signal?: AbortSignal): Promise<DidSession | undefined> {
+  const deadline = Date.now() + Math.max(0, waitSeconds) * 1000;
+  for (;;) {
+    const stored = await s.did.get(id);
+    if (!stored) return undefined;
+    const session = await readSession(s, stored);
+    const left = deadline - Date.now();
+    if (session.status !== 'pending' || left <= 0 || signal?.aborted) return session;
+    const untilExpiry = session.expiresAt - s.clock.now();
+    const outcome = await s.waker.wait(sessionKey(id), Math.min(left, untilExpiry + 1), signal);
+    if (outcome === 'aborted') return session;
+  }
+}
+
+/** What an IVR (or the agent) is told about a session. The DID and prompts only while pending. */
+export function sessionView(d: DidSession, now: number) {
+  const pending = d.status === 'pending';
+  const p = prompts(d.locale, d.did);
+  return {
+    sessionId: d.id,
+    status: d.status,
+    provider: d.provider,
+    callId: d.callRef,
+    attempt: d.attempt,
+    maxRetries: d.maxRetries,
+    expiresAt: new Date(d.expiresAt).toISOString(),
+    ...(pending
+      ? { did: d.did, ttlSeconds: Math.max(0, Math.ceil((d.expiresAt - now) / 1000)), prompts: { speak: p.speak, loop: p.loop } }
+      : { resolvedAt: d.resolvedAt ? new Date(d.resolvedAt).toISOString() : null }),
+    ...(d.previousSessionId ? { previousSessionId: d.previousSessionId } : {}),
+  };
+}

@@ -1,0 +1,58 @@
+import { fail, ok, type StepContext, type StepResult } from '../../orchestrator/services.js';
+import { prompts } from '../../providers/twilio/twiml.js';
+import { cancelSession, createSession, readSession, waitForSession } from './sessions.js';
+
+const DEFAULT_WAIT_SECONDS = 10;
+const MAX_WAIT_SECONDS = 20;
+
+/**
+ * did_issue: a DID for the agent to read out. The caller confirms it in their app; the
+ * confirmation (not this tool) records the factor. An unidentified caller may use it too:
+ * the confirming device identifies them.
+ */
+export async function didIssue({ s, call, policy }: StepContext): Promise<StepResult> {
+  if (call.customerId) {
+    const enrolment = await s.customers.enrolment(call.customerId);
+    if (!enrolment?.devices) return fail('not_enrolled');
+  }
+  const created = await createSession(s, { provider: 'elevenlabs', callRef: call.id, callId: call.id, policy });
+  if (!created.ok) return fail(created.reason);
+  const d = created.session;
+  const p = prompts(d.locale, d.did);
+  return ok({
+    extra: {
+      did: d.did,
+      ttl_seconds: Math.max(0, Math.ceil((d.expiresAt - s.clock.now()) / 1000)),
+      attempt: d.attempt,
+      prompts: { speak: p.speak, loop: p.loop },
+    },
+  });
+}
+
+/** did_wait: holds until the caller confirms in the app, the DID expires, or wait_seconds pass. */
+export async function didWait({ s, call, signal }: StepContext, waitSeconds: number | undefined): Promise<StepResult> {
+  const latest = await s.did.latestForCall(call.id);
+  if (!latest) return fail('no_session');
+  const wait = Math.min(waitSeconds ?? DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS);
+  const session = (await waitForSession(s, latest.id, wait, signal)) ?? latest;
+  const extra = { did_status: session.status };
+  switch (session.status) {
+    case 'confirmed':
+      return ok({ extra });
+    case 'timeout':
+      return fail('expired', { extra });
+    case 'canceled':
+      return fail('canceled', { extra });
+    default:
+      return fail('pending', { extra });
+  }
+}
+
+export async function didCancel({ s, call }: StepContext): Promise<StepResult> {
+  const latest = await s.did.latestForCall(call.id);
+  if (!latest) return fail('no_session');
+  const current = await readSession(s, latest);
+  if (current.status !== 'pending') return fail('not_pending', { extra: { did_status: current.status } });
+  const canceled = await cancelSession(s, current);
+  return canceled.status === 'canceled' ? ok({ extra: { did_status: 'canceled' } }) : fail('not_pending', { extra: { did_status: canceled.status } });
+}

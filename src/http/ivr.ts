@@ -1,0 +1,94 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { createSession, cancelSession, readSession, sessionView, waitForSession } from '../factors/did/sessions.js';
+import type { Services } from '../orchestrator/services.js';
+import type { DidProvider } from '../store/schema/did.js';
+import { readBody } from './body.js';
+import { invalidRequest, jsonError } from './errors.js';
+
+const PROVIDERS = ['twilio', 'genesys', 'nice', 'five9', 'generic'] as const;
+const MAX_WAIT_SECONDS = 20;
+
+const createSchema = z.object({
+  provider: z.enum(PROVIDERS),
+  callId: z.string().trim().min(1).max(128),
+  dnis: z.string().trim().max(64).optional(),
+  ani: z.string().trim().max(64).optional(),
+  locale: z.string().trim().max(16).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  /** Twilio only: where the service redirects the live call on confirmation. */
+  redirectUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+});
+
+const waitSchema = z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS);
+
+/**
+ * The auth_state a session proves a factor for. A Twilio CallSid is shared with an ElevenLabs call
+ * on the same line, so it is used as is; other providers' ids live in their own namespace.
+ */
+export const ivrCallId = (provider: DidProvider, callId: string) =>
+  provider === 'twilio' || provider === 'generic' ? callId : `${provider}:${callId}`;
+
+/** IVR REST (Genesys Architect, NICE CXone Studio, Five9, any webhook IVR): CONTRACT §3. */
+export function ivrRoutes(s: Services) {
+  return new Hono()
+    .post('/sessions', async (c) => {
+      const body = await readBody(c, createSchema);
+      if (!body.ok) return invalidRequest(c, body.errors);
+      const v = body.value;
+      if (v.redirectUrl && v.provider !== 'twilio') {
+        return invalidRequest(c, [{ field: 'redirectUrl', message: 'only Twilio calls can be redirected by callgate' }]);
+      }
+      const now = s.clock.now();
+      // Per caller and per call: a loop in an IVR flow must not mint sessions without bound.
+      if (!s.rateLimit.take(`ivr:create:${v.provider}:${v.callId}`, 10, 60_000, now) || (v.ani && !s.rateLimit.take(`ivr:create-ani:${v.ani}`, 20, 60_000, now))) {
+        return jsonError(c, 429, 'rate_limited');
+      }
+      const callId = ivrCallId(v.provider, v.callId);
+      const policy = s.policies().select({ called_number: v.dnis });
+      const ensured = await s.calls.ensure({
+        id: callId,
+        source: 'ivr',
+        calledNumber: v.dnis ?? null,
+        callerId: v.ani ?? null,
+        policyId: policy.id,
+        policyVersion: policy.version,
+        now,
+      });
+      if (ensured.created) await s.audit.record(callId, 'call_created', now, { source: 'ivr', provider: v.provider, policy: { id: policy.id, version: policy.version } });
+      const callPolicy = s.policies().get(ensured.call.policyId) ?? policy;
+      const result = await createSession(s, {
+        provider: v.provider,
+        callRef: v.callId,
+        callId,
+        policy: callPolicy,
+        locale: v.locale,
+        dnis: v.dnis,
+        ani: v.ani,
+        metadata: v.metadata,
+        redirectUrl: v.redirectUrl,
+      });
+      if (!result.ok) {
+        const status = result.reason === 'did_unavailable' ? 503 : 409;
+        return jsonError(c, status, result.reason, result.session ? { session: sessionView(result.session, now) } : {});
+      }
+      return c.json(sessionView(result.session, now), result.created ? 201 : 200);
+    })
+    .get('/sessions/:id', async (c) => {
+      const id = c.req.param('id');
+      const raw = c.req.query('wait');
+      const wait = raw === undefined ? { success: true as const, data: 0 } : waitSchema.safeParse(raw);
+      if (!wait.success) return invalidRequest(c, [{ field: 'wait', message: `an integer from 0 to ${MAX_WAIT_SECONDS}` }]);
+      const now = s.clock.now();
+      if (!s.rateLimit.take(`ivr:poll:${id}`, 120, 60_000, now)) return jsonError(c, 429, 'rate_limited');
+      const session = wait.data > 0 ? await waitForSession(s, id, wait.data, c.req.raw.signal) : await s.did.get(id).then((d) => d && readSession(s, d));
+      if (!session) return jsonError(c, 404, 'unknown_session');
+      return c.json(sessionView(session, s.clock.now()));
+    })
+    .post('/sessions/:id/cancel', async (c) => {
+      const stored = await s.did.get(c.req.param('id'));
+      if (!stored) return jsonError(c, 404, 'unknown_session');
+      // Cancelling twice is harmless; a confirmed session stays confirmed.
+      return c.json(sessionView(await cancelSession(s, stored), s.clock.now()));
+    });
+}

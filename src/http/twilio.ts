@@ -1,0 +1,142 @@
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { createSession, cancelSession, readSession, sessionKey } from '../factors/did/sessions.js';
+import type { Services } from '../orchestrator/services.js';
+import { validateTwilioRequest } from '../providers/twilio/signature.js';
+import { gather, hangup, prompts, redirect, say, sayOptions, twiml, TWIML_CONTENT_TYPE } from '../providers/twilio/twiml.js';
+import type { DidSession } from '../store/did.js';
+import { jsonError } from './errors.js';
+
+export interface TwilioRouteOptions {
+  authToken: string;
+  /** The public base URL Twilio calls (signatures are computed over it). */
+  publicUrl: string;
+  successUrl?: string | undefined;
+  failureUrl?: string | undefined;
+}
+
+/** Bounded wait loop: after this many prompts without a confirmation the session is given up. */
+const MAX_LOOPS = 6;
+/** After "press 1", how long to hold for the confirmation to commit before prompting again. */
+const HOLD_AFTER_DONE_MS = 3_000;
+
+type Form = Record<string, string>;
+type Env = { Variables: { form: Form } };
+
+/**
+ * X-Twilio-Signature over the public URL and the POSTed form, in constant time; then the
+ * I-Twilio-Idempotency-Token: a retried webhook gets the answer the first delivery got.
+ */
+function twilioGuard(s: Services, opts: TwilioRouteOptions): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const parsed = await c.req.parseBody().catch(() => null);
+    if (!parsed) return jsonError(c, 400, 'invalid_request', { errors: [{ field: 'body', message: 'a form-encoded body is required' }] });
+    const form: Form = {};
+    for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') form[k] = v;
+    const url = opts.publicUrl + c.req.path + (new URL(c.req.url).search || '');
+    if (!(await validateTwilioRequest(opts.authToken, url, form, c.req.header('x-twilio-signature')))) {
+      return jsonError(c, 403, 'bad_signature');
+    }
+    c.set('form', form);
+    const token = c.req.header('i-twilio-idempotency-token');
+    if (token) {
+      const seen = await s.did.receipt(token);
+      if (seen) return c.body(seen.body, seen.status as 200, { 'content-type': seen.contentType });
+    }
+    await next();
+    if (token && c.res.status < 500) {
+      const body = await c.res.clone().text();
+      await s.did.saveReceipt({ token, status: c.res.status, contentType: c.res.headers.get('content-type') ?? TWIML_CONTENT_TYPE, body, now: s.clock.now() });
+    }
+  };
+}
+
+/** The TwiML flow for a classic Twilio IVR: speak the DID, gather "1 when done / 0 to cancel", loop. */
+export function twilioRoutes(s: Services, opts: TwilioRouteOptions) {
+  const successUrl = opts.successUrl ?? `${opts.publicUrl}/ivr/twilio/success`;
+  const failureUrl = opts.failureUrl ?? `${opts.publicUrl}/ivr/twilio/failure`;
+  const waitUrl = (d: DidSession) => `${opts.publicUrl}/ivr/twilio/wait?session=${encodeURIComponent(d.id)}`;
+  const xml = (c: Context, body: string) => c.body(body, 200, { 'content-type': TWIML_CONTENT_TYPE });
+
+  const prompt = (d: DidSession, first: boolean) => {
+    const p = prompts(d.locale, d.did);
+    const voice = sayOptions(d.locale);
+    return twiml(
+      gather({ action: waitUrl(d), numDigits: 1, timeout: 8 }, say(first ? p.speak : p.loop, voice), say(p.pressToConfirm, voice)),
+      redirect(waitUrl(d)),
+    );
+  };
+  const outcome = (d: DidSession | undefined) => {
+    const voice = sayOptions(d?.locale);
+    if (d?.status === 'confirmed') return twiml(redirect(successUrl));
+    if (d?.status === 'canceled') return twiml(say(prompts(d.locale, d.did).canceled, voice), redirect(failureUrl));
+    return twiml(redirect(failureUrl));
+  };
+
+  /** A new session for the call, or the next attempt after a timeout while retries remain. */
+  async function issue(callSid: string, form: Form) {
+    const now = s.clock.now();
+    const policy = s.policies().select({ called_number: form.To });
+    const ensured = await s.calls.ensure({
+      id: callSid,
+      source: 'ivr',
+      calledNumber: form.To ?? null,
+      callerId: form.From ?? null,
+      policyId: policy.id,
+      policyVersion: policy.version,
+      now,
+    });
+    if (ensured.created) await s.audit.record(callSid, 'call_created', now, { source: 'ivr', provider: 'twilio', policy: { id: policy.id, version: policy.version } });
+    return createSession(s, {
+      provider: 'twilio',
+      callRef: callSid,
+      callId: callSid,
+      policy: s.policies().get(ensured.call.policyId) ?? policy,
+      locale: form.locale ?? undefined,
+      dnis: form.To,
+      ani: form.From,
+      metadata: form.StirVerstat ? { stir_verstat: form.StirVerstat } : {},
+      redirectUrl: successUrl,
+    });
+  }
+
+  return new Hono<Env>()
+    .use('*', twilioGuard(s, opts))
+    .post('/verify', async (c) => {
+      const form = c.get('form');
+      const callSid = form.CallSid;
+      if (!callSid) return jsonError(c, 400, 'invalid_request', { errors: [{ field: 'CallSid', message: 'required' }] });
+      const result = await issue(callSid, form);
+      if (!result.ok) return xml(c, outcome(result.session));
+      return xml(c, prompt(result.session, true));
+    })
+    .post('/wait', async (c) => {
+      const form = c.get('form');
+      const stored = await s.did.get(c.req.query('session') ?? '');
+      // The session must belong to the call asking about it.
+      if (!stored || stored.provider !== 'twilio' || stored.callRef !== form.CallSid) return xml(c, outcome(undefined));
+      let session = await readSession(s, stored);
+      if (session.status === 'pending' && form.Digits === '0') session = await cancelSession(s, session);
+      if (session.status === 'pending' && form.Digits === '1') {
+        await s.waker.wait(sessionKey(session.id), Math.min(HOLD_AFTER_DONE_MS, session.expiresAt - s.clock.now()), c.req.raw.signal);
+        session = await readSession(s, (await s.did.get(session.id)) ?? session);
+      }
+      if (session.status === 'timeout') {
+        const again = await issue(session.callRef, form);
+        if (again.ok && again.created) return xml(c, prompt(again.session, true));
+        return xml(c, outcome(session));
+      }
+      if (session.status !== 'pending') return xml(c, outcome(session));
+      const loops = (await s.events.forCall(session.callId)).filter((e) => e.type === 'loop_iteration' && e.data.session_id === session.id).length;
+      if (loops >= MAX_LOOPS) return xml(c, outcome(await cancelSession(s, session)));
+      await s.audit.record(session.callId, 'loop_iteration', s.clock.now(), { session_id: session.id, iteration: loops + 1, digits: form.Digits ?? null });
+      return xml(c, prompt(session, false));
+    })
+    .post('/success', (c) => {
+      const p = prompts(c.req.query('locale'), '');
+      return xml(c, twiml(say(p.verified, sayOptions(c.req.query('locale'))), hangup()));
+    })
+    .post('/failure', (c) => {
+      const p = prompts(c.req.query('locale'), '');
+      return xml(c, twiml(say(p.failed, sayOptions(c.req.query('locale'))), hangup()));
+    });
+}

@@ -1,0 +1,173 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Db } from './db.js';
+import { calls } from './schema/calls.js';
+import { didNonces, didSessions, webhookReceipts, type DidProvider } from './schema/did.js';
+
+export type DidSession = typeof didSessions.$inferSelect;
+export type NewDidSession = typeof didSessions.$inferInsert;
+const p = sql.placeholder;
+
+/**
+ * DID sessions as a state machine in SQL: pending → confirmed | timeout | canceled. Each transition
+ * names 'pending' in its WHERE clause, so a terminal session never changes, whatever arrives later.
+ */
+export function createDidStore(db: Db) {
+  const byId = db.select().from(didSessions).where(eq(didSessions.id, p('id'))).prepare();
+  const pendingByCall = db
+    .select()
+    .from(didSessions)
+    .where(and(eq(didSessions.provider, p('provider')), eq(didSessions.callRef, p('callRef')), eq(didSessions.status, 'pending')))
+    .prepare();
+  const pendingByDid = db
+    .select()
+    .from(didSessions)
+    .where(and(eq(didSessions.did, p('did')), eq(didSessions.status, 'pending')))
+    .prepare();
+  const latestForCall = db
+    .select()
+    .from(didSessions)
+    .where(eq(didSessions.callId, p('callId')))
+    .orderBy(desc(didSessions.createdAt), desc(didSessions.attempt))
+    .limit(1)
+    .prepare();
+  const latestForRef = db
+    .select()
+    .from(didSessions)
+    .where(and(eq(didSessions.provider, p('provider')), eq(didSessions.callRef, p('callRef'))))
+    .orderBy(desc(didSessions.attempt))
+    .limit(1)
+    .prepare();
+
+  const pendingForCustomer = db
+    .select({ session: didSessions })
+    .from(didSessions)
+    .innerJoin(calls, eq(calls.id, didSessions.callId))
+    .where(and(eq(calls.customerId, p('customerId')), eq(didSessions.status, 'pending')))
+    .limit(10)
+    .prepare();
+
+  const confirm = db
+    .update(didSessions)
+    .set({ status: 'confirmed', confirmedDeviceId: p('deviceId') as never, resolvedAt: p('now') as never })
+    .where(and(eq(didSessions.id, p('id')), eq(didSessions.status, 'pending'), sql`${didSessions.expiresAt} > ${p('now')}`))
+    .returning()
+    .prepare();
+  const cancel = db
+    .update(didSessions)
+    .set({ status: 'canceled', resolvedAt: p('now') as never })
+    .where(and(eq(didSessions.id, p('id')), eq(didSessions.status, 'pending')))
+    .returning()
+    .prepare();
+  const expire = db
+    .update(didSessions)
+    .set({ status: 'timeout', resolvedAt: p('now') as never })
+    .where(and(eq(didSessions.id, p('id')), eq(didSessions.status, 'pending'), sql`${didSessions.expiresAt} <= ${p('now')}`))
+    .returning()
+    .prepare();
+  const claimIntercept = db
+    .update(didSessions)
+    .set({ interceptStatus: 'pending' })
+    .where(and(eq(didSessions.id, p('id')), eq(didSessions.status, 'confirmed'), eq(didSessions.interceptStatus, 'none')))
+    .returning()
+    .prepare();
+  const finishIntercept = db
+    .update(didSessions)
+    .set({ interceptStatus: p('to') as never })
+    .where(and(eq(didSessions.id, p('id')), eq(didSessions.interceptStatus, 'pending')))
+    .prepare();
+
+  const insertNonce = db
+    .insert(didNonces)
+    .values({ nonce: p('nonce'), sessionId: p('sessionId'), deviceId: p('deviceId'), createdAt: p('now'), expiresAt: p('expiresAt') })
+    .prepare();
+  // Single use: only the first confirmation presenting this nonce, for this session and device, gets the row.
+  const useNonce = db
+    .update(didNonces)
+    .set({ usedAt: p('now') as never })
+    .where(
+      and(
+        eq(didNonces.nonce, p('nonce')),
+        eq(didNonces.sessionId, p('sessionId')),
+        eq(didNonces.deviceId, p('deviceId')),
+        sql`${didNonces.usedAt} IS NULL`,
+        sql`${didNonces.expiresAt} > ${p('now')}`,
+      ),
+    )
+    .returning()
+    .prepare();
+
+  const receiptByToken = db.select().from(webhookReceipts).where(eq(webhookReceipts.token, p('token'))).prepare();
+
+  const one = <T>(rows: unknown): T | undefined => (rows as T[])[0];
+
+  return {
+    async get(id: string) {
+      return (await byId.get({ id })) as DidSession | undefined;
+    },
+    async pendingByCall(provider: DidProvider, callRef: string) {
+      return (await pendingByCall.get({ provider, callRef })) as DidSession | undefined;
+    },
+    async pendingByDid(did: string) {
+      return (await pendingByDid.get({ did })) as DidSession | undefined;
+    },
+    async latestForCall(callId: string) {
+      return (await latestForCall.get({ callId })) as DidSession | undefined;
+    },
+    async latestForRef(provider: DidProvider, callRef: string) {
+      return (await latestForRef.get({ provider, callRef })) as DidSession | undefined;
+    },
+    /** Pending sessions on calls already claimed by this customer. */
+    async pendingForCustomer(customerId: string): Promise<DidSession[]> {
+      return ((await pendingForCustomer.all({ customerId })) as { session: DidSession }[]).map((r) => r.session);
+    },
+    /** Inserts unless a pending session exists for the call, or the DID is taken by another pending session. */
+    async insertPending(s: NewDidSession): Promise<DidSession | undefined> {
+      return one<DidSession>(await db.insert(didSessions).values(s).onConflictDoNothing().returning());
+    },
+    async confirm(id: string, deviceId: string, now: number) {
+      return one<DidSession>(await confirm.all({ id, deviceId, now }));
+    },
+    async cancel(id: string, now: number) {
+      return one<DidSession>(await cancel.all({ id, now }));
+    },
+    /** pending → timeout, only once the TTL has passed. */
+    async expire(id: string, now: number) {
+      return one<DidSession>(await expire.all({ id, now }));
+    },
+    /** Times out every overdue pending session (bounded batch); returns the ones this call moved. */
+    async sweep(now: number, limit = 500): Promise<DidSession[]> {
+      return (await db
+        .update(didSessions)
+        .set({ status: 'timeout', resolvedAt: now })
+        .where(
+          sql`${didSessions.id} IN (SELECT id FROM did_sessions WHERE status = 'pending' AND expires_at <= ${now} LIMIT ${limit})
+              AND ${didSessions.status} = 'pending'`,
+        )
+        .returning()) as DidSession[];
+    },
+    /** Exactly one caller gets to redirect a confirmed call. */
+    async claimIntercept(id: string) {
+      return one<DidSession>(await claimIntercept.all({ id }));
+    },
+    async finishIntercept(id: string, to: 'succeeded' | 'failed') {
+      await finishIntercept.run({ id, to });
+    },
+    async issueNonce(n: { nonce: string; sessionId: string; deviceId: string; now: number; expiresAt: number }) {
+      await insertNonce.run(n);
+    },
+    async useNonce(nonce: string, sessionId: string, deviceId: string, now: number) {
+      return one<typeof didNonces.$inferSelect>(await useNonce.all({ nonce, sessionId, deviceId, now }));
+    },
+    async receipt(token: string) {
+      return (await receiptByToken.get({ token })) as typeof webhookReceipts.$inferSelect | undefined;
+    },
+    async saveReceipt(r: { token: string; status: number; contentType: string; body: string; now: number }) {
+      await db
+        .insert(webhookReceipts)
+        .values({ token: r.token, status: r.status, contentType: r.contentType, body: r.body, createdAt: r.now })
+        .onConflictDoNothing();
+    },
+  };
+}
+
+export type DidStore = ReturnType<typeof createDidStore>;
