@@ -5,6 +5,9 @@ import { parsePolicy, PolicySet, type Policy } from '../../src/policy/index.js';
 import { createConsoleSender, DevOutbox, type OtpSender } from '../../src/providers/otp/index.js';
 import { createLedgerStore } from '../../src/store/ledger.js';
 import { loadPolicyDir } from '../../src/runtime/policy-dir.js';
+import type { RateLimiter } from '../../src/http/rate-limit.js';
+import type { TwilioCallRedirector } from '../../src/providers/twilio/calls.js';
+import { confirmMessage, generateDeviceKeyPair, importDevicePrivateKey, signAsDevice } from '../../src/crypto/device-signature.js';
 import { fakeClock } from './clock.js';
 import { openTestDb } from './db.js';
 
@@ -27,7 +30,13 @@ export function testPolicies(extraYaml: string[] = []): PolicySet {
 export interface TestAppOptions {
   policies?: PolicySet;
   otpSender?: OtpSender;
+  twilio?: { authToken: string; redirector: TwilioCallRedirector };
+  rateLimiter?: RateLimiter;
 }
+
+export const PUBLIC_URL = 'https://callgate.example.com';
+/** For races: every request gets through, so the race is decided by the state machine alone. */
+export const unlimited: RateLimiter = { take: () => true };
 
 /** The real app over a real (in-memory) SQLite database, a fake clock and the console OTP sender. */
 export async function makeTestApp(opts: TestAppOptions = {}) {
@@ -38,7 +47,10 @@ export async function makeTestApp(opts: TestAppOptions = {}) {
   const consoleLines: string[] = [];
   const keys = await createKeys(SECRET_KEY);
   const policies = opts.policies ?? testPolicies();
-  const { app, services } = createApp({
+  const { app, services, drain } = createApp({
+    twilio: opts.twilio,
+    publicUrl: PUBLIC_URL,
+    ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
     db: opened.db,
     secrets: SECRETS,
     keys,
@@ -64,6 +76,7 @@ export async function makeTestApp(opts: TestAppOptions = {}) {
   const t = {
     app,
     services,
+    drain,
     db: opened.db,
     sqlite: opened.sqlite,
     clock,
@@ -80,6 +93,11 @@ export async function makeTestApp(opts: TestAppOptions = {}) {
     post: (tool: string, call_id: string, args: Record<string, unknown> = {}) =>
       send('POST', `/tools/post/${tool}`, { call_id, conversation_id: `conv-${call_id}`, ...args }, SECRETS.tool),
     admin: (method: string, path: string, body?: unknown) => send(method, `/admin${path}`, body, SECRETS.admin),
+    ivr: (method: string, path: string, body?: unknown) => send(method, `/ivr${path}`, body, SECRETS.ivr),
+    appPost: (path: string, body: unknown) => send('POST', `/app${path}`, body, 'none'),
+    /** Event types of a call, in order. */
+    eventTypes: (callId: string) =>
+      (opened.sqlite.prepare('select type from events where call_id = ? order by id').all(callId) as { type: string }[]).map((r) => r.type),
     /** The code the console sender last delivered (what the caller reads off their phone). */
     lastCode: () => outbox.list()[0]?.code,
     close: () => opened.close(),
@@ -125,4 +143,26 @@ export async function passOtp(t: TestApp, callId: string) {
   const sent = await t.tool(callId, 'otp_send', { channel: 'sms' });
   if (!sent.body.success) throw new Error(`otp_send: ${JSON.stringify(sent.body)}`);
   return t.tool(callId, 'otp_verify', { code: t.lastCode() });
+}
+
+/** A phone-app device: a real P-256 key pair, enrolled through the admin API. */
+export async function enrolDevice(t: TestApp, customerId: string, deviceId: string) {
+  const { publicJwk, privateJwk } = await generateDeviceKeyPair();
+  const res = await t.admin('POST', `/customers/${customerId}/devices`, { device_id: deviceId, public_key_jwk: publicJwk });
+  if (res.status !== 201) throw new Error(`device enrol failed: ${JSON.stringify(res.body)}`);
+  const privateKey = await importDevicePrivateKey(privateJwk);
+  return {
+    deviceId,
+    /** POST /app/challenge for a DID. */
+    challenge: (did: string) => t.appPost('/challenge', { device_id: deviceId, did }),
+    sign: (c: { session_id: string; call_binding: string; nonce: string }, did: string) =>
+      signAsDevice(privateKey, confirmMessage({ sessionId: c.session_id, callBinding: c.call_binding, did, nonce: c.nonce })),
+    /** challenge → sign → confirm, as the app does. */
+    async confirm(did: string) {
+      const ch = await this.challenge(did);
+      if (ch.status !== 200) return ch;
+      const signature = await this.sign(ch.body as never, did);
+      return t.appPost('/confirm', { session_id: ch.body.session_id, device_id: deviceId, nonce: ch.body.nonce, signature });
+    },
+  };
 }

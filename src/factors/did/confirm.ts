@@ -15,7 +15,8 @@ const refuse = (status: AppAnswer['status'], reason: string, extra: Record<strin
   body: { success: false, reason, ...extra },
 });
 
-const NONCE_TTL_MS = 60_000;
+const NONCE_TTL_MS = 120_000;
+const NONCE_GRACE_MS = 30_000;
 const WRONG_DID_LIMIT = { count: 5, windowMs: 60_000 };
 
 /**
@@ -49,7 +50,11 @@ export async function challenge(s: Services, deviceId: string, did: string): Pro
     return refuse(404, 'wrong_did');
   }
   const nonce = toBase64Url(s.random.bytes(18));
-  const expiresAt = Math.min(session.expiresAt, now + NONCE_TTL_MS);
+  // The nonce outlives the session by the policy's late window plus a grace period, so a late
+  // confirmation reaches the late-confirmation rule instead of failing as an unknown nonce.
+  const call = await s.calls.get(session.callId);
+  const lateMs = call ? policyFor(s, call).factors.did.late_window_seconds * 1000 : 0;
+  const expiresAt = Math.min(now + NONCE_TTL_MS, session.expiresAt + lateMs + NONCE_GRACE_MS);
   await s.did.issueNonce({ nonce, sessionId: session.id, deviceId, now, expiresAt });
   return {
     status: 200,
