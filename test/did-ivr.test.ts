@@ -162,7 +162,7 @@ describe('long-poll', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(t.services.waker.waiting()).toBe(1);
     controller.abort();
-    await waiting.catch(() => undefined);
+    await Promise.resolve(waiting).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 10));
     expect(t.services.waker.waiting()).toBe(0);
   });
