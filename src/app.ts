@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { createAudit } from './audit/audit.js';
@@ -37,6 +37,8 @@ export interface AppDeps {
   twilioHandlers?: { successUrl?: string | undefined; failureUrl?: string | undefined };
   waker?: Waker;
   rateLimiter?: RateLimiter;
+  /** The client's network address (runtime-specific: the socket on Node, CF-Connecting-IP on Workers). */
+  clientAddress?: (c: Context) => string;
   db: Db;
   secrets: { tool: string; ivr: string; admin: string };
   keys: Keys;
@@ -103,7 +105,7 @@ export function createApp(deps: AppDeps) {
   // Dynamic Identifier (CONTRACT §3): IVR REST, the Twilio TwiML flow, the phone app.
   app.use('/ivr/sessions', bearer(deps.secrets.ivr, 'ivr'));
   app.use('/ivr/sessions/*', bearer(deps.secrets.ivr, 'ivr'));
-  app.route('/ivr', ivrRoutes(services));
+  app.route('/ivr', ivrRoutes(services, deps.clientAddress ?? (() => 'unknown')));
   if (deps.twilio && deps.publicUrl) {
     app.route(
       '/ivr/twilio',

@@ -175,3 +175,21 @@ describe('long-poll', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(990);
   });
 });
+
+describe('rate limits', () => {
+  it('limits session creation per call and polls per session', async () => {
+    const limited = await makeTestApp();
+    const mk = () => limited.ivr('POST', '/sessions', { provider: 'nice', callId: 'loop-1' });
+    const answers = [];
+    for (let i = 0; i < 11; i++) answers.push(await mk());
+    expect(answers.slice(0, 10).every((a) => a.status < 300)).toBe(true);
+    expect(answers[10]).toMatchObject({ status: 429, body: { success: false, reason: 'rate_limited' } });
+    const id = answers[0]!.body.sessionId;
+    let last = 0;
+    for (let i = 0; i < 121; i++) last = (await limited.ivr('GET', `/sessions/${id}`)).status;
+    expect(last).toBe(429);
+    limited.clock.advance(60_000);
+    expect((await limited.ivr('GET', `/sessions/${id}`)).status).toBe(200);
+    limited.close();
+  });
+});

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { createSession, cancelSession, readSession, sessionView, waitForSession } from '../factors/did/sessions.js';
 import type { Services } from '../orchestrator/services.js';
@@ -30,7 +30,10 @@ export const ivrCallId = (provider: DidProvider, callId: string) =>
   provider === 'twilio' || provider === 'generic' ? callId : `${provider}:${callId}`;
 
 /** IVR REST (Genesys Architect, NICE CXone Studio, Five9, any webhook IVR): CONTRACT §3. */
-export function ivrRoutes(s: Services) {
+export function ivrRoutes(s: Services, clientAddress: (c: Context) => string) {
+  // Per client (an IVR platform's address) on top of the per-caller limits below.
+  const clientAllowed = (c: Context, what: string, limit: number, now: number) =>
+    s.rateLimit.take(`ivr:${what}:client:${clientAddress(c)}`, limit, 60_000, now);
   return new Hono()
     .post('/sessions', async (c) => {
       const body = await readBody(c, createSchema);
@@ -41,7 +44,11 @@ export function ivrRoutes(s: Services) {
       }
       const now = s.clock.now();
       // Per caller and per call: a loop in an IVR flow must not mint sessions without bound.
-      if (!s.rateLimit.take(`ivr:create:${v.provider}:${v.callId}`, 10, 60_000, now) || (v.ani && !s.rateLimit.take(`ivr:create-ani:${v.ani}`, 20, 60_000, now))) {
+      if (
+        !clientAllowed(c, 'create', 600, now) ||
+        !s.rateLimit.take(`ivr:create:${v.provider}:${v.callId}`, 10, 60_000, now) ||
+        (v.ani && !s.rateLimit.take(`ivr:create-ani:${v.ani}`, 20, 60_000, now))
+      ) {
         return jsonError(c, 429, 'rate_limited');
       }
       const callId = ivrCallId(v.provider, v.callId);
@@ -80,7 +87,9 @@ export function ivrRoutes(s: Services) {
       const wait = raw === undefined ? { success: true as const, data: 0 } : waitSchema.safeParse(raw);
       if (!wait.success) return invalidRequest(c, [{ field: 'wait', message: `an integer from 0 to ${MAX_WAIT_SECONDS}` }]);
       const now = s.clock.now();
-      if (!s.rateLimit.take(`ivr:poll:${id}`, 120, 60_000, now)) return jsonError(c, 429, 'rate_limited');
+      if (!clientAllowed(c, 'poll', 6_000, now) || !s.rateLimit.take(`ivr:poll:${id}`, 120, 60_000, now)) {
+        return jsonError(c, 429, 'rate_limited');
+      }
       const session = wait.data > 0 ? await waitForSession(s, id, wait.data, c.req.raw.signal) : await s.did.get(id).then((d) => d && readSession(s, d));
       if (!session) return jsonError(c, 404, 'unknown_session');
       return c.json(sessionView(session, s.clock.now()));

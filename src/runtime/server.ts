@@ -2,6 +2,7 @@
 import { dirname, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from '../app.js';
 import { describeConfig, loadConfig, type Config } from '../config.js';
 import { createKeys } from '../crypto/keys.js';
@@ -88,6 +89,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     twilio,
     publicUrl: config.publicUrl,
     twilioHandlers: { successUrl: config.twilio.successUrl, failureUrl: config.twilio.failureUrl },
+    clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
     secrets: config.secrets,
     keys,
     policies: () => policies!,
