@@ -97,7 +97,7 @@ export function createApp(deps: AppDeps) {
   app.get('/healthz', (c) => c.json({ ok: true }));
 
   // ElevenLabs-facing: the initiation webhook and the tools (CONTRACT §2).
-  app.use('/elevenlabs/*', bearer(deps.secrets.tool, 'elevenlabs'));
+  app.use('/elevenlabs/initiation', bearer(deps.secrets.tool, 'elevenlabs'));
   app.route('/elevenlabs', initiationRoutes(services));
   app.use('/tools/*', bearer(deps.secrets.tool, 'tools'));
   app.route('/tools', toolRoutes(services, orchestrate, deps.db, ledger));
