@@ -13,13 +13,31 @@ function scrub(data: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Events a fraud-operations team (a SIEM) follows. Their log lines carry `stream: "fraud_ops"`
+ * so they can be routed without parsing every event type.
+ */
+export const FRAUD_OPS_EVENTS: ReadonlySet<string> = new Set([
+  'wrong_code_burst',
+  'wrong_did',
+  'late_confirmation',
+  'timeout',
+  'screen_risk',
+  'screen_unavailable',
+  'degraded',
+  'handoff',
+  'confirm_refused',
+  'conversation_mismatch',
+  'host_session_invalid',
+]);
+
 /** One audit event = one row in `events` and one structured log line, scrubbed of secrets. */
 export function createAudit(events: EventStore, logger: Logger) {
   return {
     async record(callId: string | null, type: string, at: number, data: Record<string, unknown> = {}) {
       const clean = scrub(data);
       await events.append(callId, type, at, clean);
-      logger.info(type, { call_id: callId, ...clean });
+      logger.info(type, FRAUD_OPS_EVENTS.has(type) ? { stream: 'fraud_ops', call_id: callId, ...clean } : { call_id: callId, ...clean });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { normalizePhone } from '../factors/normalize.js';
+import { callerIdSignals } from '../factors/caller-id.js';
 import { nextStep } from '../orchestrator/next-step.js';
 import { privilegedAllowed } from '../orchestrator/answer.js';
 import { settle } from '../orchestrator/settle.js';
@@ -15,6 +16,8 @@ const initiationSchema = z.object({
   caller_id: z.string().max(64).nullish(),
   agent_id: z.string().max(128).nullish(),
   called_number: z.string().max(64).nullish(),
+  /** STIR/SHAKEN status when the platform forwards it (not in ElevenLabs' own payload). */
+  stir_verstat: z.string().max(64).nullish(),
 });
 
 /**
@@ -25,7 +28,7 @@ export function initiationRoutes(s: Services) {
   return new Hono().post('/initiation', async (c) => {
     const body = await readBody(c, initiationSchema);
     if (!body.ok) return invalidRequest(c, body.errors);
-    const { call_sid, caller_id, agent_id, called_number } = body.value;
+    const { call_sid, caller_id, agent_id, called_number, stir_verstat } = body.value;
     const now = s.clock.now();
 
     let call = await s.calls.get(call_sid);
@@ -45,6 +48,7 @@ export function initiationRoutes(s: Services) {
         candidates,
         customerId: single,
         identifiedBy: single ? 'caller_id' : null,
+        signals: callerIdSignals(stir_verstat),
         now,
       });
       call = ensured.call;

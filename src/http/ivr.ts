@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { createSession, cancelSession, readSession, sessionView, waitForSession } from '../factors/did/sessions.js';
 import type { Services } from '../orchestrator/services.js';
+import { callerIdSignals } from '../factors/caller-id.js';
 import type { DidProvider } from '../store/schema/did.js';
 import { readBody } from './body.js';
 import { invalidRequest, jsonError } from './errors.js';
@@ -58,6 +59,7 @@ export function ivrRoutes(s: Services, clientAddress: (c: Context) => string) {
         source: 'ivr',
         calledNumber: v.dnis ?? null,
         callerId: v.ani ?? null,
+        signals: callerIdSignals(typeof v.metadata?.stir_verstat === 'string' ? v.metadata.stir_verstat : undefined),
         policyId: policy.id,
         policyVersion: policy.version,
         now,

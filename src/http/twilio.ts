@@ -1,6 +1,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { createSession, cancelSession, readSession, sessionKey } from '../factors/did/sessions.js';
 import type { Services } from '../orchestrator/services.js';
+import { callerIdSignals } from '../factors/caller-id.js';
 import { validateTwilioRequest } from '../providers/twilio/signature.js';
 import { gather, hangup, prompts, redirect, say, sayOptions, twiml, TWIML_CONTENT_TYPE } from '../providers/twilio/twiml.js';
 import type { DidSession } from '../store/did.js';
@@ -81,6 +82,7 @@ export function twilioRoutes(s: Services, opts: TwilioRouteOptions) {
       source: 'ivr',
       calledNumber: form.To ?? null,
       callerId: form.From ?? null,
+      signals: callerIdSignals(form.StirVerstat),
       policyId: policy.id,
       policyVersion: policy.version,
       now,

@@ -35,8 +35,9 @@ export async function gateTool(s: Services, tool: string, callId: string, conver
   else if (call.status === 'handed_off' || call.status === 'blocked') refusal = { reason: 'blocked', next: 'transfer_to_human' };
   else if (!decision.allowed || !call.customerId) {
     const next = await nextStep(s, call, policy, decision);
-    // Authenticated at the tier but this tool asks for more, or fresher, proof.
-    const reason = call.status === 'authenticated' && tierDecision.allowed ? 'step_up_required' : 'not_authenticated';
+    // The caller proved who they are at some point (this tool asks for more or fresher proof, or a
+    // signal raised the tier since): that is a step-up, not a first authentication.
+    const reason = (call.status === 'authenticated' && tierDecision.allowed) || call.authenticatedAt !== null ? 'step_up_required' : 'not_authenticated';
     refusal = next.step === 'none' ? { reason, next: 'transfer_to_human' } : { reason, next: next.step, ...(next.args ? { args: next.args } : {}) };
   }
   await s.audit.record(callId, 'tool_gate', now, {

@@ -24,8 +24,9 @@ export async function handoffPacket(
     }
   }
   const passed = Object.keys(call.successes);
+  // Flags that are raised; descriptive values (e.g. the caller-ID attestation letter) are not risk labels.
   const risk = Object.entries(call.signals)
-    .filter(([, v]) => v)
+    .filter(([, v]) => v === true)
     .map(([k]) => k);
   const queue = reason === 'risk_high' || reason === 'blocked' ? (decision.handoff?.queue ?? policy.handoff_queue) : policy.lockout.queue;
   const describe = (o: Record<string, number>) => Object.entries(o).map(([f, n]) => `${f} ×${n}`).join(', ');

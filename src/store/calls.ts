@@ -100,6 +100,19 @@ export function createCallStore(db: Db) {
     .returning()
     .prepare();
 
+  // A screen result replaces every screen signal at once (a later result can clear an earlier
+  // flag) and adds or removes the screen_clear success, in one statement.
+  const applyScreen = db
+    .update(calls)
+    .set({
+      signals: sql`json_patch(${calls.signals}, ${p('signals')})`,
+      successes: sql`CASE WHEN ${p('clear')} = 1 THEN json_set(${calls.successes}, '$.screen_clear', ${p('now')}) ELSE json_remove(${calls.successes}, '$.screen_clear') END`,
+      updatedAt: p('now') as never,
+    })
+    .where(and(eq(calls.id, p('id')), live))
+    .returning()
+    .prepare();
+
   const setKbaAsked = db
     .update(calls)
     .set({
@@ -208,6 +221,9 @@ export function createCallStore(db: Db) {
     },
     async setSignal(id: string, name: string, value: boolean | string | number, now: number) {
       return first((await setSignal.all({ id, name, value: JSON.stringify(value), now })) as CallRow[]);
+    },
+    async applyScreen(id: string, signals: Record<string, boolean>, clear: boolean, now: number) {
+      return first((await applyScreen.all({ id, signals: JSON.stringify(signals), clear: clear ? 1 : 0, now })) as CallRow[]);
     },
     async setKbaAsked(id: string, level: string, questionId: string, now: number) {
       return first((await setKbaAsked.all({ id, level, questionId, now })) as CallRow[]);
