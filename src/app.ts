@@ -13,6 +13,9 @@ import { toolRoutes } from './http/tools.js';
 import { ivrRoutes } from './http/ivr.js';
 import { twilioRoutes } from './http/twilio.js';
 import { appRoutes } from './http/app-device.js';
+import { voxeqRoutes } from './http/voxeq.js';
+import { createHostSessionVerifier } from './factors/host-session.js';
+import type { ScreenProvider } from './providers/voxeq/types.js';
 import { createOrchestrator } from './orchestrator/orchestrator.js';
 import type { Services } from './orchestrator/services.js';
 import type { PolicySet } from './policy/index.js';
@@ -37,6 +40,10 @@ export interface AppDeps {
   twilioHandlers?: { successUrl?: string | undefined; failureUrl?: string | undefined };
   waker?: Waker;
   rateLimiter?: RateLimiter;
+  /** The fraud screen: VOXEQ_WEBHOOK_SECRET for signed pushes, a provider to pull from, or both. */
+  screen?: { webhookSecret?: string | undefined; provider?: ScreenProvider | undefined };
+  /** CALLGATE_HOST_SESSION_SECRET: verifies host-app session tokens. */
+  hostSessionSecret?: string | undefined;
   /** The client's network address (runtime-specific: the socket on Node, CF-Connecting-IP on Workers). */
   clientAddress?: (c: Context) => string;
   db: Db;
@@ -74,6 +81,8 @@ export function createApp(deps: AppDeps) {
     waker: deps.waker ?? createLocalWaker(),
     redirector: deps.twilio?.redirector,
     rateLimit: deps.rateLimiter ?? createMemoryRateLimiter(),
+    screen: { expected: Boolean(deps.screen?.webhookSecret || deps.screen?.provider), provider: deps.screen?.provider },
+    hostSessions: createHostSessionVerifier(deps.hostSessionSecret, deps.clock ?? systemClock),
     background(task) {
       const tracked = task
         .catch((err: unknown) => logger.error('background_task_failed', { error: (err as Error).name }))
@@ -115,6 +124,9 @@ export function createApp(deps: AppDeps) {
     app.all('/ivr/twilio/*', (c) => jsonError(c, 503, 'twilio_not_configured'));
   }
   app.route('/app', appRoutes(services));
+
+  // Fraud screen results (CONTRACT §4), signed with VOXEQ_WEBHOOK_SECRET.
+  app.route('/voxeq', voxeqRoutes(services, deps.screen?.webhookSecret));
 
   // Operators (CONTRACT §5).
   app.use('/admin/*', bearer(deps.secrets.admin, 'admin'));

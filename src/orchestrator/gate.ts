@@ -3,6 +3,7 @@ import { evaluate } from '../policy/index.js';
 import type { CallRow } from '../store/schema/calls.js';
 import { nextStep } from './next-step.js';
 import { settle } from './settle.js';
+import { checkScreenDeadline } from '../factors/screen.js';
 import { policyFor, type Services } from './services.js';
 
 export type GateResult =
@@ -27,7 +28,8 @@ export async function gateTool(s: Services, tool: string, callId: string, conver
     return deny('conversation_mismatch', 'transfer_to_human');
   }
   const policy = policyFor(s, stored);
-  const { call, decision: tierDecision } = await settle(s, stored, policy, now, `tool:${tool}`, false);
+  const screened = await checkScreenDeadline(s, stored, policy, now);
+  const { call, decision: tierDecision } = await settle(s, screened, policy, now, `tool:${tool}`, false);
   const decision = evaluate(policy, call.signals, call.successes, { now, action: tool });
 
   let refusal: { reason: string; next: string; args?: Record<string, string> } | null = null;

@@ -3,6 +3,8 @@ import { kbaQuestion, kbaVerify } from '../factors/kba.js';
 import { otpSend, otpVerify } from '../factors/otp.js';
 import { totpVerify } from '../factors/totp.js';
 import { didCancel, didIssue, didWait } from '../factors/did/steps.js';
+import { checkScreenDeadline, screenStep } from '../factors/screen.js';
+import { applyHostSession } from '../factors/host-session-step.js';
 import { evaluate } from '../policy/index.js';
 import { LIVE } from '../store/calls.js';
 import type { CallRow } from '../store/schema/calls.js';
@@ -27,7 +29,7 @@ const STEPS: Record<Action, Step> = {
   did_issue: (ctx) => didIssue(ctx),
   did_wait: (ctx, r) => didWait(ctx, r.wait_seconds),
   did_cancel: (ctx) => didCancel(ctx),
-  screen: async () => fail('not_available'),
+  screen: (ctx) => screenStep(ctx),
 };
 
 /** After a successful send or question the obvious next step is to check what the caller says. */
@@ -67,6 +69,11 @@ export function createOrchestrator(s: Services) {
       return { success: false, reason: 'conversation_mismatch', next_required_step: 'transfer_to_human', privileged_allowed: false };
     }
 
+    // Signals that arrive with the request or with the passage of time, before the action runs.
+    if (LIVE.includes(call.status)) {
+      call = await applyHostSession({ s, call, policy, now }, req.host_session_token);
+      call = await checkScreenDeadline(s, call, policy, now);
+    }
     const ctx: StepContext = { s, call, policy, now, signal };
     let result: StepResult;
     if (!LIVE.includes(call.status) && req.action !== 'status') {

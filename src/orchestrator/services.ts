@@ -14,6 +14,8 @@ import type { DidStore } from '../store/did.js';
 import type { Waker } from '../factors/did/waker.js';
 import type { TwilioCallRedirector } from '../providers/twilio/calls.js';
 import type { RateLimiter } from '../http/rate-limit.js';
+import type { ScreenSetup } from '../factors/screen.js';
+import type { HostSessionVerifier } from '../factors/host-session.js';
 
 /** Everything the orchestrator and its sub-tools use, built once per app. */
 export interface Services {
@@ -33,6 +35,9 @@ export interface Services {
   /** Redirects live Twilio calls on confirmation; absent when Twilio is not configured. */
   redirector?: TwilioCallRedirector | undefined;
   rateLimit: RateLimiter;
+  /** The fraud screen, when one is wired in. */
+  screen: ScreenSetup;
+  hostSessions: HostSessionVerifier;
   /** Work that outlives the request (a call redirect): tracked so shutdown and tests can await it. */
   background(task: Promise<unknown>): void;
   /** The current policy set; a reload swaps it whole, so a request sees one consistent set. */

@@ -90,6 +90,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     publicUrl: config.publicUrl,
     twilioHandlers: { successUrl: config.twilio.successUrl, failureUrl: config.twilio.failureUrl },
     clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
+    screen: { webhookSecret: config.voxeq.webhookSecret },
+    hostSessionSecret: config.hostSession.secret,
     secrets: config.secrets,
     keys,
     policies: () => policies!,

@@ -161,6 +161,15 @@ export function createDidStore(db: Db) {
     async receipt(token: string) {
       return (await receiptByToken.get({ token })) as typeof webhookReceipts.$inferSelect | undefined;
     },
+    /** Records a one-time delivery; false when it was seen before (a replay). */
+    async claimReceipt(token: string, now: number): Promise<boolean> {
+      const rows = await db
+        .insert(webhookReceipts)
+        .values({ token, status: 0, contentType: '', body: '', createdAt: now })
+        .onConflictDoNothing()
+        .returning({ token: webhookReceipts.token });
+      return rows.length === 1;
+    },
     async saveReceipt(r: { token: string; status: number; contentType: string; body: string; now: number }) {
       await db
         .insert(webhookReceipts)

@@ -6,6 +6,7 @@ import { createConsoleSender, DevOutbox, type OtpSender } from '../../src/provid
 import { createLedgerStore } from '../../src/store/ledger.js';
 import { loadPolicyDir } from '../../src/runtime/policy-dir.js';
 import type { RateLimiter } from '../../src/http/rate-limit.js';
+import type { ScreenProvider } from '../../src/providers/voxeq/types.js';
 import type { TwilioCallRedirector } from '../../src/providers/twilio/calls.js';
 import { confirmMessage, generateDeviceKeyPair, importDevicePrivateKey, signAsDevice } from '../../src/crypto/device-signature.js';
 import { fakeClock } from './clock.js';
@@ -32,6 +33,8 @@ export interface TestAppOptions {
   otpSender?: OtpSender;
   twilio?: { authToken: string; redirector: TwilioCallRedirector };
   rateLimiter?: RateLimiter;
+  screen?: { webhookSecret?: string; provider?: ScreenProvider };
+  hostSessionSecret?: string;
 }
 
 export const PUBLIC_URL = 'https://callgate.example.com';
@@ -51,6 +54,8 @@ export async function makeTestApp(opts: TestAppOptions = {}) {
     twilio: opts.twilio,
     publicUrl: PUBLIC_URL,
     ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
+    screen: opts.screen,
+    hostSessionSecret: opts.hostSessionSecret,
     db: opened.db,
     secrets: SECRETS,
     keys,

@@ -1,0 +1,71 @@
+import { fail, ok, policyFor, type Services, type StepContext, type StepResult } from '../orchestrator/services.js';
+import { settle } from '../orchestrator/settle.js';
+import type { Policy } from '../policy/index.js';
+import { signalsFromScreen, type ScreenProvider, type ScreenResult } from '../providers/voxeq/types.js';
+import type { CallRow } from '../store/schema/calls.js';
+
+/** How this deployment screens calls: `expected` when a fraud screen is wired in (push or pull). */
+export interface ScreenSetup {
+  expected: boolean;
+  provider?: ScreenProvider | undefined;
+}
+
+/** A screen has answered once any result set its signals (screen_clear is always written, true or false). */
+const answered = (call: CallRow) => call.signals.screen_clear !== undefined;
+
+/**
+ * Applies a screen verdict to its call and re-evaluates the policy at once: a watch-list hit in
+ * the middle of a call hands it off, even after authentication, and closes the post-auth graph.
+ */
+export async function applyScreenResult(s: Services, result: ScreenResult) {
+  const call = await s.calls.get(result.call_id);
+  if (!call) return undefined;
+  const now = s.clock.now();
+  const signals = { ...signalsFromScreen(result), screen_unavailable: false };
+  const updated = (await s.calls.applyScreen(call.id, signals, signals.screen_clear, now)) ?? call;
+  const labels = Object.entries(signals)
+    .filter(([k, v]) => v && k !== 'screen_clear')
+    .map(([k]) => k);
+  await s.audit.record(call.id, 'screen_result', now, { provider: s.screen.provider?.name ?? 'push', risk: result.risk, labels, score: result.score ?? null });
+  if (labels.length) await s.audit.record(call.id, 'screen_risk', now, { risk: result.risk, labels });
+  return settle(s, updated, policyFor(s, updated), now, 'screen', true);
+}
+
+/**
+ * A screen that has not answered within `factors.screen.wait_seconds` becomes `screen_unavailable`.
+ * Whether that raises the tier is the policy's choice (`on_unavailable`); a fail-open is logged
+ * as a degraded event every time, so nobody mistakes it for a clear screen.
+ */
+export async function checkScreenDeadline(s: Services, call: CallRow, policy: Policy, now: number): Promise<CallRow> {
+  if (!s.screen.expected || answered(call) || call.signals.screen_unavailable) return call;
+  const cfg = policy.factors.screen;
+  if (now - call.createdAt < cfg.wait_seconds * 1000) return call;
+  if (s.screen.provider) {
+    // One last pull before giving up on the screen.
+    const fetched = await s.screen.provider.fetchResult(call.id);
+    if (fetched.status === 'ready') return (await applyScreenResult(s, { ...fetched.result, call_id: call.id }))?.call ?? call;
+  }
+  const updated = (await s.calls.setSignal(call.id, 'screen_unavailable', true, now)) ?? call;
+  await s.audit.record(call.id, 'screen_unavailable', now, { wait_seconds: cfg.wait_seconds, on_unavailable: cfg.on_unavailable });
+  if (cfg.on_unavailable === 'fail_open') {
+    await s.audit.record(call.id, 'degraded', now, { reason: 'screen_unavailable', policy_choice: 'fail_open' });
+  }
+  return updated;
+}
+
+/** The `screen` action: where the fraud screen stands for this call (pulling once if a provider is set). */
+export async function screenStep({ s, call }: StepContext): Promise<StepResult> {
+  if (!s.screen.expected) return fail('not_configured', { extra: { screen: { status: 'not_configured' } } });
+  let current = call;
+  if (!answered(current) && s.screen.provider) {
+    const fetched = await s.screen.provider.fetchResult(call.id);
+    if (fetched.status === 'ready') current = (await applyScreenResult(s, { ...fetched.result, call_id: call.id }))?.call ?? current;
+  }
+  const sig = current.signals;
+  const labels = ['watch_list', 'synthetic_voice', 'profile_mismatch', 'poor_audio'].filter((k) => sig[k] === true);
+  const status = sig.screen_high ? 'high' : sig.screen_uncertain ? 'uncertain' : sig.screen_clear !== undefined ? (labels.length ? 'uncertain' : 'clear') : sig.screen_unavailable ? 'unavailable' : 'pending';
+  const extra = { screen: { status, labels } };
+  if (status === 'clear') return ok({ extra });
+  if (status === 'high') return fail('risk_high', { extra });
+  return fail(status === 'uncertain' ? 'screen_uncertain' : status === 'unavailable' ? 'screen_unavailable' : 'pending', { extra });
+}

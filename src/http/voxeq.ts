@@ -1,0 +1,42 @@
+import { Hono } from 'hono';
+import { verifyBody } from '../crypto/signature.js';
+import { applyScreenResult } from '../factors/screen.js';
+import { privilegedAllowed } from '../orchestrator/answer.js';
+import type { Services } from '../orchestrator/services.js';
+import { screenResultSchema } from '../providers/voxeq/types.js';
+import { fieldErrors, invalidRequest, jsonError } from './errors.js';
+
+/**
+ * POST /voxeq/results: a fraud-screen verdict, signed with the §1 scheme (300 s window, constant
+ * time). The same signed delivery is accepted once; a replay is refused even inside the window.
+ */
+export function voxeqRoutes(s: Services, secret: string | undefined) {
+  return new Hono().post('/results', async (c) => {
+    if (!secret) return jsonError(c, 503, 'not_configured');
+    const raw = await c.req.text();
+    const header = c.req.header('x-callgate-signature');
+    const verified = await verifyBody(secret, header, raw, Math.floor(s.clock.now() / 1000));
+    if (!verified.ok) return jsonError(c, 401, verified.reason);
+
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      return invalidRequest(c, [{ field: 'body', message: 'malformed JSON' }]);
+    }
+    const parsed = screenResultSchema.safeParse(json);
+    if (!parsed.success) return invalidRequest(c, fieldErrors(parsed.error));
+
+    // One statement claims the delivery: of two identical deliveries racing, one applies.
+    if (!(await s.did.claimReceipt(`voxeq:${header}`, s.clock.now()))) return jsonError(c, 409, 'replayed');
+    const settled = await applyScreenResult(s, parsed.data);
+    if (!settled) return jsonError(c, 404, 'unknown_call');
+    return c.json({
+      success: true,
+      call_id: settled.call.id,
+      status: settled.call.status,
+      risk_tier: settled.decision.tier,
+      privileged_allowed: privilegedAllowed(settled.call, settled.decision),
+    });
+  });
+}
