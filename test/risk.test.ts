@@ -71,6 +71,12 @@ describe('VoxEQ results: signed callbacks', () => {
     });
     expect(replay.status).toBe(409);
     expect(await replay.json()).toEqual({ success: false, reason: 'replayed' });
+    // The same signature spelled differently is the same delivery.
+    const [tPart, v1Part] = first.header!.split(',');
+    for (const respelled of [`${first.header},x=1`, `${tPart}, ${v1Part}`, `${tPart},${v1Part!.toUpperCase().replace('V1=', 'v1=')}`]) {
+      const again = await push(result('CA1'), { header: respelled });
+      expect(again.status, respelled).toBe(409);
+    }
   });
 
   it('names bad fields, 404s an unknown call, 503s when not configured', async () => {

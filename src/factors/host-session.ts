@@ -55,7 +55,10 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 export function createHostSessionVerifier(secret: string | undefined, clock: Clock, options: HostSessionOptions = {}): HostSessionVerifier {
   const tolerance = options.clockToleranceSeconds ?? DEFAULT_HOST_SESSION_TOLERANCE_SECONDS;
   if (!Number.isFinite(tolerance) || tolerance < 0) throw new RangeError('clockToleranceSeconds must be ≥ 0');
-  const key = secret ? new TextEncoder().encode(secret) : null;
+  // Imported once, on first use (importKey costs more than the MAC).
+  let key: Promise<CryptoKey> | null = null;
+  const keyFor = (s: string) =>
+    (key ??= crypto.subtle.importKey('raw', new TextEncoder().encode(s), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']));
 
   return {
     async verify(token) {
@@ -64,12 +67,12 @@ export function createHostSessionVerifier(secret: string | undefined, clock: Clo
         if (typeof token !== 'string') return invalid('malformed');
         const jws = token.trim();
         if (jws === '') return { status: 'absent' };
-        if (!key) return invalid('not_configured');
+        if (!secret) return invalid('not_configured');
         if (jws.length > MAX_HOST_SESSION_TOKEN_LENGTH || !COMPACT_JWS.test(jws)) return invalid('malformed');
 
         let payload: Record<string, unknown>;
         try {
-          ({ payload } = await jwtVerify(jws, key, {
+          ({ payload } = await jwtVerify(jws, await keyFor(secret), {
             algorithms: [HOST_SESSION_ALGORITHM],
             currentDate: new Date(clock.now()),
             clockTolerance: tolerance,

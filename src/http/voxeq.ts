@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { sha256Hex } from '../crypto/hmac.js';
 import { verifyBody } from '../crypto/signature.js';
 import { applyScreenResult } from '../factors/screen.js';
 import { privilegedAllowed } from '../orchestrator/answer.js';
@@ -27,8 +28,10 @@ export function voxeqRoutes(s: Services, secret: string | undefined) {
     const parsed = screenResultSchema.safeParse(json);
     if (!parsed.success) return invalidRequest(c, fieldErrors(parsed.error));
 
-    // One statement claims the delivery: of two identical deliveries racing, one applies.
-    if (!(await s.did.claimReceipt(`voxeq:${header}`, s.clock.now()))) return jsonError(c, 409, 'replayed');
+    // The delivery is what was signed (timestamp + body), not how the header spells the signature:
+    // one statement claims it, so a replay is refused however its header is re-spelled or raced.
+    const delivery = `voxeq:${verified.t}:${await sha256Hex(raw)}`;
+    if (!(await s.did.claimReceipt(delivery, s.clock.now()))) return jsonError(c, 409, 'replayed');
     const settled = await applyScreenResult(s, parsed.data);
     if (!settled) return jsonError(c, 404, 'unknown_call');
     return c.json({
