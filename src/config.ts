@@ -3,6 +3,7 @@
 // nothing here touches the file system or the process. A bad start-up answers one line per problem,
 // each naming its variable, and never repeats a secret's value.
 import { z } from 'zod';
+import { VOXEQ_PRESET_NAMES, type VoxeqPresetName } from './providers/voxeq/simulator.js';
 
 export const DEV_SECRET_NAMES = [
   'CALLGATE_TOOL_SECRET',
@@ -67,7 +68,14 @@ export interface Config {
     /** Where a failed or canceled TwiML-flow call goes (default: the built-in failure handler). */
     failureUrl?: string;
   };
-  voxeq: { webhookSecret?: string };
+  voxeq: {
+    webhookSecret?: string;
+    /** Pull mode: poll VoxEQ for each call's verdict (VOXEQ_API_URL + VOXEQ_API_KEY). */
+    apiUrl?: string;
+    apiKey?: string;
+    /** Development only: a simulated screen answering every call with this preset. */
+    simulate?: VoxeqPresetName;
+  };
   elevenlabs: {
     apiKey?: string;
     /** Undefined means the SDK's default URL. Without a trailing slash. */
@@ -102,6 +110,9 @@ export const CONFIG_VARIABLES = [
   'CALLGATE_TWILIO_SUCCESS_URL',
   'CALLGATE_TWILIO_FAILURE_URL',
   'VOXEQ_WEBHOOK_SECRET',
+  'VOXEQ_API_URL',
+  'VOXEQ_API_KEY',
+  'VOXEQ_SIMULATE',
   'ELEVENLABS_API_KEY',
   'ELEVENLABS_BASE_URL',
   'ELEVENLABS_WEBHOOK_SECRET',
@@ -305,6 +316,15 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
     warnings.push(`CALLGATE_PUBLIC_URL: not set; Twilio will be given ${publicUrl}, which it cannot reach from outside`);
 
   const voxeqSecret = featureSecret('VOXEQ_WEBHOOK_SECRET', true);
+  const voxeqApiUrl = read('VOXEQ_API_URL', baseUrlSchema);
+  const voxeqApiKey = read('VOXEQ_API_KEY', secretSchema);
+  if ((voxeqApiUrl === undefined) !== (voxeqApiKey === undefined) && !invalid('VOXEQ_API_URL') && !invalid('VOXEQ_API_KEY'))
+    errors.push(`${voxeqApiUrl === undefined ? 'VOXEQ_API_URL' : 'VOXEQ_API_KEY'}: required with ${voxeqApiUrl === undefined ? 'VOXEQ_API_KEY' : 'VOXEQ_API_URL'} (pull mode)`);
+  const voxeqSimulate = read(
+    'VOXEQ_SIMULATE',
+    z.enum(VOXEQ_PRESET_NAMES, { error: (iss) => `must be one of ${VOXEQ_PRESET_NAMES.join(', ')}, ${got(iss.input)}` }),
+  );
+  if (voxeqSimulate !== undefined && production) errors.push('VOXEQ_SIMULATE: a simulated fraud screen is for development only');
   const elevenlabsApiKey = read('ELEVENLABS_API_KEY', secretSchema);
   const elevenlabsBaseUrl = read('ELEVENLABS_BASE_URL', baseUrlSchema);
   // Issued by ElevenLabs: its format is theirs, so no length rule.
@@ -345,7 +365,7 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
       ...(webhookUrl !== undefined && webhookSecret !== undefined ? { webhook: { url: webhookUrl, secret: webhookSecret } } : {}),
     },
     twilio: { apiBaseUrl, accountSid, authToken, messagingFrom, successUrl, failureUrl },
-    voxeq: { webhookSecret: voxeqSecret },
+    voxeq: { webhookSecret: voxeqSecret, apiUrl: voxeqApiUrl, apiKey: voxeqApiKey, simulate: voxeqSimulate },
     elevenlabs: { apiKey: elevenlabsApiKey, baseUrl: elevenlabsBaseUrl, webhookSecret: elevenlabsWebhookSecret },
     hostSession: { secret: hostSessionSecret },
     devOutbox: !production && delivery === 'console',
@@ -397,6 +417,9 @@ export function describeConfig(config: Config): string {
     ['CALLGATE_TWILIO_SUCCESS_URL', config.twilio.successUrl ?? '(built-in /ivr/twilio/success)'],
     ['CALLGATE_TWILIO_FAILURE_URL', config.twilio.failureUrl ?? '(built-in /ivr/twilio/failure)'],
     ['VOXEQ_WEBHOOK_SECRET', showSecret(config.voxeq.webhookSecret)],
+    ['VOXEQ_API_URL', config.voxeq.apiUrl ?? UNSET],
+    ['VOXEQ_API_KEY', showSecret(config.voxeq.apiKey)],
+    ['VOXEQ_SIMULATE', config.voxeq.simulate ?? UNSET],
     ['ELEVENLABS_API_KEY', showSecret(config.elevenlabs.apiKey)],
     ['ELEVENLABS_BASE_URL', config.elevenlabs.baseUrl === undefined ? '(SDK default)' : showUrl(config.elevenlabs.baseUrl)],
     ['ELEVENLABS_WEBHOOK_SECRET', showSecret(config.elevenlabs.webhookSecret)],

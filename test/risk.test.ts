@@ -247,3 +247,36 @@ describe('caller ID', () => {
     expect((await t.tool('CA3', 'status')).body.auth_state.risk_signals).toMatchObject({ caller_id_unverified: true, caller_id_attestation: 'failed' });
   });
 });
+
+describe('pulled screens', () => {
+  it('the screen action pulls a verdict from the provider and the policy acts on it', async () => {
+    const { createVoxeqSimulator } = await import('../src/providers/voxeq/simulator.js');
+    t = await makeTestApp({ screen: { provider: createVoxeqSimulator({ scenarios: { 'CA-w': 'watch_list' }, default: 'clear' }) } });
+    await enrolAda(t);
+    await ring(t, 'CA-ok');
+    expect((await t.tool('CA-ok', 'screen')).body).toMatchObject({ success: true, screen: { status: 'clear' } });
+    await ring(t, 'CA-w');
+    const flagged = await t.tool('CA-w', 'screen');
+    expect(flagged.body).toMatchObject({ success: false, reason: 'risk_high', next_required_step: 'transfer_to_human', auth_state: { status: 'handed_off' } });
+  });
+
+  it('an outage of the pull API becomes screen_unavailable at the deadline, fail closed', async () => {
+    const { startFakeVoxeq, FAKE_VOXEQ_API_KEY } = await import('./fakes/voxeq.js');
+    const { createVoxeqPullProvider } = await import('../src/providers/voxeq/pull.js');
+    const fake = await startFakeVoxeq();
+    try {
+      const { fakeClock } = await import('./helpers/clock.js');
+      const provider = createVoxeqPullProvider({ baseUrl: fake.url, apiKey: FAKE_VOXEQ_API_KEY, clock: fakeClock(), timeoutMs: 500 });
+      t = await makeTestApp({ screen: { provider } });
+      await enrolAda(t);
+      await ring(t, 'CA1');
+      fake.failNext(10, 503);
+      expect((await t.tool('CA1', 'screen')).body.reason).toBe('pending');
+      t.clock.advance(8_000);
+      const res = await t.tool('CA1', 'status');
+      expect(res.body.auth_state).toMatchObject({ risk_tier: 'medium', risk_signals: { screen_unavailable: true } });
+    } finally {
+      await fake.close();
+    }
+  });
+});

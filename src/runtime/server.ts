@@ -14,6 +14,9 @@ import { reloadPolicySet } from './policy-dir.js';
 import { openSqlite } from './sqlite.js';
 import { sweepExpired } from '../factors/did/sessions.js';
 import { createTwilioCallRedirector } from '../providers/twilio/calls.js';
+import { createVoxeqPullProvider } from '../providers/voxeq/pull.js';
+import { createVoxeqSimulator } from '../providers/voxeq/simulator.js';
+import type { ScreenProvider } from '../providers/voxeq/types.js';
 
 const SWEEP_INTERVAL_MS = 1_000;
 
@@ -39,6 +42,14 @@ export interface RunningServer {
   /** Re-reads the policy folder; a bad folder leaves the running set in force. */
   reloadPolicies(): { ok: boolean; errors: string[] };
   close(): Promise<void>;
+}
+
+/** The screen to pull from: VoxEQ's API in pull mode, a simulator in development, else none (push only). */
+function screenProvider(config: Config, clock: Clock, logger: Logger, fetchFn?: typeof fetch): ScreenProvider | undefined {
+  const { apiUrl, apiKey, simulate } = config.voxeq;
+  if (apiUrl && apiKey) return createVoxeqPullProvider({ baseUrl: apiUrl, apiKey, clock, logger, ...(fetchFn ? { fetch: fetchFn } : {}) });
+  if (simulate) return createVoxeqSimulator({ default: simulate });
+  return undefined;
 }
 
 export class StartupError extends Error {
@@ -90,7 +101,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     publicUrl: config.publicUrl,
     twilioHandlers: { successUrl: config.twilio.successUrl, failureUrl: config.twilio.failureUrl },
     clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
-    screen: { webhookSecret: config.voxeq.webhookSecret },
+    screen: { webhookSecret: config.voxeq.webhookSecret, provider: screenProvider(config, clock, logger, opts.fetch) },
     hostSessionSecret: config.hostSession.secret,
     secrets: config.secrets,
     keys,
