@@ -1,7 +1,7 @@
 // The CLI entry points as a person runs them: `npm run demo`, `npm run seed:demo`,
 // `npm run policy -- explain <call_id>`, each as a child process against temporary databases.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,9 +68,29 @@ describe('npm run demo', () => {
     expect(r.stdout).toMatch(/reason=locked next=transfer_to_human privileged=false \| handed_off/);
     expect(r.stdout).toContain('"reason": "lockout"');
     expect(r.stdout).toMatch(/← 403 success=false reason=blocked next=transfer_to_human/);
+    // Call 3: an unidentified caller, a Dynamic Identifier, the phone-app simulator confirms it while
+    // did_wait long-polls; the device identifies the caller and the call is authenticated.
+    expect(r.stdout).toContain('Call 3 · unidentified caller');
+    const keyFile = /enrolled device demo-ada-phone for demo-ada · P-256 key in (\S+demo-ada-phone\.json)/.exec(r.stdout)?.[1];
+    expect(keyFile, 'the demo enrols a device key in a temporary folder').toBeDefined();
+    expect(existsSync(keyFile!), 'the temporary device key is deleted with the database').toBe(false);
+    expect(r.stdout).toMatch(/← 200 success=true reason=ok next=did_wait privileged=false \| pending .*did=\d{6} ttl=\d+s ✓/);
+    expect(r.stdout).toMatch(/agent says: "Your verification number is \d, \d, \d, \d, \d, \d\. Open the app/);
+    expect(r.stdout).toMatch(/→ POST \/tools\/auth_orchestrator .*"action":"did_wait","wait_seconds":15\}\n {3}did_wait is holding on the server/);
+    expect(r.stdout).toMatch(
+      /phone POST \/app\/challenge → sign .*← 200 confirmed session did_\w+ \(device round trip \d+ ms: challenge \d+ ms, confirm \d+ ms\) ✓/,
+    );
+    expect(r.stdout).toMatch(/← 200 success=true reason=ok next=none privileged=true \| authenticated tier=low successes=1\/1\[did\] did_status=confirmed ✓/);
+    expect(r.stdout).toMatch(/confirm-to-answer: did_wait answered \d+\.\d ms (after|before) the phone got its confirmation/);
+    expect(r.stdout).toMatch(/session_created \(elevenlabs, attempt 1\) → did_issued \(ttl 60 s\) → identified \(by device → demo-ada\) → factor_passed \(did\) → confirmed \(device demo-ada-phone\)/);
+    expect(r.stdout).not.toContain('"d":'); // no private key, ever
+    // Call 4: a web session with an authenticator code.
+    expect(r.stdout).toContain('Call 4 · web session');
     // The audit trail section names each call's events in order.
     expect(r.stdout).toMatch(/Call 2 CA[0-9a-f]{32}: status handed_off/);
     expect(r.stdout).toMatch(/factor_failed .*handoff/);
+    expect(r.stdout).toMatch(/Call 3 CA[0-9a-f]{32}: status authenticated, \d+ events, 0 failed checks\n {3}call_created → session_created → did_issued → .*confirmed/);
+    expect(r.stdout).toMatch(/Call 4 conv_[0-9a-f]{20}: status authenticated/);
     // KBA answers and bearer secrets are never printed; colours only on a TTY.
     expect(r.stdout).toContain('"answer":"‹answer hidden›"');
     expect(r.stdout).not.toMatch(/Bletchley|Pacific Gas|Bearer /);

@@ -1,6 +1,7 @@
-// The companion-app simulator (src/cli/device.ts) against a real server over a real socket, plus a
-// small contract fake of the phone-app routes of CONTRACT §3 so the confirm path is exercised
-// whatever the state of the server's /app/* routes.
+// The companion-app simulator (src/cli/device.ts) against a real server over a real socket: enrol,
+// and confirm DIDs issued by POST /ivr/sessions and by the orchestrator's did_issue. A small contract
+// fake of the phone-app routes of CONTRACT §3 also pins what the simulator sends (the exact signed
+// string) and how it reports each refusal.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -318,16 +319,24 @@ describe('confirm (against a contract fake of the phone-app routes)', () => {
 });
 
 // ── confirm against the real server (CONTRACT §3) ────────────────────────────────────────────────
-// Skipped: when this was written the server answered 404 not_found on /app/challenge, /app/confirm
-// and /ivr/sessions. Unskip once the DID routes land.
+// The same simulator against the server's own /ivr/sessions, /app/challenge and /app/confirm.
 
 describe('confirm (against the real server)', () => {
   const ivr = (method: string, path: string, body?: unknown) => call(method, path, server.config.secrets.ivr, body);
   const tool = (body: Record<string, unknown>) => call('POST', '/tools/auth_orchestrator', server.config.secrets.tool, body);
 
-  it.skip('confirms a DID issued by POST /ivr/sessions; the session becomes confirmed and stays so', async () => {
+  it('confirms a DID issued by POST /ivr/sessions; the session becomes confirmed and stays so', async () => {
     const created = await ivr('POST', '/ivr/sessions', { provider: 'generic', callId: 'call-device-1' });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({
+      sessionId: expect.any(String),
+      did: expect.stringMatching(/^\d{6}$/),
+      ttlSeconds: expect.any(Number),
+      maxRetries: expect.any(Number),
+      expiresAt: expect.any(String),
+      status: 'pending',
+      prompts: { speak: expect.any(String), loop: expect.any(String) },
+    });
     const { sessionId, did } = created.body as { sessionId: string; did: string };
 
     const wrong = await confirmDid({ env: cliEnv, deviceId: 'phone-a', did: did === '000000' ? '000001' : '000000' });
@@ -337,13 +346,37 @@ describe('confirm (against the real server)', () => {
     expect(r).toMatchObject({ ok: true, status: 'confirmed', deviceId: 'phone-a', customerId: 'cust_dev' });
     expect((await ivr('GET', `/ivr/sessions/${sessionId}`)).body.status).toBe('confirmed');
 
-    // Terminal: a second confirmation for the same DID changes nothing.
+    // Terminal: a second confirmation for the same DID changes nothing. The DID is single-use, so
+    // the challenge no longer finds it (404 wrong_did) rather than reaching /app/confirm (409).
     const again = await confirmDid({ env: cliEnv, deviceId: 'phone-a', did });
     expect(again.ok).toBe(false);
+    if (!again.ok) expect([404, 409]).toContain(again.status);
     expect((await ivr('GET', `/ivr/sessions/${sessionId}`)).body.status).toBe('confirmed');
+    // Cancelling a confirmed session leaves it confirmed.
+    const canceled = await ivr('POST', `/ivr/sessions/${sessionId}/cancel`);
+    expect(canceled).toMatchObject({ status: 200, body: { sessionId, status: 'confirmed' } });
   });
 
-  it.skip('on a call claimed by a customer, only that customer’s device confirms (did_issue → app)', async () => {
+  it('a ?wait= long-poll answers as soon as the app confirms', async () => {
+    const created = await ivr('POST', '/ivr/sessions', { provider: 'genesys', callId: 'conv-device-3' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const { sessionId, did } = created.body as { sessionId: string; did: string };
+    const started = performance.now();
+    const waiting = ivr('GET', `/ivr/sessions/${sessionId}?wait=15`).then((r) => ({ ...r, at: performance.now() }));
+    // The long-poll is held on the server before the phone confirms.
+    for (let i = 0; i < 200 && server.services.waker.waiting() === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(server.services.waker.waiting()).toBeGreaterThan(0);
+    const r = await confirmDid({ env: cliEnv, deviceId: 'phone-later', did });
+    expect(r).toMatchObject({ ok: true, status: 'confirmed', sessionId, customerId: 'cust_dev' });
+    const confirmedAt = performance.now();
+    const waited = await waiting;
+    expect(waited.body).toMatchObject({ sessionId, status: 'confirmed' });
+    expect(waited.body.did).toBeUndefined(); // the DID is only shown while pending
+    expect(waited.at - confirmedAt).toBeLessThan(1_000);
+    expect(waited.at - started).toBeLessThan(5_000);
+  });
+
+  it('on a call claimed by a customer, only that customer’s device confirms (did_issue → app)', async () => {
     const base = { call_id: 'CAdevice2', conversation_id: 'conv_device2' };
     await call('POST', '/elevenlabs/initiation', server.config.secrets.tool, {
       call_sid: base.call_id,
@@ -356,10 +389,9 @@ describe('confirm (against the real server)', () => {
     expect(issued.body, JSON.stringify(issued.body)).toMatchObject({ success: true, did: expect.stringMatching(/^\d{6}$/) });
     const did = issued.body.did as string;
 
-    // phone-cli belongs to cust_other: refused (401/409), nothing changes.
+    // phone-cli belongs to cust_other: refused (401 device_not_allowed), nothing changes.
     const other = await confirmDid({ env: cliEnv, deviceId: 'phone-cli', did });
-    expect(other.ok).toBe(false);
-    if (!other.ok) expect([401, 409]).toContain(other.status);
+    expect(other).toMatchObject({ ok: false, exitCode: 1, status: 401, reason: 'device_not_allowed' });
     expect((await tool({ ...base, action: 'status' })).body.auth_state.status).toBe('pending');
 
     const mine = await confirmDid({ env: cliEnv, deviceId: 'phone-a', did });

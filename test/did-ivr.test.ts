@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sweepExpired } from '../src/factors/did/sessions.js';
-import { enrolAda, enrolDevice, makeTestApp, SECRETS, unlimited, type TestApp } from './helpers/app.js';
+import { enrolAda, enrolDevice, makeTestApp, ring, SECRETS, unlimited, type TestApp } from './helpers/app.js';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -191,5 +191,38 @@ describe('rate limits', () => {
     limited.clock.advance(60_000);
     expect((await limited.ivr('GET', `/sessions/${id}`)).status).toBe(200);
     limited.close();
+  });
+});
+
+describe('IVR sessions with a claimed account', () => {
+  it('only the claimed customer can confirm, and a confirmed session says who', async () => {
+    const ada = await enrolDevice(t, 'cust_ada', 'ada-phone');
+    await t.admin('POST', '/customers', { customer_id: 'cust_bob', account_refs: ['BOB-1'] });
+    const bob = await enrolDevice(t, 'cust_bob', 'bob-phone');
+    const { body } = await create('int-claim', { accountRef: 'ac 1001-2002' });
+    expect((await bob.confirm(body.did)).body.reason).toBe('device_not_allowed');
+    await ada.confirm(body.did);
+    expect((await t.ivr('GET', `/sessions/${body.sessionId}`)).body).toMatchObject({ status: 'confirmed', customerId: 'cust_ada' });
+    expect((await create('int-x', { accountRef: 'NOPE-1' })).body).toMatchObject({ reason: 'unknown_account', field: 'accountRef' });
+  });
+
+  it('a correct DID never spends the wrong-DID budget', async () => {
+    const limited = await makeTestApp();
+    await enrolAda(limited);
+    const ada = await enrolDevice(limited, 'cust_ada', 'ada-phone');
+    const { body } = await limited.ivr('POST', '/sessions', { provider: 'generic', callId: 'g-1' });
+    const statuses = [];
+    for (let i = 0; i < 8; i++) statuses.push((await ada.challenge(body.did)).status);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    limited.close();
+  });
+
+  it('a handoff cancels the call’s pending DID session', async () => {
+    await enrolDevice(t, 'cust_ada', 'ada-phone');
+    await ring(t, 'CA-h');
+    const issued = await t.tool('CA-h', 'did_issue');
+    expect(issued.body.success).toBe(true);
+    await t.tool('CA-h', 'handoff');
+    expect((await t.services.did.latestForCall('CA-h'))!.status).toBe('canceled');
   });
 });

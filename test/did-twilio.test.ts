@@ -134,3 +134,17 @@ describe('without Twilio configured', () => {
     plain.close();
   });
 });
+
+describe('Twilio flow in Spanish', () => {
+  it('speaks the locale from the webhook URL and carries it to the handlers', async () => {
+    const path = '/ivr/twilio/verify?locale=es-US';
+    const res = await webhook(path, callParams);
+    expect(res.text).toContain('Su número de verificación es');
+    const session = (await t.services.did.latestForCall(CALL))!;
+    expect(session.redirectUrl).toBe(`${PUBLIC_URL}/ivr/twilio/success?locale=es-US`);
+    const cancel = await webhook(waitPath(res.text), { ...callParams, Digits: '0' });
+    expect(cancel.text).toContain('Verificación cancelada.');
+    expect(cancel.text).toContain(`${PUBLIC_URL}/ivr/twilio/failure?locale=es-US`);
+    expect((await webhook('/ivr/twilio/failure?locale=es-US', callParams)).text).toContain('No pudimos verificar su identidad.');
+  });
+});

@@ -1,6 +1,8 @@
 // `npm run demo`: the real server on a free port with a throw-away database, the demo customers,
-// and calls played over real HTTP exactly as ElevenLabs would send them. Every answer is checked,
-// so the demo doubles as a smoke test: exit 0 when every expectation held, 1 otherwise.
+// and four calls played over real HTTP exactly as ElevenLabs would send them; in the third the
+// caller confirms a Dynamic Identifier with the phone-app simulator (src/cli/device.ts), whose
+// device key lives in the temporary folder. Every answer is checked, so the demo doubles as a
+// smoke test: exit 0 when every expectation held, 1 otherwise.
 //
 //   npm run demo                # play the calls, then delete the temporary database
 //   npm run demo -- --keep      # keep it, to try `npm run policy -- explain <call_id>` on it
@@ -15,6 +17,7 @@ import type { Policy } from '../policy/index.js';
 import { openSqlite } from '../runtime/sqlite.js';
 import { startServer, StartupError, type RunningServer } from '../runtime/server.js';
 import { createLedgerStore } from '../store/ledger.js';
+import { confirmDid, enrolDevice } from './device.js';
 import { demoAnswer, demoCustomer, enrolDemo, formatCents, type EnrolResult } from './demo-data.js';
 import { createHttpClient, type HttpClient, type JsonResponse } from './http-client.js';
 
@@ -107,6 +110,8 @@ interface DemoEnv {
   adminToken: string;
   checks: Checks;
   clock: { advance(seconds: number): void };
+  /** Long-polls the server is holding right now (did_wait, ?wait=). */
+  longPolls: () => number;
 }
 
 class Call {
@@ -149,6 +154,21 @@ class Call {
     const body = { call_id: this.callId, conversation_id: this.conversationId, ...args };
     const res = await this.send('POST', '/tools/auth_orchestrator', body, this.env.toolSecret);
     return this.answer(res, decision(res.body), `auth_orchestrator ${args.action} (${this.callId})`, expect);
+  }
+
+  /**
+   * Sends an orchestrator request without waiting for it (a long-poll): the request line is printed
+   * now, the answer and its checks when `finish` is called. `arrivedAt` is when the answer arrived.
+   */
+  begin(args: Json): { answered: Promise<{ res: JsonResponse<Json>; arrivedAt: number }>; finish(res: JsonResponse<Json>, expect: Expectation): JsonResponse<Json> } {
+    const body = { call_id: this.callId, conversation_id: this.conversationId, ...args };
+    const answered = this.send('POST', '/tools/auth_orchestrator', body, this.env.toolSecret).then((res) => ({ res, arrivedAt: performance.now() }));
+    // A network error surfaces where `answered` is awaited; it must not crash the process before that.
+    answered.catch(() => {});
+    return {
+      answered,
+      finish: (res, expect) => this.answer(res, decision(res.body), `auth_orchestrator ${args.action} (${this.callId})`, expect),
+    };
   }
 
   async tool(name: string, args: Json, expect: Expectation): Promise<JsonResponse<Json>> {
@@ -201,6 +221,8 @@ function decision(b: Json): string {
   if (b.destination_hint) parts.push(`"${b.destination_hint}"`);
   if (b.retry_after_seconds !== undefined) parts.push(`retry_after=${b.retry_after_seconds}s`);
   if (b.question) parts.push(`question ${b.question.id}: "${b.question.text}"`);
+  if (typeof b.did === 'string') parts.push(`did=${bold(b.did)} ttl=${b.ttl_seconds}s`);
+  if (b.did_status !== undefined) parts.push(`did_status=${b.did_status}`);
   if (b.handoff) parts.push(red(`handoff→${b.handoff.queue} (${b.handoff.reason})`));
   return parts.join(' ');
 }
@@ -446,10 +468,155 @@ async function call2(env: DemoEnv, policy: Policy): Promise<Call> {
   return call;
 }
 
-async function call3(env: DemoEnv, enrolled: EnrolResult[], clock: Clock): Promise<Call | undefined> {
+/** A phone key the demo enrolled for one customer with the device simulator. */
+interface DemoDevice {
+  deviceId: string;
+  customerId: string;
+  /** The temporary folder holding the key file. */
+  deviceDir: string;
+}
+
+/** A number on no customer record (fictional 555-01xx). */
+const UNKNOWN_CALLER = '+17735550123';
+/** How long the agent's did_wait may hold (the contract allows up to 20 s). */
+const DID_WAIT_SECONDS = 15;
+/** A did_wait that answers later than this after the confirmation did not move on at once. */
+const MAX_CONFIRM_TO_ANSWER_MS = 1_000;
+
+const sixDigits = is('to be six digits', (v) => typeof v === 'string' && /^\d{6}$/.test(v));
+const positive = is('to be a positive number', (v) => typeof v === 'number' && v > 0);
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+/** Polls `pred` every few ms until it holds or `timeoutMs` pass. */
+async function until(pred: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!pred()) {
+    if (performance.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return true;
+}
+
+async function call3(env: DemoEnv, device: DemoDevice): Promise<Call> {
+  const owner = demoCustomer(device.customerId);
+  header('Call 3 · unidentified caller: a Dynamic Identifier confirmed in the phone app');
+  const call = new Call(env, newCallSid(), newConversationId());
+  narrate(`a caller rings from ${UNKNOWN_CALLER}, a number on no customer record; call ${call.callId}`);
+
+  await call.initiation(UNKNOWN_CALLER, {
+    http: 200,
+    'dynamic_variables.auth_status': 'pending',
+    'dynamic_variables.auth_next_step': 'identify',
+    'dynamic_variables.auth_risk_tier': 'low',
+    'dynamic_variables.auth_privileged_allowed': false,
+  });
+  await call.orchestrate(
+    { action: 'status' },
+    { http: 200, success: true, 'auth_state.identified': false, 'auth_state.status': 'pending', 'auth_state.policy.id': 'default', privileged_allowed: false },
+  );
+  narrate('the caller has no member ID at hand; the agent offers the phone app instead (no identification needed:');
+  narrate('the device that confirms the number identifies the caller as its customer)');
+  const issued = await call.orchestrate(
+    { action: 'did_issue' },
+    {
+      http: 200,
+      success: true,
+      reason: 'ok',
+      did: sixDigits,
+      ttl_seconds: positive,
+      'prompts.speak': present,
+      'prompts.loop': present,
+      next_required_step: 'did_wait',
+      privileged_allowed: false,
+      'auth_state.identified': false,
+    },
+  );
+  const did = issued.body.did;
+  if (typeof did !== 'string' || !/^\d{6}$/.test(did)) throw new CallAborted('did_issue gave no DID');
+  call.spoken.add(did);
+  out(`   ${bold('agent says:')} "${String(issued.body.prompts?.speak)}"`);
+
+  narrate(`the agent holds the line with did_wait (a long-poll of up to ${DID_WAIT_SECONDS} s) while the caller opens the app`);
+  const sentAt = performance.now();
+  const wait = call.begin({ action: 'did_wait', wait_seconds: DID_WAIT_SECONDS });
+  const holding = await until(() => env.longPolls() > 0, 2_000);
+  env.checks.record('did_wait holds', holding ? [] : ['the did_wait request was not holding on the server within 2 s']);
+  narrate(`did_wait is holding on the server (${env.longPolls()} long-poll waiting)`);
+
+  narrate(`${owner.body.display_name} types ${did} into the app on her phone (device simulator, key ${device.deviceId})`);
+  const confirmed = await confirmDid({ env: {}, url: env.http.baseUrl, deviceDir: device.deviceDir, deviceId: device.deviceId, did });
+  const confirmArrivedAt = performance.now();
+  if (confirmed.ok) {
+    out(
+      `   ${bold('phone')} POST /app/challenge → sign (P-256, device key) → POST /app/confirm ${bold('←')} ${green('200')} confirmed session ${confirmed.sessionId} ` +
+        `${dim(`(device round trip ${confirmed.roundTripMs} ms: challenge ${confirmed.challengeMs} ms, confirm ${confirmed.confirmMs} ms)`)} ${green('✓')}`,
+    );
+  } else {
+    out(`   ${bold('phone')} ${red(`✗ ${confirmed.message}`)}`);
+  }
+  env.checks.record('phone app confirms the DID', [
+    ...(confirmed.ok ? [] : [`confirmDid failed: ${confirmed.reason}`]),
+    ...(confirmed.ok && confirmed.customerId !== device.customerId ? [`confirmed as ${confirmed.customerId}`] : []),
+  ]);
+
+  const { res, arrivedAt } = await wait.answered;
+  wait.finish(res, {
+    http: 200,
+    success: true,
+    reason: 'ok',
+    did_status: 'confirmed',
+    'auth_state.identified': true,
+    'auth_state.status': 'authenticated',
+    'auth_state.successes.0': 'did',
+    privileged_allowed: true,
+    next_required_step: 'none',
+  });
+  const latency = arrivedAt - confirmArrivedAt;
+  out(
+    `   ${bold('confirm-to-answer:')} did_wait answered ${ms(Math.abs(latency))} ${latency >= 0 ? 'after' : 'before'} the phone got its confirmation ` +
+      `${dim(`(the long-poll held ${ms(arrivedAt - sentAt)} of its ${DID_WAIT_SECONDS} s)`)}`,
+  );
+  env.checks.record('did_wait moves on at once', latency <= MAX_CONFIRM_TO_ANSWER_MS ? [] : [`did_wait answered ${ms(latency)} after the confirmation`]);
+
+  narrate(`the call is authenticated by the device: the agent may now use the post-auth tools`);
+  await call.tool('account_summary', {}, { http: 200, success: true });
+
+  // What an operator sees for this call: the DID session's life, then the identification by the device.
+  const trail = await env.http.request<Json>('GET', `/admin/calls/${encodeURIComponent(call.callId)}`, { bearer: env.adminToken });
+  const st = (trail.body.auth_state ?? {}) as Json;
+  const events = ((trail.body.events ?? []) as Json[]).filter((e) => e.type !== 'tool_gate' && e.type !== 'tool_result');
+  const detail = (e: Json): string => {
+    switch (e.type) {
+      case 'session_created':
+        return `session_created (${e.provider}, attempt ${e.attempt})`;
+      case 'did_issued':
+        return `did_issued (ttl ${e.ttl_seconds} s)`;
+      case 'identified':
+        return `identified (by ${e.by} → ${e.customer_id})`;
+      case 'factor_passed':
+        return `factor_passed (${e.factor})`;
+      case 'confirmed':
+        return `confirmed (device ${e.device_id})`;
+      case 'policy_decision':
+        return `policy_decision (${e.trigger} → ${e.status})`;
+      default:
+        return String(e.type);
+    }
+  };
+  out(`   ${bold('audit trail')} ${dim(`GET /admin/calls/${call.callId}`)}`);
+  out(dim(`     ${events.map(detail).join(' → ')}`));
+  env.checks.record('the device identified the caller', [
+    ...(trail.status === 200 ? [] : [`GET /admin/calls answered ${trail.status}`]),
+    ...(st.customer_id === device.customerId ? [] : [`customer_id ${JSON.stringify(st.customer_id)}, expected ${device.customerId}`]),
+    ...(st.identified_by === 'device' ? [] : [`identified_by ${JSON.stringify(st.identified_by)}, expected "device"`]),
+  ]);
+  return call;
+}
+
+async function call4(env: DemoEnv, enrolled: EnrolResult[], clock: Clock): Promise<Call | undefined> {
   const grace = demoCustomer('demo-grace');
   const uri = enrolled.find((e) => e.customer_id === 'demo-grace')?.totp_uri;
-  header('Call 3 · web session: authenticator app code, no initiation webhook');
+  header('Call 4 · web session: authenticator app code, no initiation webhook');
   const conversation = newConversationId();
   // Web/app sessions have no call SID: call_id is the conversation id.
   const call = new Call(env, conversation, conversation);
@@ -555,6 +722,17 @@ export async function runDemo(argv: string[]): Promise<number> {
     }
     for (const e of enrolled) out(dim(`enrolled ${e.customer_id} (${e.display_name}) · phone ${e.phones.join(', ')} · ${e.accounts.length} ledger accounts${e.totp_uri ? ' · authenticator' : ''}`));
 
+    // A phone-app key for one customer, made and enrolled by the device simulator (POST /admin/customers/{id}/devices).
+    const deviceDir = join(dir, 'devices');
+    const phone = await enrolDevice({ env: {}, url: server.url, adminToken, deviceDir, customerId: 'demo-ada', deviceId: 'demo-ada-phone' });
+    let device: DemoDevice | undefined;
+    if (phone.ok) {
+      device = { deviceId: phone.deviceId, customerId: phone.customerId, deviceDir };
+      out(dim(`enrolled device ${phone.deviceId} for ${phone.customerId} · P-256 key in ${phone.file}`));
+    } else {
+      checks.record('enrol the demo device', [`enrolDevice failed: ${phone.message}`]);
+    }
+
     const policy = server.services.policies().select({ agent_id: 'agent_demo', called_number: '+18005550100' });
     const demoEnv: DemoEnv = {
       http: createHttpClient(server.url),
@@ -562,6 +740,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       adminToken,
       checks,
       clock: { advance: (s) => (offsetMs += s * 1000) },
+      longPolls: () => server!.services.waker.waiting(),
     };
 
     const played: { label: string; call: Call; expect: { status: string; types: string[] } }[] = [];
@@ -582,7 +761,14 @@ export async function runDemo(argv: string[]): Promise<number> {
       status: 'handed_off',
       types: ['call_created', 'identified', 'otp_sent', 'factor_failed', 'wrong_code_burst', 'handoff', 'policy_decision', 'tool_gate'],
     });
-    await play('Call 3', () => call3(demoEnv, enrolled, clock), {
+    if (device) {
+      const phoneKey = device;
+      await play('Call 3', () => call3(demoEnv, phoneKey), {
+        status: 'authenticated',
+        types: ['call_created', 'session_created', 'did_issued', 'identified', 'factor_passed', 'confirmed', 'policy_decision', 'tool_result'],
+      });
+    }
+    await play('Call 4', () => call4(demoEnv, enrolled, clock), {
       status: 'authenticated',
       types: ['call_created', 'identified', 'factor_passed', 'policy_decision', 'tool_result'],
     });
@@ -592,6 +778,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     if (keep) {
       out(`database kept: ${dbFile}`);
       for (const { call } of played) out(dim(`  CALLGATE_DB=${dbFile} npm run policy -- explain ${call.callId}`));
+      if (device) out(dim(`  CALLGATE_DEVICE_DIR=${device.deviceDir} npm run device -- list`));
     }
     if (checks.failures.length === 0) {
       out(bold(green(`✓ demo passed: ${checks.passed} checks held`)));

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { createSession, cancelSession, readSession, sessionView, waitForSession } from '../factors/did/sessions.js';
 import type { Services } from '../orchestrator/services.js';
 import { callerIdSignals } from '../factors/caller-id.js';
+import { normalizeAccountRef } from '../factors/normalize.js';
+import type { DidSession } from '../store/did.js';
 import type { DidProvider } from '../store/schema/did.js';
 import { readBody } from './body.js';
 import { invalidRequest, jsonError } from './errors.js';
@@ -19,6 +21,8 @@ const createSchema = z.object({
   metadata: z.record(z.string(), z.unknown()).optional(),
   /** Twilio only: where the service redirects the live call on confirmation. */
   redirectUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  /** The account the caller claims (keyed in or said in the IVR): only that customer's devices may confirm. */
+  accountRef: z.string().trim().min(1).max(64).optional(),
 });
 
 const waitSchema = z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS);
@@ -32,6 +36,12 @@ export const ivrCallId = (provider: DidProvider, callId: string) =>
 
 /** IVR REST (Genesys Architect, NICE CXone Studio, Five9, any webhook IVR): CONTRACT §3. */
 export function ivrRoutes(s: Services, clientAddress: (c: Context) => string) {
+  /** The session as an IVR sees it; once confirmed, also whom the device proved the caller to be. */
+  const view = async (d: DidSession) => {
+    const base = sessionView(d, s.clock.now());
+    if (d.status !== 'confirmed') return base;
+    return { ...base, customerId: (await s.calls.get(d.callId))?.customerId ?? null };
+  };
   // Per client (an IVR platform's address) on top of the per-caller limits below.
   const clientAllowed = (c: Context, what: string, limit: number, now: number) =>
     s.rateLimit.take(`ivr:${what}:client:${clientAddress(c)}`, limit, 60_000, now);
@@ -65,6 +75,11 @@ export function ivrRoutes(s: Services, clientAddress: (c: Context) => string) {
         now,
       });
       if (ensured.created) await s.audit.record(callId, 'call_created', now, { source: 'ivr', provider: v.provider, policy: { id: policy.id, version: policy.version } });
+      if (v.accountRef) {
+        const customerId = await s.customers.idByAccountRef(normalizeAccountRef(v.accountRef));
+        if (!customerId) return jsonError(c, 404, 'unknown_account', { field: 'accountRef' });
+        if (!(await s.calls.identify(callId, customerId, 'account_ref', now))) return jsonError(c, 409, 'identity_locked', { field: 'accountRef' });
+      }
       const callPolicy = s.policies().get(ensured.call.policyId) ?? policy;
       const result = await createSession(s, {
         provider: v.provider,
@@ -81,7 +96,7 @@ export function ivrRoutes(s: Services, clientAddress: (c: Context) => string) {
         const status = result.reason === 'did_unavailable' ? 503 : 409;
         return jsonError(c, status, result.reason, result.session ? { session: sessionView(result.session, now) } : {});
       }
-      return c.json(sessionView(result.session, now), result.created ? 201 : 200);
+      return c.json(await view(result.session), result.created ? 201 : 200);
     })
     .get('/sessions/:id', async (c) => {
       const id = c.req.param('id');
@@ -94,12 +109,12 @@ export function ivrRoutes(s: Services, clientAddress: (c: Context) => string) {
       }
       const session = wait.data > 0 ? await waitForSession(s, id, wait.data, c.req.raw.signal) : await s.did.get(id).then((d) => d && readSession(s, d));
       if (!session) return jsonError(c, 404, 'unknown_session');
-      return c.json(sessionView(session, s.clock.now()));
+      return c.json(await view(session));
     })
     .post('/sessions/:id/cancel', async (c) => {
       const stored = await s.did.get(c.req.param('id'));
       if (!stored) return jsonError(c, 404, 'unknown_session');
       // Cancelling twice is harmless; a confirmed session stays confirmed.
-      return c.json(sessionView(await cancelSession(s, stored), s.clock.now()));
+      return c.json(await view(await cancelSession(s, stored)));
     });
 }

@@ -5,6 +5,8 @@
 export interface RateLimiter {
   /** Takes one unit; false when `key` already used `limit` in the current window. */
   take(key: string, limit: number, windowMs: number, now: number): boolean;
+  /** True when `key` has no unit left in the current window; takes nothing. */
+  exhausted(key: string, limit: number, windowMs: number, now: number): boolean;
 }
 
 export function createMemoryRateLimiter(maxKeys = 100_000): RateLimiter {
@@ -23,6 +25,10 @@ export function createMemoryRateLimiter(maxKeys = 100_000): RateLimiter {
       }
       w.count++;
       return w.count <= limit;
+    },
+    exhausted(key, limit, windowMs, now) {
+      const w = windows.get(key);
+      return w !== undefined && now - w.start < windowMs && w.count >= limit;
     },
   };
 }

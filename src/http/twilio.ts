@@ -3,7 +3,7 @@ import { createSession, cancelSession, readSession, sessionKey } from '../factor
 import type { Services } from '../orchestrator/services.js';
 import { callerIdSignals } from '../factors/caller-id.js';
 import { validateTwilioRequest } from '../providers/twilio/signature.js';
-import { gather, hangup, prompts, redirect, say, sayOptions, twiml, TWIML_CONTENT_TYPE } from '../providers/twilio/twiml.js';
+import { DEFAULT_DID_LOCALE, gather, hangup, prompts, redirect, resolveLocale, say, sayOptions, twiml, TWIML_CONTENT_TYPE } from '../providers/twilio/twiml.js';
 import type { DidSession } from '../store/did.js';
 import { jsonError } from './errors.js';
 
@@ -57,6 +57,11 @@ export function twilioRoutes(s: Services, opts: TwilioRouteOptions) {
   const failureUrl = opts.failureUrl ?? `${opts.publicUrl}/ivr/twilio/failure`;
   const waitUrl = (d: DidSession) => `${opts.publicUrl}/ivr/twilio/wait?session=${encodeURIComponent(d.id)}`;
   const xml = (c: Context, body: string) => c.body(body, 200, { 'content-type': TWIML_CONTENT_TYPE });
+  // Twilio sends no language: the number's webhook URL carries it (…/ivr/twilio/verify?locale=es-US),
+  // and the built-in handlers get it back so the caller hears one language throughout.
+  const builtIn = new Set([`${opts.publicUrl}/ivr/twilio/success`, `${opts.publicUrl}/ivr/twilio/failure`]);
+  const withLocale = (url: string, locale: string | undefined) =>
+    locale && builtIn.has(url) && resolveLocale(locale) !== DEFAULT_DID_LOCALE ? `${url}?locale=${encodeURIComponent(resolveLocale(locale))}` : url;
 
   const prompt = (d: DidSession, first: boolean) => {
     const p = prompts(d.locale, d.did);
@@ -68,13 +73,13 @@ export function twilioRoutes(s: Services, opts: TwilioRouteOptions) {
   };
   const outcome = (d: DidSession | undefined) => {
     const voice = sayOptions(d?.locale);
-    if (d?.status === 'confirmed') return twiml(redirect(successUrl));
-    if (d?.status === 'canceled') return twiml(say(prompts(d.locale, d.did).canceled, voice), redirect(failureUrl));
-    return twiml(redirect(failureUrl));
+    if (d?.status === 'confirmed') return twiml(redirect(withLocale(successUrl, d.locale)));
+    if (d?.status === 'canceled') return twiml(say(prompts(d.locale, d.did).canceled, voice), redirect(withLocale(failureUrl, d.locale)));
+    return twiml(redirect(withLocale(failureUrl, d?.locale)));
   };
 
   /** A new session for the call, or the next attempt after a timeout while retries remain. */
-  async function issue(callSid: string, form: Form) {
+  async function issue(callSid: string, form: Form, locale: string | undefined) {
     const now = s.clock.now();
     const policy = s.policies().select({ called_number: form.To });
     const ensured = await s.calls.ensure({
@@ -93,11 +98,11 @@ export function twilioRoutes(s: Services, opts: TwilioRouteOptions) {
       callRef: callSid,
       callId: callSid,
       policy: s.policies().get(ensured.call.policyId) ?? policy,
-      locale: form.locale ?? undefined,
+      locale,
       dnis: form.To,
       ani: form.From,
       metadata: form.StirVerstat ? { stir_verstat: form.StirVerstat } : {},
-      redirectUrl: successUrl,
+      redirectUrl: withLocale(successUrl, locale),
     });
   }
 
@@ -107,7 +112,7 @@ export function twilioRoutes(s: Services, opts: TwilioRouteOptions) {
       const form = c.get('form');
       const callSid = form.CallSid;
       if (!callSid) return jsonError(c, 400, 'invalid_request', { errors: [{ field: 'CallSid', message: 'required' }] });
-      const result = await issue(callSid, form);
+      const result = await issue(callSid, form, c.req.query('locale'));
       if (!result.ok) return xml(c, outcome(result.session));
       return xml(c, prompt(result.session, true));
     })
@@ -123,8 +128,9 @@ export function twilioRoutes(s: Services, opts: TwilioRouteOptions) {
         session = await readSession(s, (await s.did.get(session.id)) ?? session);
       }
       if (session.status === 'timeout') {
-        const again = await issue(session.callRef, form);
-        if (again.ok && again.created) return xml(c, prompt(again.session, true));
+        // The next attempt while retries remain (or a newer one already pending for this call).
+        const again = await issue(session.callRef, form, session.locale);
+        if (again.ok) return xml(c, prompt(again.session, again.created));
         return xml(c, outcome(session));
       }
       if (session.status !== 'pending') return xml(c, outcome(session));

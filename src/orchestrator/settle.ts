@@ -3,6 +3,7 @@ import { LIVE } from '../store/calls.js';
 import type { CallRow } from '../store/schema/calls.js';
 import { handoffPacket, type HandoffReason } from './handoff.js';
 import type { Services } from './services.js';
+import { cancelSession } from '../factors/did/sessions.js';
 
 /**
  * Evaluates the policy on the call as stored and moves its status to match: the one place where
@@ -59,6 +60,9 @@ export async function closeCall(
   const to = reason === 'blocked' ? 'blocked' : 'handed_off';
   const closed = await s.calls.close(call.id, to, packet, now);
   if (!closed) return reread(s, call);
+  // A DID still pending would only keep an IVR polling; nothing can confirm it on a closed call.
+  const pendingDid = await s.did.latestForCall(call.id);
+  if (pendingDid?.status === 'pending') await cancelSession(s, pendingDid);
   await s.audit.record(call.id, 'handoff', now, {
     queue: packet.queue,
     reason,

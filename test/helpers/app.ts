@@ -39,7 +39,7 @@ export interface TestAppOptions {
 
 export const PUBLIC_URL = 'https://callgate.example.com';
 /** For races: every request gets through, so the race is decided by the state machine alone. */
-export const unlimited: RateLimiter = { take: () => true };
+export const unlimited: RateLimiter = { take: () => true, exhausted: () => false };
 
 /** The real app over a real (in-memory) SQLite database, a fake clock and the console OTP sender. */
 export async function makeTestApp(opts: TestAppOptions = {}) {

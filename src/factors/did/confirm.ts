@@ -39,13 +39,14 @@ export async function challenge(s: Services, deviceId: string, did: string): Pro
   if (!s.rateLimit.take(`app:challenge:${deviceId}`, 20, 60_000, now)) return refuse(429, 'rate_limited');
   const device = await s.customers.device(deviceId);
   if (!device) return refuse(404, 'unknown_device');
-  if (!s.rateLimit.take(`app:wrong_did:${deviceId}`, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now)) {
-    // Checked before the lookup, so a device cannot probe DIDs faster than this.
-    return refuse(429, 'rate_limited');
-  }
+  // Checked before the lookup (so a device cannot probe DIDs faster than this) but spent only
+  // by wrong DIDs, so a caller retrying the right one is never throttled by it.
+  const wrongKey = `app:wrong_did:${deviceId}`;
+  if (s.rateLimit.exhausted(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now)) return refuse(429, 'rate_limited');
   const found = await s.did.pendingByDid(did);
   const session = found ? await readSession(s, found) : undefined;
   if (!session || session.status !== 'pending') {
+    s.rateLimit.take(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now);
     await countWrongDid(s, device, now);
     return refuse(404, 'wrong_did');
   }
