@@ -10,9 +10,9 @@
 //
 // The core is exported (enrolDevice, confirmDid, listDevices) for the demo and the tests; main()
 // only parses arguments and prints. Node only.
+import { runIfMain } from './run-main.js';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { toHex } from '../crypto/bytes.js';
 import {
@@ -685,14 +685,4 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, main);

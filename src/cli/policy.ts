@@ -1,6 +1,6 @@
 // `npm run policy -- <command>`: check, test and document policy files (Node only).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   PolicySet,
@@ -11,6 +11,7 @@ import {
   type PolicyError,
 } from '../policy/index.js';
 import { loadPolicyDir, loadPolicyFiles, policyFilesIn } from '../runtime/policy-dir.js';
+import { runIfMain } from './run-main.js';
 
 const USAGE = `usage: npm run policy -- <command>
 
@@ -161,14 +162,4 @@ function errorAt(path: string, message: string): PolicyError {
   return { path, line: 0, column: 0, field: '', message };
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, main);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHttpSink, type HttpSink } from '../../../test/fakes/http-sink.js';
 import { verifyBody } from '../../crypto/signature.js';
 import { createVoxeqSimulator, postScreenResult, presetResult, VOXEQ_PRESET_NAMES, voxeqPresets } from './simulator.js';
-import { screenResultSchema, signalsFromScreen, type ScreenResult } from './types.js';
+import { screenResultSchema, signalsFromScreen } from './types.js';
 
 const CALL = 'CA0123456789abcdef0123456789abcdef';
 
