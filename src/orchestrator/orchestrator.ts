@@ -25,7 +25,11 @@ const STEPS: Record<Action, Step> = {
   otp_verify: (ctx, r) => (r.channel === 'app' ? totpVerify(ctx, r.code!) : otpVerify(ctx, r.code!)),
   kba_question: (ctx, r) => kbaQuestion(ctx, r.level!),
   kba_verify: (ctx, r) => kbaVerify(ctx, r.question_id!, r.answer!),
-  handoff: async () => ok(),
+  // The caller asked for a person: close the call with a packet for whoever takes it.
+  handoff: async ({ s, call, policy, now }) => {
+    await closeCall(s, call, policy, evaluate(policy, call.signals, call.successes, { now }), 'requested', now);
+    return ok();
+  },
   did_issue: (ctx) => didIssue(ctx),
   did_wait: (ctx, r) => didWait(ctx, r.wait_seconds),
   did_cancel: (ctx) => didCancel(ctx),
@@ -75,16 +79,10 @@ export function createOrchestrator(s: Services) {
       call = await checkScreenDeadline(s, call, policy, now);
     }
     const ctx: StepContext = { s, call, policy, now, signal };
-    let result: StepResult;
-    if (!LIVE.includes(call.status) && req.action !== 'status') {
-      result = fail(call.status === 'ended' ? 'ended' : 'blocked');
-    } else if (req.action === 'handoff') {
-      const decision = evaluate(policy, call.signals, call.successes, { now });
-      call = await closeCall(s, call, policy, decision, 'requested', now);
-      result = ok();
-    } else {
-      result = await STEPS[req.action](ctx, req);
-    }
+    let result: StepResult =
+      !LIVE.includes(call.status) && req.action !== 'status'
+        ? fail(call.status === 'ended' ? 'ended' : 'blocked')
+        : await STEPS[req.action](ctx, req);
 
     const factorAttempt = result.passed !== undefined || result.failed !== undefined;
     if (result.passed) {
