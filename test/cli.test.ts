@@ -86,11 +86,28 @@ describe('npm run demo', () => {
     expect(r.stdout).not.toContain('"d":'); // no private key, ever
     // Call 4: a web session with an authenticator code.
     expect(r.stdout).toContain('Call 4 · web session');
+    // Call 5: VoxEQ posts signed verdicts over HTTP; a watch-list hit hands an authenticated call off.
+    expect(r.stdout).toContain('Call 5 · watch-list hit mid-call');
+    expect(r.stdout).toMatch(/→ POST \/voxeq\/results X-Callgate-Signature: t=\d+,v1=[0-9a-f]{12}… \{"risk":"clear",.*"call_id":"CA[0-9a-f]{32}"\}\n {3}← 200 success=true status=pending risk_tier=low privileged=false ✓/);
+    expect(r.stdout).toMatch(/"action":"otp_verify".*\n {3}← 200 success=true reason=ok next=none privileged=true \| authenticated tier=low/);
+    expect(r.stdout).toMatch(/\{"risk":"high","watch_list":true,.*\}\n {3}← 200 success=true status=handed_off risk_tier=high privileged=false ✓/);
+    expect(r.stdout).toMatch(/"action":"status"\}\n {3}← 200 success=true reason=ok next=transfer_to_human privileged=false \| handed_off tier=high .*handoff→fraud_review \(risk_high\) ✓/);
+    expect(r.stdout).toContain('"reason": "risk_high"');
+    expect(r.stdout).toMatch(/"summary": "Handoff \(risk high\)\. Caller claims customer demo-alan .*Passed: otp\. Risk: .*watch_list/);
+    expect(r.stdout).toMatch(/"risk_labels": \[[^\]]*"watch_list"/);
+    expect(r.stdout).toMatch(/"amount":900\}\n {3}← 403 success=false reason=blocked next=transfer_to_human ✓/);
+    expect(r.stdout).toMatch(/"score":0\.02,.*\}\n {3}← 200 success=true status=handed_off risk_tier=\w+ privileged=false ✓/);
+    expect(r.stdout).toMatch(/\(the same bytes again\)\n {3}← 409 success=false reason=replayed ✓/);
+    expect(r.stdout).toMatch(
+      /fraud-ops stream \(server log lines with "stream":"fraud_ops" for CA[0-9a-f]{32}\)\n {5}\S+ screen_risk risk=high labels=.*watch_list\n {5}\S+ handoff queue=fraud_review reason=risk_high status=handed_off factors_passed=otp/,
+    );
+    expect(r.stdout).not.toMatch(/v1=[0-9a-f]{64}/); // signatures are shortened in the transcript
     // The audit trail section names each call's events in order.
     expect(r.stdout).toMatch(/Call 2 CA[0-9a-f]{32}: status handed_off/);
     expect(r.stdout).toMatch(/factor_failed .*handoff/);
     expect(r.stdout).toMatch(/Call 3 CA[0-9a-f]{32}: status authenticated, \d+ events, 0 failed checks\n {3}call_created → session_created → did_issued → .*confirmed/);
     expect(r.stdout).toMatch(/Call 4 conv_[0-9a-f]{20}: status authenticated/);
+    expect(r.stdout).toMatch(/Call 5 CA[0-9a-f]{32}: status handed_off, \d+ events, 0 failed checks\n {3}call_created → screen_result → .*screen_result → screen_risk → handoff → /);
     // KBA answers and bearer secrets are never printed; colours only on a TTY.
     expect(r.stdout).toContain('"answer":"‹answer hidden›"');
     expect(r.stdout).not.toMatch(/Bletchley|Pacific Gas|Bearer /);

@@ -1,8 +1,9 @@
 // `npm run demo`: the real server on a free port with a throw-away database, the demo customers,
-// and four calls played over real HTTP exactly as ElevenLabs would send them; in the third the
+// and five calls played over real HTTP exactly as ElevenLabs would send them; in the third the
 // caller confirms a Dynamic Identifier with the phone-app simulator (src/cli/device.ts), whose
-// device key lives in the temporary folder. Every answer is checked, so the demo doubles as a
-// smoke test: exit 0 when every expectation held, 1 otherwise.
+// device key lives in the temporary folder; in the fifth the VoxEQ screen (its simulator, signing
+// with VOXEQ_WEBHOOK_SECRET) flags an authenticated caller on the watch list mid-call. Every answer
+// is checked, so the demo doubles as a smoke test: exit 0 when every expectation held, 1 otherwise.
 //
 //   npm run demo                # play the calls, then delete the temporary database
 //   npm run demo -- --keep      # keep it, to try `npm run policy -- explain <call_id>` on it
@@ -12,10 +13,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from 'otplib';
-import { silentLogger, type Clock } from '../deps.js';
+import { jsonLogger, type Clock } from '../deps.js';
 import type { Policy } from '../policy/index.js';
 import { openSqlite } from '../runtime/sqlite.js';
 import { startServer, StartupError, type RunningServer } from '../runtime/server.js';
+import { SIGNATURE_HEADER } from '../crypto/signature.js';
+import { postScreenResult, presetResult } from '../providers/voxeq/simulator.js';
+import type { ScreenResult } from '../providers/voxeq/types.js';
 import { createLedgerStore } from '../store/ledger.js';
 import { confirmDid, enrolDevice } from './device.js';
 import { demoAnswer, demoCustomer, enrolDemo, formatCents, type EnrolResult } from './demo-data.js';
@@ -112,6 +116,21 @@ interface DemoEnv {
   clock: { advance(seconds: number): void };
   /** Long-polls the server is holding right now (did_wait, ?wait=). */
   longPolls: () => number;
+  /** The fraud screen's push endpoint and its signing secret (VOXEQ_WEBHOOK_SECRET), and the server's clock to sign with. */
+  voxeq: { url: string; secret: string; clock: Clock };
+  /** The server's log lines so far with `"stream":"fraud_ops"` for one call, parsed. */
+  fraudOps: (callId: string) => Json[];
+}
+
+/** One signed screen delivery exactly as it went over the wire (for printing, and for a replay). */
+interface SignedDelivery {
+  signature: string;
+  body: string;
+}
+
+/** `t=1712345678,v1=3f9a1c…` — the MAC shortened for the transcript. */
+function shortSignature(header: string): string {
+  return header.replace(/v1=([0-9a-f]{12})[0-9a-f]{52}/g, 'v1=$1…');
 }
 
 class Call {
@@ -191,6 +210,57 @@ class Call {
     return code;
   }
 
+  /**
+   * VoxEQ posts a verdict for this call to POST /voxeq/results, signed with the §1 scheme by the
+   * simulator's postScreenResult; the request is recorded on its way out so the transcript shows
+   * what was signed, and a replay can send exactly the same bytes.
+   */
+  async screen(result: ScreenResult, expect: Expectation): Promise<{ res: JsonResponse<Json>; delivery: SignedDelivery | undefined }> {
+    let delivery: SignedDelivery | undefined;
+    const recording = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const headers = new Headers(init?.headers);
+      delivery = { signature: headers.get(SIGNATURE_HEADER) ?? '', body: typeof init?.body === 'string' ? init.body : '' };
+      this.n++;
+      out(`${String(this.n).padStart(2)} ${bold('→')} POST ${new URL(String(input instanceof Request ? input.url : input)).pathname} ${SIGNATURE_HEADER}: ${shortSignature(delivery.signature)}${dim(` ${delivery.body}`)}`);
+      return fetch(input, init);
+    };
+    const { url, secret, clock } = this.env.voxeq;
+    const outcome = await postScreenResult(url, secret, result, { clock, fetch: recording });
+    let res: JsonResponse<Json>;
+    if ('status' in outcome && outcome.status !== undefined) {
+      const body = (outcome.body && typeof outcome.body === 'object' ? outcome.body : {}) as Json;
+      res = { status: outcome.status, body, text: JSON.stringify(outcome.body ?? '') };
+    } else {
+      const why = outcome.ok ? 'no status' : `${outcome.reason}: ${outcome.detail}`;
+      res = { status: 0, body: {}, text: '' };
+      this.env.checks.record(`POST /voxeq/results (${this.callId})`, [`the delivery failed (${why})`]);
+    }
+    if (res.status >= 500) this.env.checks.record(`POST /voxeq/results (${this.callId})`, [`server error ${res.status} ${res.text.slice(0, 200)}`]);
+    this.answer(res, screenSummary(res.body), `voxeq ${result.risk}${result.watch_list ? ' watch_list' : ''} (${this.callId})`, expect);
+    return { res, delivery };
+  }
+
+  /** Sends a recorded delivery again, byte for byte: same signature header, same body. */
+  async replay(delivery: SignedDelivery, expect: Expectation): Promise<JsonResponse<Json>> {
+    this.n++;
+    out(`${String(this.n).padStart(2)} ${bold('→')} POST /voxeq/results ${SIGNATURE_HEADER}: ${shortSignature(delivery.signature)}${dim(` ${delivery.body}`)} ${dim('(the same bytes again)')}`);
+    const r = await fetch(this.env.voxeq.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', [SIGNATURE_HEADER]: delivery.signature },
+      body: delivery.body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await r.text();
+    let body: Json = {};
+    try {
+      body = JSON.parse(text) as Json;
+    } catch {
+      body = { non_json_body: text.slice(0, 200) };
+    }
+    const res = { status: r.status, body, text };
+    return this.answer(res, screenSummary(body), `voxeq replay (${this.callId})`, expect);
+  }
+
   async audit(): Promise<Json> {
     const res = await this.env.http.request<Json>('GET', `/admin/calls/${encodeURIComponent(this.callId)}`, { bearer: this.env.adminToken });
     if (res.status !== 200) {
@@ -225,6 +295,13 @@ function decision(b: Json): string {
   if (b.did_status !== undefined) parts.push(`did_status=${b.did_status}`);
   if (b.handoff) parts.push(red(`handoff→${b.handoff.queue} (${b.handoff.reason})`));
   return parts.join(' ');
+}
+
+/** The answer of POST /voxeq/results: the call's state once the verdict was applied. */
+function screenSummary(b: Json): string {
+  if (b.success !== true) return `${yellow(`success=${b.success}`)} reason=${b.reason}`;
+  const tier = b.risk_tier === 'high' ? red(`risk_tier=${b.risk_tier}`) : `risk_tier=${b.risk_tier}`;
+  return `${green('success=true')} status=${b.status} ${tier} privileged=${b.privileged_allowed}`;
 }
 
 function toolSummary(name: string, b: Json): string {
@@ -642,6 +719,152 @@ async function call4(env: DemoEnv, enrolled: EnrolResult[], clock: Clock): Promi
   return call;
 }
 
+/** A fraud-ops log line, compactly: `handoff queue=fraud_review reason=risk_high …`. */
+function fraudOpsLine(e: Json): string {
+  const fields = Object.entries(e)
+    .filter(([k]) => !['at', 'level', 'event', 'stream', 'call_id'].includes(k))
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v && typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  const time = typeof e.at === 'string' ? e.at.slice(11, 23) : '';
+  return `${time} ${bold(String(e.event))} ${fields.join(' ')}`;
+}
+
+/** Keys a handoff packet must never carry, at any depth. */
+const SECRET_KEYS = /^(code|codes|answer|answers|secret|token|password|pin|otp|did|audio|recording)$/i;
+function secretKeysIn(value: unknown, path = ''): string[] {
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value as Json).flatMap(([k, v]) => [
+    ...(SECRET_KEYS.test(k) ? [`${path}${k}`] : []),
+    ...(Array.isArray(v) ? [] : secretKeysIn(v, `${path}${k}.`)),
+  ]);
+}
+
+const includes = (x: string) => is(`to include ${JSON.stringify(x)}`, (v) => Array.isArray(v) && v.includes(x));
+
+async function call5(env: DemoEnv, policy: Policy): Promise<Call> {
+  const alan = demoCustomer('demo-alan');
+  header('Call 5 · watch-list hit mid-call: VoxEQ flags an authenticated caller, the call is handed off');
+  const call = new Call(env, newCallSid(), newConversationId());
+  const phone = alan.body.phones[0]!;
+  narrate(`a caller rings from ${alan.body.display_name}'s enrolled phone ${phone}; call ${call.callId}`);
+  narrate('VoxEQ screens the voice alongside the call and posts its verdicts to POST /voxeq/results, signed with VOXEQ_WEBHOOK_SECRET');
+
+  await call.initiation(phone, {
+    http: 200,
+    'dynamic_variables.auth_status': 'pending',
+    'dynamic_variables.auth_risk_tier': 'low',
+    'dynamic_variables.auth_next_step': 'otp_send',
+    'dynamic_variables.auth_privileged_allowed': false,
+  });
+
+  narrate("VoxEQ's first verdict: clear");
+  const first = await call.screen(presetResult('clear', call.callId), {
+    http: 200,
+    success: true,
+    call_id: call.callId,
+    status: 'pending',
+    risk_tier: 'low',
+    privileged_allowed: false,
+  });
+
+  await call.orchestrate(
+    { action: 'identify', account_ref: alan.memberId },
+    { http: 200, success: true, 'auth_state.identified': true, 'auth_state.status': 'pending', 'auth_state.risk_signals.screen_clear': true, next_required_step: 'otp_send' },
+  );
+  await call.orchestrate({ action: 'otp_send', channel: 'sms' }, { http: 200, success: true, next_required_step: 'otp_verify', privileged_allowed: false });
+  const code = await call.readSms();
+  call.spoken.add(code);
+  narrate('the caller reads the code out: whoever holds this phone gets the SMS');
+  await call.orchestrate(
+    { action: 'otp_verify', code },
+    { http: 200, success: true, reason: 'ok', 'auth_state.status': 'authenticated', 'auth_state.risk_tier': 'low', privileged_allowed: true, next_required_step: 'none' },
+  );
+  await call.tool('account_summary', {}, { http: 200, success: true });
+
+  narrate('mid-call, VoxEQ matches the voice against the fraud watch list');
+  await call.screen(presetResult('watch_list', call.callId), {
+    http: 200,
+    success: true,
+    call_id: call.callId,
+    status: 'handed_off',
+    risk_tier: 'high',
+    privileged_allowed: false,
+  });
+
+  const high = policy.tiers.high as { queue?: string } | undefined;
+  const queue = high?.queue ?? policy.handoff_queue;
+  narrate("the agent's next request learns the call is closed: a human takes over, with a packet");
+  const closed = await call.orchestrate(
+    { action: 'status' },
+    {
+      http: 200,
+      'auth_state.status': 'handed_off',
+      'auth_state.risk_tier': 'high',
+      'auth_state.risk_signals.watch_list': true,
+      next_required_step: 'transfer_to_human',
+      privileged_allowed: false,
+      'handoff.reason': 'risk_high',
+      'handoff.queue': queue,
+      'handoff.customer_id': alan.body.customer_id,
+      'handoff.summary': present,
+      'handoff.factors_passed': includes('otp'),
+      'handoff.risk_labels': includes('watch_list'),
+    },
+  );
+  const packet = closed.body.handoff as Json | undefined;
+  if (packet) {
+    out(yellow('   handoff packet for the human agent:'));
+    for (const line of JSON.stringify(packet, null, 2).split('\n')) out(yellow(`     ${line}`));
+  }
+  // No code, no answer, no audio: neither by name nor by value.
+  const packetText = JSON.stringify(packet ?? {});
+  const secrets = [...call.spoken, ...alan.body.kba.map((k) => k.answer)];
+  env.checks.record('the handoff packet holds no secret', [
+    ...(packet ? [] : ['no handoff packet in the answer']),
+    ...secretKeysIn(packet).map((k) => `the packet has a field ${k}`),
+    ...secrets.filter((x) => packetText.toLowerCase().includes(x.toLowerCase())).map((x) => `a code or answer (${x.length} chars) appears in the packet`),
+  ]);
+
+  narrate('the caller asks for a transfer, then their balances: both refused, the call is closed');
+  await call.tool('transfer_funds', { to_account: 'savings', amount: 900 }, { http: 403, success: false, reason: 'blocked', next_required_step: 'transfer_to_human' });
+  await call.tool('account_summary', {}, { http: 403, success: false, reason: 'blocked', next_required_step: 'transfer_to_human' });
+
+  narrate('VoxEQ later posts a clear verdict: the closed call does not reopen');
+  // Another score than the first verdict: a new delivery, not a replay, even within the same second.
+  await call.screen({ ...presetResult('clear', call.callId), score: 0.02 }, {
+    http: 200,
+    success: true,
+    status: 'handed_off',
+    privileged_allowed: false,
+  });
+  await call.orchestrate(
+    { action: 'otp_send', channel: 'sms' },
+    { http: 200, success: false, reason: 'blocked', next_required_step: 'transfer_to_human', privileged_allowed: false, 'auth_state.status': 'handed_off', 'handoff.reason': 'risk_high' },
+  );
+  await call.tool('account_summary', {}, { http: 403, success: false, reason: 'blocked', next_required_step: 'transfer_to_human' });
+
+  narrate("someone replays VoxEQ's first signed delivery, byte for byte, inside the 300 s window");
+  if (!first.delivery) throw new CallAborted('the first screen delivery was not recorded');
+  await call.replay(first.delivery, { http: 409, success: false, reason: 'replayed' });
+
+  // What a SIEM following the fraud-ops stream saw for this call.
+  const events = env.fraudOps(call.callId);
+  out(`   ${bold('fraud-ops stream')} ${dim(`(server log lines with "stream":"fraud_ops" for ${call.callId})`)}`);
+  for (const e of events) out(dim(`     ${fraudOpsLine(e)}`));
+  const names = events.map((e) => String(e.event));
+  const risk = events.find((e) => e.event === 'screen_risk');
+  const handoffs = events.filter((e) => e.event === 'handoff');
+  const streamText = JSON.stringify(events);
+  env.checks.record('fraud-ops stream', [
+    ...(risk ? [] : ['no screen_risk event']),
+    ...(risk && !(Array.isArray(risk.labels) && risk.labels.includes('watch_list')) ? [`screen_risk labels ${JSON.stringify(risk.labels)}, expected watch_list`] : []),
+    ...(handoffs.length === 1 ? [] : [`${handoffs.length} handoff events, expected exactly 1`]),
+    ...(handoffs[0] && (handoffs[0].reason !== 'risk_high' || handoffs[0].queue !== queue) ? [`handoff ${handoffs[0].reason} → ${handoffs[0].queue}, expected risk_high → ${queue}`] : []),
+    ...(risk && handoffs[0] && names.indexOf('screen_risk') > names.indexOf('handoff') ? ['handoff logged before screen_risk'] : []),
+    ...secrets.filter((x) => streamText.toLowerCase().includes(x.toLowerCase())).map((x) => `a code or answer (${x.length} chars) appears in the stream`),
+  ]);
+  return call;
+}
+
 function compressTypes(types: string[]): string {
   const parts: string[] = [];
   for (let i = 0; i < types.length; ) {
@@ -678,6 +901,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   const secret = () => randomBytes(32).toString('base64url');
   const toolSecret = secret();
   const adminToken = secret();
+  const voxeqSecret = secret();
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
   // The shipped policies, wherever the demo is started from: the expectations below are theirs.
   const policyDir = join(repoRoot, 'policies');
@@ -691,15 +915,30 @@ export async function runDemo(argv: string[]): Promise<number> {
     CALLGATE_IVR_SECRET: secret(),
     CALLGATE_ADMIN_TOKEN: adminToken,
     CALLGATE_SECRET_KEY: secret(),
+    VOXEQ_WEBHOOK_SECRET: voxeqSecret,
   };
   let offsetMs = 0;
   const clock = { now: () => Date.now() + offsetMs };
+
+  // The server's structured log lines (one JSON object each), kept for the fraud-ops stream of call 5.
+  const logLines: string[] = [];
+  const logger = jsonLogger((line) => logLines.push(line));
+  const fraudOps = (callId: string): Json[] =>
+    logLines
+      .map((l) => {
+        try {
+          return JSON.parse(l) as Json;
+        } catch {
+          return {};
+        }
+      })
+      .filter((e) => e.stream === 'fraud_ops' && e.call_id === callId);
 
   let server: RunningServer | undefined;
   const checks = new Checks();
   try {
     try {
-      server = await startServer({ env, print: (l) => out(dim(l)), logger: silentLogger, clock });
+      server = await startServer({ env, print: (l) => out(dim(l)), logger, clock });
     } catch (e) {
       if (e instanceof StartupError) {
         console.error(red('demo: the server cannot start:'));
@@ -710,7 +949,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     }
     out(bold('callgate demo'));
     out(`server ${server.url} · temporary database ${dbFile} · policies ${policyDir} · OTP delivery console`);
-    out(dim('bearer secrets are random for this run and never printed; tool routes use CALLGATE_TOOL_SECRET, /admin uses CALLGATE_ADMIN_TOKEN'));
+    out(dim('bearer and signing secrets are random for this run and never printed; tool routes use CALLGATE_TOOL_SECRET, /admin uses CALLGATE_ADMIN_TOKEN, /voxeq/results checks VOXEQ_WEBHOOK_SECRET'));
 
     // Enrol through the admin API (in-process), seed the ledger over a second connection.
     const ledgerDb = openSqlite(dbFile);
@@ -741,6 +980,8 @@ export async function runDemo(argv: string[]): Promise<number> {
       checks,
       clock: { advance: (s) => (offsetMs += s * 1000) },
       longPolls: () => server!.services.waker.waiting(),
+      voxeq: { url: `${server.url}/voxeq/results`, secret: voxeqSecret, clock },
+      fraudOps,
     };
 
     const played: { label: string; call: Call; expect: { status: string; types: string[] } }[] = [];
@@ -771,6 +1012,10 @@ export async function runDemo(argv: string[]): Promise<number> {
     await play('Call 4', () => call4(demoEnv, enrolled, clock), {
       status: 'authenticated',
       types: ['call_created', 'identified', 'factor_passed', 'policy_decision', 'tool_result'],
+    });
+    await play('Call 5', () => call5(demoEnv, policy), {
+      status: 'handed_off',
+      types: ['call_created', 'screen_result', 'identified', 'otp_sent', 'factor_passed', 'tool_result', 'screen_risk', 'handoff', 'policy_decision', 'tool_gate'],
     });
     await auditSummaries(demoEnv, played);
 
