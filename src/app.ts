@@ -9,6 +9,7 @@ import { adminRoutes } from './http/admin.js';
 import { bearer } from './http/bearer.js';
 import { jsonError } from './http/errors.js';
 import { initiationRoutes } from './http/initiation.js';
+import { postCallRoutes } from './http/post-call.js';
 import { toolRoutes } from './http/tools.js';
 import { ivrRoutes } from './http/ivr.js';
 import { twilioRoutes } from './http/twilio.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   rateLimiter?: RateLimiter;
   /** The fraud screen: VOXEQ_WEBHOOK_SECRET for signed pushes, a provider to pull from, or both. */
   screen?: { webhookSecret?: string | undefined; provider?: ScreenProvider | undefined };
+  /** ELEVENLABS_WEBHOOK_SECRET: verifies POST /elevenlabs/post-call (absent: 503 not_configured). */
+  elevenlabs?: { webhookSecret?: string | undefined } | undefined;
   /** CALLGATE_HOST_SESSION_SECRET: verifies host-app session tokens. */
   hostSessionSecret?: string | undefined;
   /** The client's network address (runtime-specific: the socket on Node, CF-Connecting-IP on Workers). */
@@ -96,18 +99,19 @@ export function createApp(deps: AppDeps) {
 
   const app = new Hono();
   app.use(secureHeaders());
-  app.use(
-    bodyLimit({
-      maxSize: deps.maxBodyBytes ?? 32 * 1024,
-      onError: (c) => jsonError(c, 413, 'payload_too_large'),
-    }),
-  );
+  const tooLarge = (c: Context) => jsonError(c, 413, 'payload_too_large');
+  // Tool calls are small; a post-call webhook carries a whole transcript (and ElevenLabs disables
+  // a webhook that keeps failing), so it gets its own, larger limit.
+  const smallBodies = bodyLimit({ maxSize: deps.maxBodyBytes ?? 32 * 1024, onError: tooLarge });
+  app.use('/elevenlabs/post-call', bodyLimit({ maxSize: 8 * 1024 * 1024, onError: tooLarge }));
+  app.use((c, next) => (c.req.path === '/elevenlabs/post-call' ? next() : smallBodies(c, next)));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 
   // ElevenLabs-facing: the initiation webhook and the tools (CONTRACT §2).
   app.use('/elevenlabs/initiation', bearer(deps.secrets.tool, 'elevenlabs'));
   app.route('/elevenlabs', initiationRoutes(services));
+  app.route('/elevenlabs', postCallRoutes(services, deps));
   app.use('/tools/*', bearer(deps.secrets.tool, 'tools'));
   app.route('/tools', toolRoutes(services, orchestrate, deps.db, ledger));
 

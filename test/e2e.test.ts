@@ -105,3 +105,28 @@ describe('start-up refuses a bad environment with one line per problem', () => {
     expect(err.lines.join('\n')).toMatch(/default\.yaml:4/);
   });
 });
+
+describe('post-call webhook through the real server', () => {
+  it('reads ELEVENLABS_WEBHOOK_SECRET from the environment and accepts a long signed transcript', async () => {
+    const { hmacHex, importHmacKey } = await import('../src/crypto/hmac.js');
+    const secret = 'wsec_0123456789abcdef0123456789abcdef';
+    const server = await startServer({ env: { ...env, ELEVENLABS_WEBHOOK_SECRET: secret }, print: () => {}, logger: silentLogger });
+    try {
+      const transcript = Array.from({ length: 2000 }, (_, i) => ({ role: i % 2 ? 'agent' : 'user', message: `turn ${i} `.repeat(8) }));
+      const body = JSON.stringify({ type: 'post_call_transcription', event_timestamp: 1, data: { conversation_id: 'conv_unknown', transcript } });
+      expect(body.length).toBeGreaterThan(100_000);
+      const t = Math.floor(Date.now() / 1000);
+      const v0 = await hmacHex(await importHmacKey(secret), `${t}.${body}`);
+      const res = await fetch(`${server.url}/elevenlabs/post-call`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'elevenlabs-signature': `t=${t},v0=${v0}` },
+        body,
+      });
+      expect(res.status).toBe(200);
+      const unsigned = await fetch(`${server.url}/elevenlabs/post-call`, { method: 'POST', body });
+      expect(unsigned.status).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 // Signed callbacks (CONTRACT §1): the scheme for OTP webhook delivery and VoxEQ results.
 //   X-Callgate-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>[,v1=<hex>…]
+// ElevenLabs signs its webhooks the same way with a `v0` tag and other windows (see `Scheme`).
 // Several v1 entries let a sender sign with the old and the new secret while a key rotates; the
 // receiver accepts the header when any entry matches any of its secrets. WebCrypto only.
 import { fromHex } from './bytes.js';
@@ -11,6 +12,20 @@ export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300;
 
 export type SignatureFailure = 'missing_signature' | 'malformed_signature' | 'stale_signature' | 'bad_signature';
 export type VerifyResult = { ok: true; t: number } | { ok: false; reason: SignatureFailure };
+
+/** The MAC's tag in the header and how old / how far ahead a timestamp may be. */
+export interface Scheme {
+  version: string;
+  maxAgeSeconds: number;
+  maxSkewSeconds: number;
+}
+
+/** CONTRACT §1: v1, 300 s either way. */
+export const CALLGATE_SCHEME: Scheme = {
+  version: 'v1',
+  maxAgeSeconds: DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+  maxSkewSeconds: DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+};
 
 /** A secret, or several (rotation: sign with both, or accept either). */
 export type SigningSecret = string | readonly string[];
@@ -40,7 +55,7 @@ function secretList(secret: SigningSecret): string[] {
   return list;
 }
 
-/** The v1 MAC (hex) of a body at time t. */
+/** The MAC (hex) of a body at time t: HMAC-SHA256(secret, "<t>.<body>"), whatever its tag. */
 export async function signatureV1(secret: string, rawBody: string, t: number): Promise<string> {
   return hmacHex(await keyFor(secret), `${t}.${rawBody}`);
 }
@@ -54,15 +69,15 @@ export async function signBody(secret: SigningSecret, rawBody: string, t: number
 
 interface ParsedHeader {
   t: number;
-  v1: Uint8Array[];
+  macs: Uint8Array[];
 }
 
-/** Strict parse: `t` exactly once (digits), at least one v1 of 64 hex digits; other schemes ignored. */
-export function parseSignatureHeader(header: string): ParsedHeader | null {
+/** Strict parse: `t` exactly once (digits), at least one `version` MAC of 64 hex digits; other schemes ignored. */
+export function parseSignatureHeader(header: string, version = 'v1'): ParsedHeader | null {
   const parts = header.split(',');
   if (parts.length > MAX_ENTRIES) return null;
   let t: number | undefined;
-  const v1: Uint8Array[] = [];
+  const macs: Uint8Array[] = [];
   for (const part of parts) {
     const eq = part.indexOf('=');
     if (eq <= 0) return null;
@@ -71,16 +86,16 @@ export function parseSignatureHeader(header: string): ParsedHeader | null {
     if (k === 't') {
       if (t !== undefined || !/^\d{1,12}$/.test(v)) return null;
       t = Number(v);
-    } else if (k === 'v1') {
+    } else if (k === version) {
       const mac = /^[0-9a-fA-F]{64}$/.test(v) ? fromHex(v) : null;
       if (!mac) return null;
-      v1.push(mac);
+      macs.push(mac);
     } else if (!/^[a-z][a-z0-9]*$/.test(k)) {
       return null;
     }
   }
-  if (t === undefined || v1.length === 0) return null;
-  return { t, v1 };
+  if (t === undefined || macs.length === 0) return null;
+  return { t, macs };
 }
 
 /**
@@ -94,18 +109,20 @@ export async function verifyBody(
   rawBody: string,
   nowSeconds: number,
   toleranceSeconds: number = DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+  scheme: Scheme = { ...CALLGATE_SCHEME, maxAgeSeconds: toleranceSeconds, maxSkewSeconds: toleranceSeconds },
 ): Promise<VerifyResult> {
   if (header === null || header === undefined || header.trim() === '') return { ok: false, reason: 'missing_signature' };
-  const parsed = parseSignatureHeader(header);
+  const parsed = parseSignatureHeader(header, scheme.version);
   if (!parsed) return { ok: false, reason: 'malformed_signature' };
 
   let match = false;
   for (const s of secretList(secret)) {
     const expected = fromHex(await signatureV1(s, rawBody, parsed.t))!;
     // Every entry is compared, whichever matches: no early exit.
-    for (const candidate of parsed.v1) match = timingSafeEqual(expected, candidate) || match;
+    for (const candidate of parsed.macs) match = timingSafeEqual(expected, candidate) || match;
   }
   if (!match) return { ok: false, reason: 'bad_signature' };
-  if (Math.abs(Math.floor(nowSeconds) - parsed.t) > toleranceSeconds) return { ok: false, reason: 'stale_signature' };
+  const now = Math.floor(nowSeconds);
+  if (parsed.t < now - scheme.maxAgeSeconds || parsed.t > now + scheme.maxSkewSeconds) return { ok: false, reason: 'stale_signature' };
   return { ok: true, t: parsed.t };
 }

@@ -103,6 +103,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
     screen: { webhookSecret: config.voxeq.webhookSecret, provider: screenProvider(config, clock, logger, opts.fetch) },
     hostSessionSecret: config.hostSession.secret,
+    elevenlabs: { webhookSecret: config.elevenlabs.webhookSecret },
     secrets: config.secrets,
     keys,
     policies: () => policies!,

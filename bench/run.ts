@@ -1,0 +1,413 @@
+// `npm run bench`: callgate's hot paths under load, side by side with a bare Hono baseline.
+//
+//   npm run bench                    # full run: 0, 100k and 1M stored calls, 10k waiting calls (~10 min)
+//   npm run bench -- --quick         # smoke run (< 1 min): short, empty store only, 1k waiting calls
+//   npm run bench -- --profile       # CPU profile of each scenario's measured window (see docs/benchmarks.md)
+//   options: --scales 0,100k  --only status,post_auth  --duration 8  --waiting 10000  --no-docs
+//
+// The server is the real Node entry (src/runtime/node.ts, as `npm start` runs it, loaded with tsx) in its
+// own process, on a fresh SQLite file (WAL) in a temporary folder, port 0, console OTP delivery and freshly
+// generated development secrets. The load comes from this process (autocannon and a keep-alive
+// node:http client) over loopback. Exit status: 0 when every scenario ran (the numbers are not judged),
+// 1 when any could not run at all.
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { enrolCustomers, enrolDevices } from './fixtures.js';
+import { cannon } from './lib/cannon.js';
+import { HttpClient } from './lib/http.js';
+import { readMem, RssSampler, REPO_ROOT, sleep, spawnServer, type Proc } from './lib/proc.js';
+import { endProgress, log, progress } from './lib/progress.js';
+import { fmtMs } from './lib/stats.js';
+import { analyzeHeap, analyzeProfile, formatHeap, formatProfile } from './profile.js';
+import { evaluateTargets, markdown, scaleLabel, targetLines, textTable, type Machine, type RunReport, type Settings } from './report.js';
+import { didConfirm, didWaiting } from './scenarios/did.js';
+import { fullCall } from './scenarios/full-call.js';
+import { initiation, otpVerifyWrong, postAuth, status } from './scenarios/simple.js';
+import { fromCannon, type Ctx, type Scenario, type ScenarioResult, type Settings as ScenarioSettings } from './scenarios/types.js';
+import { histogramSvg } from './svg.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    scales: { type: 'string' },
+    only: { type: 'string' },
+    duration: { type: 'string' },
+    waiting: { type: 'string' },
+    'no-docs': { type: 'boolean', default: false },
+  },
+});
+const mode: Settings['mode'] = args.profile ? 'profile' : args.quick ? 'quick' : 'full';
+const quick = mode !== 'full';
+const parseScale = (s: string) => {
+  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(s.trim());
+  if (!m) throw new Error(`--scales: cannot read "${s}" (e.g. 0,100k,1M)`);
+  return Math.round(Number(m[1]) * (m[2]?.toLowerCase() === 'm' ? 1e6 : m[2]?.toLowerCase() === 'k' ? 1e3 : 1));
+};
+const scales = args.scales ? args.scales.split(',').map(parseScale) : quick ? [0] : [0, 100_000, 1_000_000];
+const durationS = args.duration ? Number(args.duration) : quick ? 2 : 8;
+
+const scenarioSettings: ScenarioSettings = {
+  quick,
+  connections: 64,
+  warmupS: quick ? 1 : 2,
+  durationS,
+  fullCallS: quick ? 2 : 10,
+  didCalls: quick ? 40 : 300,
+  waitingCalls: args.waiting ? Number(args.waiting) : quick ? 1_000 : 10_000,
+  waitingConfirms: quick ? 20 : 100,
+  statusPool: quick ? 200 : 1_000,
+};
+const CUSTOMERS = quick ? 50 : 200;
+const DEVICES = quick ? 25 : 100;
+
+const ALL: { id: string; run: Scenario; onlyAtScale?: number }[] = [
+  { id: 'initiation', run: initiation },
+  { id: 'status', run: status },
+  { id: 'otp_verify', run: otpVerifyWrong },
+  { id: 'full_call', run: fullCall },
+  { id: 'post_auth', run: postAuth },
+  { id: 'did_confirm', run: didConfirm },
+  // Memory with N waiting calls does not depend on stored history: once, on the first scale.
+  { id: 'did_waiting', run: didWaiting, onlyAtScale: scales[0] },
+];
+const only = args.only ? new Set(args.only.split(',').map((s) => s.trim())) : undefined;
+if (only) {
+  const unknown = [...only].filter((id) => id !== 'baseline' && !ALL.some((s) => s.id === id));
+  if (unknown.length) {
+    console.error(`--only: unknown scenario(s) ${unknown.join(', ')}; known: baseline, ${ALL.map((s) => s.id).join(', ')}`);
+    process.exit(2);
+  }
+  // post_auth plays on the calls the full call authenticated.
+  if (only.has('post_auth')) only.add('full_call');
+}
+
+// ── the machine ────────────────────────────────────────────────────────────────────────────────
+
+function machine(): Machine {
+  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const m = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) cpuModel = m[1]!.trim();
+  } catch {
+    // not Linux
+  }
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'tools', 'policies', 'migrations'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    if (dirty) commit += ' + uncommitted changes in src/';
+  } catch {
+    // not a git checkout
+  }
+  return { cpuModel, cores: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release(), commit };
+}
+
+// ── processes ──────────────────────────────────────────────────────────────────────────────────
+
+/** The environment a server gets: ours minus every callgate/provider variable, plus the run's. */
+function serverEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || /^(CALLGATE_|TWILIO_|VOXEQ_|ELEVENLABS_|BENCH_)/.test(k) || k === 'NODE_ENV' || k === 'PORT' || k === 'HOST' || k === 'NODE_OPTIONS') continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+function seed(dbFile: string, calls: number): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/seed.ts', '--db', dbFile, '--calls', String(calls), '--bench-customers', String(CUSTOMERS)], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: serverEnv({}),
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /seed (\d+)\/(\d+)\s*$/.exec(err.trimEnd().split('\n').at(-1) ?? '');
+      if (m) progress(`${scaleLabel(calls)}: seeding history ${Number(m[1]).toLocaleString('en-US')}/${Number(m[2]).toLocaleString('en-US')} calls`);
+    });
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`bench/seed.ts exited ${code}: ${err.slice(-2000)}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>);
+      } catch {
+        reject(new Error(`bench/seed.ts printed no result: ${out.slice(-500)}`));
+      }
+    });
+  });
+}
+
+async function waitForLog(proc: Proc, pattern: RegExp, count: number, timeoutMs = 20_000): Promise<RegExpMatchArray[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = readFileSync(proc.logFile, 'utf8');
+    const matches = [...text.matchAll(new RegExp(pattern.source, 'g'))];
+    if (matches.length >= count) return matches;
+    if (Date.now() > deadline) throw new Error(`no "${pattern.source}" in the server log after ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+// ── the run ────────────────────────────────────────────────────────────────────────────────────
+
+const started = performance.now();
+const now = new Date();
+const pad = (n: number) => String(n).padStart(2, '0');
+const stamp = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}_${pad(now.getHours())}${pad(now.getMinutes())}`;
+const outRoot = mode === 'full' ? join(REPO_ROOT, 'bench', 'results') : mkdtempSync(join(os.tmpdir(), `callgate-bench-${mode}-`));
+const svgDir = join(outRoot, stamp);
+mkdirSync(svgDir, { recursive: true });
+const profileDir = join(svgDir, 'profiles');
+if (mode === 'profile') mkdirSync(profileDir, { recursive: true });
+
+const mach = machine();
+const settings: Settings = {
+  mode,
+  scales,
+  connections: scenarioSettings.connections,
+  warmupS: scenarioSettings.warmupS,
+  durationS,
+  fullCallS: scenarioSettings.fullCallS,
+  didCalls: scenarioSettings.didCalls,
+  waitingCalls: scenarioSettings.waitingCalls,
+  customers: CUSTOMERS,
+  devices: DEVICES,
+};
+log(`callgate bench (${mode}) · ${mach.cpuModel} · ${mach.cores} cores · ${mach.memoryGb} GB · Node ${mach.node} · commit ${mach.commit}`);
+log(`scales ${scales.map(scaleLabel).join(', ')} · ${scenarioSettings.connections} connections · ${scenarioSettings.warmupS}+${durationS} s per scenario · output ${outRoot}`);
+
+const results: ScenarioResult[] = [];
+const failures: RunReport['failures'] = [];
+const seeds: Record<string, unknown>[] = [];
+const profiles: NonNullable<RunReport['profiles']> = [];
+let baseline: ScenarioResult | undefined;
+
+// 1. The bare baseline: same load generator, same headers, same kind of rotating JSON body as `status`.
+{
+  const dir = mkdtempSync(join(os.tmpdir(), 'callgate-bench-baseline-'));
+  let proc: Proc | undefined;
+  try {
+    progress('baseline: starting bare Hono', true);
+    proc = await spawnServer({ entry: 'bench/baseline.ts', env: serverEnv({ PORT: '0' }), logFile: join(dir, 'baseline.log') });
+    let n = 0;
+    const spec = {
+      url: proc.url,
+      path: '/',
+      method: 'POST' as const,
+      headers: { authorization: 'Bearer bench-baseline-does-not-check-this' },
+      body: () => JSON.stringify({ call_id: `CAbaseline${n}`, conversation_id: `conv_CAbaseline${n++ % 1000}`, action: 'status' }),
+      connections: scenarioSettings.connections,
+      check: (s: number) => (s === 200 ? null : `http_${s}`),
+    };
+    await cannon({ ...spec, durationS: scenarioSettings.warmupS });
+    const rss = new RssSampler(proc.pid).start();
+    const run = await cannon({ ...spec, durationS, onTick: (k, s) => progress(`baseline: ${s.toFixed(0)}/${durationS} s · ${Math.round(k / s).toLocaleString('en-US')} req/s`) });
+    baseline = fromCannon({ id: 'baseline', title: 'bare Hono baseline (one route, fixed JSON body)', scale: 0, connections: scenarioSettings.connections }, run, rss.stop());
+    log(`baseline: ${baseline.rps.toLocaleString('en-US')} req/s, p50 ${fmtMs(baseline.latency.p50)} ms, p99 ${fmtMs(baseline.latency.p99)} ms`);
+  } catch (e) {
+    failures.push({ scale: null, scenario: 'baseline', error: (e as Error).message });
+    log(`baseline could not run: ${(e as Error).message}`);
+  } finally {
+    await proc?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// 2. callgate, once per scale of stored history.
+for (const scale of scales) {
+  const wanted = ALL.filter((s) => (!only || only.has(s.id)) && (s.onlyAtScale === undefined || s.onlyAtScale === scale));
+  if (wanted.length === 0) continue;
+  const S = scaleLabel(scale);
+  const dir = mkdtempSync(join(os.tmpdir(), `callgate-bench-${S}-`));
+  const dbFile = join(dir, 'callgate.sqlite');
+  let proc: Proc | undefined;
+  try {
+    progress(`${S}: preparing the database`, true);
+    const seeded = await seed(dbFile, scale);
+    seeds.push(seeded);
+    if (scale > 0) log(`${S}: stored ${scale.toLocaleString('en-US')} calls of history in ${seeded.seconds} s`);
+    // The shipped policies, plus the bench-only policy for the wrong-code scenario (bench/policies/).
+    const policyDir = join(dir, 'policies');
+    mkdirSync(policyDir);
+    for (const from of [join(REPO_ROOT, 'policies'), join(REPO_ROOT, 'bench', 'policies')])
+      for (const f of readdirSync(from)) if (/\.ya?ml$/.test(f)) copyFileSync(join(from, f), join(policyDir, f));
+
+    progress(`${S}: starting callgate`, true);
+    const env = serverEnv({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      CALLGATE_DB: dbFile,
+      CALLGATE_POLICY_DIR: policyDir,
+      CALLGATE_OTP_DELIVERY: 'console',
+      ...(mode === 'profile' ? { BENCH_PROFILE_DIR: profileDir } : {}),
+    });
+    proc = await spawnServer({ entry: mode === 'profile' ? 'bench/profiled-entry.ts' : 'src/runtime/node.ts', env, logFile: join(dir, 'server.log') });
+    const secrets = JSON.parse(readFileSync(join(dir, 'dev-secrets.json'), 'utf8')) as Record<string, string>;
+    const client = new HttpClient(proc.url, { maxSockets: 64 });
+    progress(`${S}: enrolling ${CUSTOMERS} customers and ${DEVICES} devices through the admin API`, true);
+    const customers = await enrolCustomers(client, secrets.CALLGATE_ADMIN_TOKEN!, CUSTOMERS);
+    const devices = await enrolDevices(client, secrets.CALLGATE_ADMIN_TOKEN!, customers, DEVICES);
+    seeded.server_rss_idle_mb = Math.round(((readMem(proc.pid)?.rssKb ?? 0) / 1024) * 10) / 10;
+
+    let profiles_started = 0;
+    const running = proc;
+    const ctx: Ctx = {
+      url: proc.url,
+      pid: proc.pid,
+      tool: secrets.CALLGATE_TOOL_SECRET!,
+      admin: secrets.CALLGATE_ADMIN_TOKEN!,
+      scale,
+      tag: `${S.toLowerCase()}${Date.now().toString(36).slice(-4)}`,
+      settings: scenarioSettings,
+      customers,
+      devices,
+      client,
+      progress: (t) => progress(`${S} · ${t}`),
+      measure:
+        mode === 'profile'
+          ? {
+              async begin() {
+                process.kill(running.pid, 'SIGUSR2');
+                await waitForLog(running, /bench profile started/, ++profiles_started);
+              },
+              async end(label) {
+                process.kill(running.pid, 'SIGUSR2');
+                const written = await waitForLog(running, /bench profile written (\S+)/, profiles_started);
+                const file = join(profileDir, `${S}-${label}.cpuprofile`);
+                renameSync(written[profiles_started - 1]![1]!, file);
+                renameSync(written[profiles_started - 1]![1]!.replace(/\.cpuprofile$/, '.heapprofile'), file.replace(/\.cpuprofile$/, '.heapprofile'));
+                const summary = analyzeProfile(JSON.parse(readFileSync(file, 'utf8')));
+                const heap = analyzeHeap(JSON.parse(readFileSync(file.replace(/\.cpuprofile$/, '.heapprofile'), 'utf8')));
+                const memLines = [...readFileSync(running.logFile, 'utf8').matchAll(/bench memory at (start|end) (\{.*\})/g)].slice(-2).map((m) => `${m[1]} ${m[2]}`);
+                profiles.push({ scenario: label, file, summary, heap, memory: memLines });
+                log(formatProfile(`profile ${label} (${file})`, summary));
+                log(formatHeap(`heap ${label}`, heap, 8));
+                log(`  process.memoryUsage() MB: ${memLines.join(' → ')}`);
+              },
+            }
+          : { async begin() {}, async end() {} },
+      state: { authenticated: [] },
+    };
+    for (const sc of wanted) {
+      try {
+        progress(`${S} · ${sc.id}`, true);
+        const r = await sc.run(ctx);
+        results.push(r);
+        const ratio = baseline && r.rps ? ` (${((r.rps / baseline.rps) * 100).toFixed(0)}% of baseline)` : '';
+        log(
+          `${S} · ${r.id}: ${r.rps ? `${r.rps.toLocaleString('en-US')} req/s${ratio}, ` : ''}p50 ${fmtMs(r.latency.p50)} · p99 ${fmtMs(r.latency.p99)} · max ${fmtMs(r.latency.max)} ms, ` +
+            `errors ${r.errors.total}, peak RSS ${r.rss.peakMb} MB`,
+        );
+      } catch (e) {
+        failures.push({ scale, scenario: sc.id, error: (e as Error).message });
+        log(`${S} · ${sc.id}: could not run: ${(e as Error).message}`);
+      }
+      if (!readMemAlive(proc.pid)) throw new Error(`the server exited during ${sc.id}:\n${readFileSync(proc.logFile, 'utf8').slice(-2000)}`);
+    }
+    client.close();
+  } catch (e) {
+    failures.push({ scale, scenario: 'server', error: (e as Error).message });
+    log(`${S}: could not run: ${(e as Error).message}`);
+  } finally {
+    if (proc) {
+      const code = await proc.stop();
+      if (code !== 0 && code !== null) failures.push({ scale, scenario: 'server', error: `the server exited with ${code} on SIGTERM` });
+    }
+    const size = fileMb(dbFile) + fileMb(`${dbFile}-wal`);
+    const last = seeds.at(-1);
+    if (last && last.file === dbFile) last.db_mb = Math.round(size);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function readMemAlive(pid: number): boolean {
+  return existsSync(`/proc/${pid}/status`);
+}
+function fileMb(f: string): number {
+  try {
+    return statSync(f).size / 2 ** 20;
+  } catch {
+    return 0;
+  }
+}
+
+// 3. Output.
+endProgress();
+const report: RunReport = {
+  date: now.toISOString(),
+  stamp,
+  machine: mach,
+  settings,
+  ...(baseline ? { baseline } : {}),
+  results,
+  failures,
+  seeds,
+  targets: [],
+  svgs: {},
+  elapsedS: Math.round((performance.now() - started) / 1000),
+  ...(profiles.length ? { profiles } : {}),
+};
+report.targets = evaluateTargets(report);
+
+const TARGET_MS: Record<string, number> = { status: 10, post_auth: 10, did_confirm: 5, did_waiting: 5 };
+for (const r of [...(baseline ? [baseline] : []), ...results]) {
+  const file = `${r.id === 'baseline' ? 'baseline' : `${scaleLabel(r.scale)}-${r.id}`}.svg`;
+  const target = TARGET_MS[r.id];
+  writeFileSync(
+    join(svgDir, file),
+    histogramSvg({
+      title: `${r.title}${r.id === 'baseline' ? '' : ` · ${scaleLabel(r.scale)} stored calls`}`,
+      subtitle: `${r.latencyLabel} · ${r.rps ? `${r.rps.toLocaleString('en-US')} req/s · ` : ''}${r.connections.toLocaleString('en-US')} connections · ${mach.cores} cores, Node ${mach.node}`,
+      hist: r.hist,
+      latency: r.latency,
+      ...(target ? { targetMs: target, targetLabel: `target p99 < ${target} ms` } : {}),
+    }),
+  );
+  report.svgs[r.id === 'baseline' ? 'baseline' : `${scaleLabel(r.scale)} ${r.id}`] = file;
+}
+const jsonFile = mode === 'full' ? join(outRoot, `${stamp}.json`) : join(outRoot, `${stamp}.json`);
+writeFileSync(jsonFile, `${JSON.stringify(report, (k, v) => (k === 'hist' ? { ...v, counts: trimCounts(v.counts) } : v), 1)}\n`);
+
+log('');
+log(textTable(report));
+log('');
+log('targets:');
+log(targetLines(report.targets));
+if (failures.length) {
+  log('');
+  log('could not run:');
+  for (const f of failures) log(`  ${f.scenario}${f.scale === null ? '' : ` @${scaleLabel(f.scale)}`}: ${f.error.split('\n')[0]}`);
+}
+log('');
+log(`results: ${jsonFile}`);
+log(`histograms: ${svgDir}`);
+
+// docs/benchmarks.md: the generated block between the markers (full runs of every scenario only).
+if (mode === 'full' && !only && !args.scales && !args['no-docs']) {
+  const docs = join(REPO_ROOT, 'docs', 'benchmarks.md');
+  const block = `<!-- bench:results:start -->\n${markdown(report, `../bench/results/${stamp}`)}\n<!-- bench:results:end -->`;
+  const text = existsSync(docs) ? readFileSync(docs, 'utf8') : '# Benchmarks\n\n<!-- bench:results:start -->\n<!-- bench:results:end -->\n';
+  const next = /<!-- bench:results:start -->[\s\S]*<!-- bench:results:end -->/.test(text)
+    ? text.replace(/<!-- bench:results:start -->[\s\S]*<!-- bench:results:end -->/, () => block)
+    : `${text.trimEnd()}\n\n${block}\n`;
+  writeFileSync(docs, next);
+  log(`updated ${docs}`);
+}
+log(`done in ${Math.round((performance.now() - started) / 1000)} s`);
+process.exit(failures.length ? 1 : 0);
+
+function trimCounts(counts: number[]): { from: number; counts: number[] } | number[] {
+  if (!Array.isArray(counts)) return counts;
+  const first = counts.findIndex((c) => c > 0);
+  if (first < 0) return { from: 0, counts: [] };
+  let last = counts.length - 1;
+  while (counts[last] === 0) last--;
+  return { from: first, counts: counts.slice(first, last + 1) };
+}

@@ -1,0 +1,104 @@
+import type { BenchCustomer, BenchDevice } from '../fixtures.js';
+import type { CannonRun } from '../lib/cannon.js';
+import type { HttpClient } from '../lib/http.js';
+import { RssSampler } from '../lib/proc.js';
+import { histogram, summarize, type Histogram, type LatencySummary, type Samples } from '../lib/stats.js';
+
+export interface Settings {
+  quick: boolean;
+  connections: number;
+  warmupS: number;
+  durationS: number;
+  fullCallS: number;
+  /** Calls long-polling did_wait in the confirm-to-answer scenario. */
+  didCalls: number;
+  /** Calls waiting on a DID at once in the memory scenario. */
+  waitingCalls: number;
+  /** Of those, how many a device confirms while all the others wait. */
+  waitingConfirms: number;
+  statusPool: number;
+}
+
+export interface Ctx {
+  url: string;
+  pid: number;
+  tool: string;
+  admin: string;
+  /** Calls of history stored before the server started. */
+  scale: number;
+  /** Unique per server process: keeps call ids distinct across scenarios and runs. */
+  tag: string;
+  settings: Settings;
+  customers: BenchCustomer[];
+  devices: BenchDevice[];
+  client: HttpClient;
+  progress: (text: string) => void;
+  /** Around the measured window only (profiling in --profile mode). */
+  measure: { begin(label: string): Promise<void>; end(label: string): Promise<void> };
+  /** Handed from one scenario to the next on the same server. */
+  state: { statusRps?: number; authenticated: { callId: string; conversationId: string }[] };
+}
+
+export interface Series {
+  label: string;
+  latency: LatencySummary;
+  hist: Histogram;
+}
+
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  scale: number;
+  connections: number;
+  durationS: number;
+  requests: number;
+  rps: number;
+  /** The scenario's headline latency (per request, or confirm-to-answer for the DID scenarios). */
+  latency: LatencySummary;
+  latencyLabel: string;
+  hist: Histogram;
+  errors: { total: number; connErrors: number; timeouts: number; non2xx: number; unexpected: Record<string, number> };
+  rss: { startMb: number; peakMb: number; endMb: number; hwmMb: number };
+  /** Further latency series (steps of a full call, the upper bound of confirm-to-answer…). */
+  series?: Series[];
+  extra?: Record<string, unknown>;
+  notes?: string[];
+}
+
+export type Scenario = (ctx: Ctx) => Promise<ScenarioResult>;
+
+export const series = (label: string, samples: Samples | number[]): Series => ({ label, latency: summarize(samples), hist: histogram(samples) });
+
+/** A ScenarioResult from one autocannon run. */
+export function fromCannon(
+  meta: { id: string; title: string; scale: number; connections: number },
+  run: CannonRun,
+  rss: ScenarioResult['rss'],
+  extra?: Record<string, unknown>,
+): ScenarioResult {
+  const unexpected = { ...run.unexpected };
+  const unexpectedTotal = Object.values(unexpected).reduce((a, b) => a + b, 0);
+  return {
+    ...meta,
+    durationS: Math.round(run.elapsedS * 10) / 10,
+    requests: run.responses,
+    rps: Math.round(run.rps),
+    latency: summarize(run.latency),
+    latencyLabel: 'per request',
+    hist: histogram(run.latency),
+    errors: { total: unexpectedTotal + run.errors, connErrors: run.errors, timeouts: run.timeouts, non2xx: run.non2xx, unexpected },
+    rss,
+    extra: { statuses: run.statuses, autocannon_ms: run.autocannon, ...extra },
+  };
+}
+
+export function sampler(ctx: Ctx): RssSampler {
+  return new RssSampler(ctx.pid).start();
+}
+
+export const tally = (m: Record<string, number>, key: string) => {
+  m[key] = (m[key] ?? 0) + 1;
+};
+
+export const uniq = (ctx: Ctx, kind: string, i: number) => `CA${ctx.tag}${kind}${i.toString(36)}`;
+export const convOf = (callId: string) => `conv_${callId}`;
