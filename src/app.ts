@@ -1,12 +1,11 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { secureHeaders } from 'hono/secure-headers';
 import { createAudit } from './audit/audit.js';
 import type { Keys } from './crypto/keys.js';
 import { cryptoRandom, type RandomSource } from './crypto/random.js';
 import { jsonLogger, systemClock, type Clock, type Logger } from './deps.js';
 import { adminRoutes } from './http/admin.js';
 import { bearer } from './http/bearer.js';
+import { bodyLimit } from './http/body-limit.js';
 import { jsonError } from './http/errors.js';
 import { initiationRoutes } from './http/initiation.js';
 import { postCallRoutes } from './http/post-call.js';
@@ -98,13 +97,18 @@ export function createApp(deps: AppDeps) {
   const orchestrate = createOrchestrator(services);
 
   const app = new Hono();
-  app.use(secureHeaders());
+  // A JSON API for machines: no sniffing, and never cache an answer about someone's identity.
+  app.use(async (c, next) => {
+    await next();
+    c.res.headers.set('x-content-type-options', 'nosniff');
+    c.res.headers.set('cache-control', 'no-store');
+  });
   const tooLarge = (c: Context) => jsonError(c, 413, 'payload_too_large');
   // Tool calls are small; a post-call webhook carries a whole transcript (and ElevenLabs disables
   // a webhook that keeps failing), so it gets its own, larger limit.
-  const smallBodies = bodyLimit({ maxSize: deps.maxBodyBytes ?? 32 * 1024, onError: tooLarge });
-  app.use('/elevenlabs/post-call', bodyLimit({ maxSize: 8 * 1024 * 1024, onError: tooLarge }));
-  app.use((c, next) => (c.req.path === '/elevenlabs/post-call' ? next() : smallBodies(c, next)));
+  const smallBodies = bodyLimit(deps.maxBodyBytes ?? 32 * 1024, tooLarge);
+  const transcripts = bodyLimit(8 * 1024 * 1024, tooLarge);
+  app.use((c, next) => (c.req.path === '/elevenlabs/post-call' ? transcripts(c, next) : smallBodies(c, next)));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 

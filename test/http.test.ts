@@ -61,6 +61,16 @@ describe('authentication of the caller of each surface', () => {
     expect(res.body).toEqual({ success: false, reason: 'unauthorized' });
   });
 
+  it('reads the scheme name case-insensitively, the token exactly', async () => {
+    const call = (authorization: string) =>
+      t.app.request('/tools/auth_orchestrator', { method: 'POST', headers: { authorization }, body: '{"call_id":"CA1","conversation_id":"conv-CA1","action":"status"}' });
+    expect((await call(`bearer ${SECRETS.tool}`)).status).toBe(200);
+    expect((await call(`BEARER   ${SECRETS.tool}`)).status).toBe(200);
+    expect((await call(`Bearer ${SECRETS.tool.toUpperCase()}`)).status).toBe(401);
+    expect((await call(`Bearer ${SECRETS.tool}x`)).status).toBe(401);
+    expect((await call(SECRETS.tool)).status).toBe(401);
+  });
+
   it('needs no secret for /healthz', async () => {
     expect((await t.app.request('/healthz')).status).toBe(200);
   });
@@ -73,6 +83,40 @@ describe('authentication of the caller of each surface', () => {
 });
 
 describe('size limits', () => {
+  it('refuses an oversized chunked body (no Content-Length) while streaming it', async () => {
+    const chunk = new TextEncoder().encode('x'.repeat(16 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 8) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const res = await t.app.request('/tools/auth_orchestrator', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SECRETS.tool}` },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+  });
+
+  it('accepts a small chunked body', async () => {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(JSON.stringify({ call_id: 'CA1', conversation_id: 'conv-CA1', action: 'status' })));
+        controller.close();
+      },
+    });
+    const res = await t.app.request('/tools/auth_orchestrator', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SECRETS.tool}` },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(200);
+  });
+
   it('refuses an oversized body with 413 before reading it', async () => {
     const res = await t.send('POST', '/tools/auth_orchestrator', { call_id: 'CA1', pad: 'x'.repeat(64 * 1024) }, SECRETS.tool);
     expect(res.status).toBe(413);

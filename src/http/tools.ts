@@ -17,7 +17,8 @@ export function toolRoutes(s: Services, orchestrate: Orchestrator, db: Db, ledge
       if (!json.ok) return invalidRequest(c, json.errors);
       const req = validateOrchestratorRequest(json.value);
       if (!req.ok) return invalidRequest(c, req.errors);
-      return c.json(await orchestrate(req.value, c.req.raw.signal));
+      // Only a long-poll needs to notice a client going away; reading the signal costs on every request.
+      return c.json(await orchestrate(req.value, req.value.action === 'did_wait' ? c.req.raw.signal : undefined));
     })
     .post('/post/:tool', async (c) => {
       const name = c.req.param('tool');
