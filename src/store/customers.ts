@@ -39,24 +39,22 @@ export function createCustomerStore(db: Db) {
     .where(eq(accountRefs.ref, p('ref')))
     .prepare();
   const byId = db.select().from(customers).where(eq(customers.id, p('id'))).prepare();
-  const phonesOf = db
-    .select({ phone: customerPhones.phone })
-    .from(customerPhones)
-    .where(eq(customerPhones.customerId, p('id')))
-    .prepare();
-  const kbaCounts = db
-    .select({ level: kbaAnswers.level, n: sql<number>`count(*)` })
-    .from(kbaAnswers)
-    .where(eq(kbaAnswers.customerId, p('id')))
-    .groupBy(kbaAnswers.level)
+  // Everything a next-step decision needs about a customer, in one statement (a hot path).
+  const enrolmentOf = db
+    .select({
+      email: customers.email,
+      // Qualified by hand: inside sql`` drizzle writes bare column names, and `devices` has its own `id`.
+      phones: sql<string | null>`(SELECT group_concat(cp.phone, ',') FROM customer_phones cp WHERE cp.customer_id = "customers"."id")`,
+      kbaBasic: sql<number>`(SELECT count(*) FROM kba_answers k WHERE k.customer_id = "customers"."id" AND k.level = 'basic')`,
+      kbaAdvanced: sql<number>`(SELECT count(*) FROM kba_answers k WHERE k.customer_id = "customers"."id" AND k.level = 'advanced')`,
+      totp: sql<number>`EXISTS (SELECT 1 FROM totp_secrets ts WHERE ts.customer_id = "customers"."id")`,
+      devices: sql<number>`(SELECT count(*) FROM devices d WHERE d.customer_id = "customers"."id")`,
+    })
+    .from(customers)
+    .where(eq(customers.id, p('id')))
     .prepare();
   const totpOf = db.select().from(totpSecrets).where(eq(totpSecrets.customerId, p('id'))).prepare();
   const deviceById = db.select().from(devices).where(eq(devices.id, p('id'))).prepare();
-  const deviceCount = db
-    .select({ n: sql<number>`count(*)` })
-    .from(devices)
-    .where(eq(devices.customerId, p('id')))
-    .prepare();
   const questionsOf = db
     .select({ questionId: kbaAnswers.questionId, question: kbaAnswers.question })
     .from(kbaAnswers)
@@ -92,24 +90,17 @@ export function createCustomerStore(db: Db) {
       return ((await byRef.get({ ref })) as { customerId: string } | undefined)?.customerId;
     },
     async enrolment(id: string): Promise<Enrolment | undefined> {
-      const [customer, phones, counts, totp, devs] = await Promise.all([
-        byId.get({ id }),
-        phonesOf.all({ id }),
-        kbaCounts.all({ id }),
-        totpOf.get({ id }),
-        deviceCount.get({ id }),
-      ]);
-      const c = customer as typeof customers.$inferSelect | undefined;
-      if (!c) return undefined;
-      const kba = { basic: 0, advanced: 0 };
-      for (const r of counts as { level: 'basic' | 'advanced'; n: number }[]) kba[r.level] = r.n;
+      const row = (await enrolmentOf.get({ id })) as
+        | { email: string | null; phones: string | null; kbaBasic: number; kbaAdvanced: number; totp: number; devices: number }
+        | undefined;
+      if (!row) return undefined;
       return {
         customerId: id,
-        phones: (phones as { phone: string }[]).map((r) => r.phone),
-        email: c.email,
-        totp: totp !== undefined,
-        kba,
-        devices: (devs as { n: number } | undefined)?.n ?? 0,
+        phones: row.phones ? row.phones.split(',') : [],
+        email: row.email,
+        totp: row.totp === 1,
+        kba: { basic: row.kbaBasic, advanced: row.kbaAdvanced },
+        devices: row.devices,
       };
     },
     async questions(id: string, level: 'basic' | 'advanced') {
