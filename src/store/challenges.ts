@@ -1,5 +1,6 @@
 import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
+import { literalLimit } from './sql.js';
 import { otpChallenges, type OtpStatus } from './schema/challenges.js';
 
 export type Challenge = typeof otpChallenges.$inferSelect;
@@ -11,7 +12,7 @@ export function createChallengeStore(db: Db) {
     .from(otpChallenges)
     .where(and(eq(otpChallenges.callId, p('callId')), ne(otpChallenges.status, 'undelivered')))
     .orderBy(desc(otpChallenges.createdAt), desc(otpChallenges.id))
-    .limit(1)
+    .limit(literalLimit(1))
     .prepare();
 
   const sendStats = db

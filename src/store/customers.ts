@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
+import { literalLimit } from './sql.js';
 import { runAtomic } from './atomic.js';
 import { accountRefs, customerPhones, customers, devices, kbaAnswers, totpSecrets } from './schema/customers.js';
 
@@ -31,7 +32,7 @@ export function createCustomerStore(db: Db) {
     .select({ customerId: customerPhones.customerId })
     .from(customerPhones)
     .where(eq(customerPhones.phone, p('phone')))
-    .limit(5)
+    .limit(literalLimit(5))
     .prepare();
   const byRef = db
     .select({ customerId: accountRefs.customerId })

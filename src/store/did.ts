@@ -1,5 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
+import { literalLimit } from './sql.js';
 import { calls } from './schema/calls.js';
 import { didNonces, didSessions, webhookReceipts, type DidProvider } from './schema/did.js';
 
@@ -28,14 +29,14 @@ export function createDidStore(db: Db) {
     .from(didSessions)
     .where(eq(didSessions.callId, p('callId')))
     .orderBy(desc(didSessions.createdAt), desc(didSessions.attempt))
-    .limit(1)
+    .limit(literalLimit(1))
     .prepare();
   const latestForRef = db
     .select()
     .from(didSessions)
     .where(and(eq(didSessions.provider, p('provider')), eq(didSessions.callRef, p('callRef'))))
     .orderBy(desc(didSessions.attempt))
-    .limit(1)
+    .limit(literalLimit(1))
     .prepare();
 
   const pendingForCustomer = db
@@ -43,7 +44,7 @@ export function createDidStore(db: Db) {
     .from(didSessions)
     .innerJoin(calls, eq(calls.id, didSessions.callId))
     .where(and(eq(calls.customerId, p('customerId')), eq(didSessions.status, 'pending')))
-    .limit(10)
+    .limit(literalLimit(10))
     .prepare();
 
   const confirm = db

@@ -1,6 +1,7 @@
 import { and, asc, eq, gte, sql } from 'drizzle-orm';
 import { sha256Hex } from '../crypto/hmac.js';
 import type { Db } from './db.js';
+import { literalLimit } from './sql.js';
 import { ledgerAccounts, ledgerTransfers } from './schema/ledger.js';
 
 // The demo ledger behind the example post-auth tools. Money is integer cents. Every state change
@@ -162,13 +163,13 @@ export function createLedgerStore(db: Db, opts: LedgerStoreOptions = {}): Ledger
     .orderBy(asc(ledgerAccounts.ref))
     .prepare();
 
-  const accountByRefQ = db.select().from(ledgerAccounts).where(eq(ledgerAccounts.ref, p('ref'))).limit(1).prepare();
+  const accountByRefQ = db.select().from(ledgerAccounts).where(eq(ledgerAccounts.ref, p('ref'))).limit(literalLimit(1)).prepare();
 
   const transferByKeyQ = db
     .select()
     .from(ledgerTransfers)
     .where(eq(ledgerTransfers.idempotencyKey, p('key')))
-    .limit(1)
+    .limit(literalLimit(1))
     .prepare();
 
   // 1. Claim: the UNIQUE idempotency key decides which of several identical requests executes.
