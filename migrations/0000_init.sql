@@ -90,7 +90,7 @@ CREATE TABLE `otp_challenges` (
 --> statement-breakpoint
 CREATE INDEX `otp_challenges_call_idx` ON `otp_challenges` (`call_id`,`created_at`);--> statement-breakpoint
 CREATE TABLE `events` (
-	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`id` integer PRIMARY KEY NOT NULL,
 	`call_id` text,
 	`type` text NOT NULL,
 	`at` integer NOT NULL,

@@ -19,6 +19,7 @@ export function bearer(secret: string, realm: string): MiddlewareHandler {
       c.header('WWW-Authenticate', challenge);
       return jsonError(c, 401, 'unauthorized');
     }
-    await next();
+    // `return next()`, not `await next()`: a held long-poll keeps no extra frame per layer.
+    return next();
   };
 }

@@ -14,6 +14,7 @@ export function bodyLimit(maxSize: number, onError: (c: Context) => Response): M
     if (declared === undefined) return c.req.raw.body ? streaming(c, next) : next();
     const size = Number(declared);
     if (!Number.isSafeInteger(size) || size < 0 || size > maxSize) return onError(c);
-    await next();
+    // `return next()`, not `await next()`: a held long-poll keeps no extra frame per layer.
+    return next();
   };
 }

@@ -12,6 +12,7 @@ import { createOtpSender, DevOutbox, type OtpSender } from '../providers/otp/ind
 import { loadOrCreateDevSecrets } from './dev-secrets.js';
 import { reloadPolicySet } from './policy-dir.js';
 import { openSqlite } from './sqlite.js';
+import { batchedStdout } from './log-writer.js';
 import { sweepExpired } from '../factors/did/sessions.js';
 import { createTwilioCallRedirector } from '../providers/twilio/calls.js';
 import { createVoxeqPullProvider } from '../providers/voxeq/pull.js';
@@ -79,7 +80,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   if (!first.set) throw new StartupError(first.errors.map(formatPolicyError));
   policies = first.set;
 
-  const logger = opts.logger ?? jsonLogger();
+  const stdout = opts.logger ? undefined : batchedStdout();
+  const logger = opts.logger ?? jsonLogger((line) => stdout!.write(line));
   const sqlite = openSqlite(config.db);
   const keys = await createKeys(config.secrets.key);
   const outbox = config.devOutbox ? new DevOutbox() : undefined;
@@ -143,6 +145,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         server.close(() => {
           void drain().finally(() => {
             sqlite.close();
+            stdout?.flush();
             done();
           });
         });

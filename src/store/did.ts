@@ -7,6 +7,10 @@ import { didNonces, didSessions, webhookReceipts, type DidProvider } from './sch
 export type DidSession = typeof didSessions.$inferSelect;
 export type NewDidSession = typeof didSessions.$inferInsert;
 const p = sql.placeholder;
+// Written into the statement, not bound: the partial UNIQUE indexes are `WHERE status = 'pending'`,
+// and a bound status would make SQLite re-prepare the statement on every execution to decide
+// whether those indexes apply.
+const isPending = sql`${didSessions.status} = 'pending'`;
 
 /**
  * DID sessions as a state machine in SQL: pending → confirmed | timeout | canceled. Each transition
@@ -17,12 +21,12 @@ export function createDidStore(db: Db) {
   const pendingByCall = db
     .select()
     .from(didSessions)
-    .where(and(eq(didSessions.provider, p('provider')), eq(didSessions.callRef, p('callRef')), eq(didSessions.status, 'pending')))
+    .where(and(eq(didSessions.provider, p('provider')), eq(didSessions.callRef, p('callRef')), isPending))
     .prepare();
   const pendingByDid = db
     .select()
     .from(didSessions)
-    .where(and(eq(didSessions.did, p('did')), eq(didSessions.status, 'pending')))
+    .where(and(eq(didSessions.did, p('did')), isPending))
     .prepare();
   const latestForCall = db
     .select()
@@ -43,26 +47,26 @@ export function createDidStore(db: Db) {
     .select({ session: didSessions })
     .from(didSessions)
     .innerJoin(calls, eq(calls.id, didSessions.callId))
-    .where(and(eq(calls.customerId, p('customerId')), eq(didSessions.status, 'pending')))
+    .where(and(eq(calls.customerId, p('customerId')), isPending))
     .limit(literalLimit(10))
     .prepare();
 
   const confirm = db
     .update(didSessions)
     .set({ status: 'confirmed', confirmedDeviceId: p('deviceId') as never, resolvedAt: p('now') as never })
-    .where(and(eq(didSessions.id, p('id')), eq(didSessions.status, 'pending'), sql`${didSessions.expiresAt} > ${p('now')}`))
+    .where(and(eq(didSessions.id, p('id')), isPending, sql`${didSessions.expiresAt} > ${p('now')}`))
     .returning()
     .prepare();
   const cancel = db
     .update(didSessions)
     .set({ status: 'canceled', resolvedAt: p('now') as never })
-    .where(and(eq(didSessions.id, p('id')), eq(didSessions.status, 'pending')))
+    .where(and(eq(didSessions.id, p('id')), isPending))
     .returning()
     .prepare();
   const expire = db
     .update(didSessions)
     .set({ status: 'timeout', resolvedAt: p('now') as never })
-    .where(and(eq(didSessions.id, p('id')), eq(didSessions.status, 'pending'), sql`${didSessions.expiresAt} <= ${p('now')}`))
+    .where(and(eq(didSessions.id, p('id')), isPending, sql`${didSessions.expiresAt} <= ${p('now')}`))
     .returning()
     .prepare();
   const claimIntercept = db
