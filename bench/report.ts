@@ -9,6 +9,8 @@ export interface Machine {
   node: string;
   kernel: string;
   commit: string;
+  /** 1/5/15-minute load averages when the run started: anything well above 0 means other work shared the cores. */
+  loadavgAtStart: number[];
 }
 
 export interface Settings {
@@ -45,6 +47,8 @@ export interface RunReport {
   targets: TargetCheck[];
   svgs: Record<string, string>;
   elapsedS: number;
+  loadavgAtEnd?: number[];
+  layers?: { layers: string; rps: number; p50: number; p99: number }[];
   profiles?: { scenario: string; file: string; summary: unknown; heap?: unknown; memory?: string[] }[];
 }
 
@@ -104,12 +108,15 @@ export function evaluateTargets(report: Pick<RunReport, 'baseline' | 'results' |
       if (!empty) continue;
       const p50 = r.latency.p50 / empty.latency.p50;
       const p99 = r.latency.p99 / empty.latency.p99;
+      const cpu = r.perRequest && empty.perRequest ? r.perRequest.cpuUs / empty.perRequest.cpuUs : undefined;
       out.push({
-        target: `latency with ${scaleLabel(top)} stored calls within 20% of empty (p50)`,
+        target: `latency with ${scaleLabel(top)} stored calls within 20% of empty (p50; or within 0.25 ms)`,
         scenario: r.id,
         scale: top,
-        measured: `p50 ${fmtMs(empty.latency.p50)} → ${fmtMs(r.latency.p50)} ms (${pct(p50)}), p99 ${fmtMs(empty.latency.p99)} → ${fmtMs(r.latency.p99)} ms (${pct(p99)})`,
-        met: p50 <= 1.2,
+        measured:
+          `p50 ${fmtMs(empty.latency.p50)} → ${fmtMs(r.latency.p50)} ms (${pct(p50)}), p99 ${fmtMs(empty.latency.p99)} → ${fmtMs(r.latency.p99)} ms (${pct(p99)})` +
+          (cpu === undefined ? '' : `; server CPU/req ${empty.perRequest!.cpuUs} → ${r.perRequest!.cpuUs} µs (${pct(cpu)})`),
+        met: p50 <= 1.2 || r.latency.p50 - empty.latency.p50 <= 0.25,
       });
     }
   }
@@ -125,11 +132,11 @@ function errorsCell(r: ScenarioResult): string {
 }
 
 export function textTable(report: RunReport): string {
-  const rows: string[][] = [['scale', 'scenario', 'req/s', '×base', 'p50', 'p90', 'p99', 'max', 'errors', 'peak RSS']];
+  const rows: string[][] = [['scale', 'scenario', 'req/s', '×base', 'p50', 'p90', 'p99', 'max', 'errors', 'peak RSS', 'CPU/req']];
   const row = (r: ScenarioResult) => {
     const ratio = ofBaseline(r, report.baseline);
     rows.push([
-      r.id === 'baseline' ? '—' : scaleLabel(r.scale),
+      r.id.startsWith('baseline') ? '—' : scaleLabel(r.scale),
       r.id === 'did_confirm' || r.id === 'did_waiting' ? `${r.id} (confirm→answer)` : r.id,
       r.rps ? num(r.rps) : '—',
       ratio === undefined || r.id === 'baseline' ? '—' : `${(ratio * 100).toFixed(0)}%`,
@@ -139,6 +146,7 @@ export function textTable(report: RunReport): string {
       fmtMs(r.latency.max),
       errorsCell(r),
       `${r.rss.peakMb} MB`,
+      r.perRequest ? `${r.perRequest.cpuUs} µs` : '—',
     ]);
   };
   if (report.baseline) row(report.baseline);
@@ -146,7 +154,9 @@ export function textTable(report: RunReport): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]) => r.map((v, c) => (c < 2 || c === 8 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ');
   const out = [line(rows[0]!), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
-  out.push('latencies in ms (per request; DID rows: confirm answer → did_wait answer)');
+  out.push('latencies in ms (per request; DID rows: confirm answer → did_wait answer); CPU/req = server process CPU time per request');
+  const runs = report.baseline?.extra?.runs_rps as number[] | undefined;
+  if (runs) out.push(`bare baseline runs: ${runs.map(num).join(', ')} req/s (start, then after each scale); ratios use the median`);
   for (const r of report.results.filter((x) => x.id === 'full_call')) {
     const whole = r.series?.[0];
     if (whole) out.push(`full_call @${scaleLabel(r.scale)}: ${r.extra?.calls_per_s} calls/s, whole call p50 ${fmtMs(whole.latency.p50)} / p99 ${fmtMs(whole.latency.p99)} ms`);
@@ -167,13 +177,39 @@ export function targetLines(targets: TargetCheck[]): string {
 
 const mdEsc = (s: string) => s.replace(/\|/g, '\\|');
 
-export function markdown(report: RunReport, svgBase: string): string {
+/** This run next to an earlier full run: matching (scenario, scale) rows. */
+export function comparison(report: RunReport, previous: RunReport): string[] {
+  const L: string[] = [];
+  L.push(`#### Compared with the previous full run (${previous.stamp}, commit ${previous.machine.commit})`);
+  L.push('');
+  L.push('| stored calls | scenario | req/s before → now | p50 before → now | p99 before → now | server CPU / req before → now | peak RSS before → now |');
+  L.push('|---|---|---|---|---|---|---|');
+  const all = [...(previous.baseline ? [previous.baseline] : []), ...previous.results];
+  for (const r of [...(report.baseline ? [report.baseline] : []), ...report.results]) {
+    const p = all.find((x) => x.id === r.id && x.scale === r.scale);
+    // A baseline whose definition changed in between is not comparable.
+    if (!p || (r.id.startsWith('baseline') && p.title.replace(/, run again.*$/, '') !== r.title.replace(/, run again.*$/, ''))) continue;
+    const arrow = (a: string, b: string) => `${a} → ${b}`;
+    L.push(
+      `| ${r.id.startsWith('baseline') ? '—' : scaleLabel(r.scale)} | ${r.id} | ${r.rps ? arrow(num(p.rps), num(r.rps)) : '—'} | ${arrow(fmtMs(p.latency.p50), fmtMs(r.latency.p50))} | ${arrow(fmtMs(p.latency.p99), fmtMs(r.latency.p99))} | ${
+        r.perRequest && p.perRequest ? arrow(`${p.perRequest.cpuUs} µs`, `${r.perRequest.cpuUs} µs`) : '—'
+      } | ${arrow(`${p.rss.peakMb}`, `${r.rss.peakMb} MB`)} |`,
+    );
+  }
+  L.push('');
+  return L;
+}
+
+export function markdown(report: RunReport, svgBase: string, previous?: RunReport): string {
   const m = report.machine;
   const s = report.settings;
   const L: string[] = [];
   L.push(`_Generated by \`npm run bench\` on ${report.date} (commit ${m.commit}); ${Math.round(report.elapsedS / 60)} min run._`);
   L.push('');
-  L.push(`**Machine:** ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB RAM, Linux ${m.kernel}, Node ${m.node}. Server and load generator share these cores.`);
+  L.push(
+    `**Machine:** ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB RAM, Linux ${m.kernel}, Node ${m.node}. Server and load generator share these cores ` +
+      `(load average ${m.loadavgAtStart.join(' / ')} at the start, ${report.loadavgAtEnd?.join(' / ') ?? '?'} at the end).`,
+  );
   L.push('');
   L.push(
     `**Settings:** ${s.connections} connections, ${s.warmupS} s warm-up + ${s.durationS} s per autocannon scenario, full call ${s.fullCallS} s, ` +
@@ -197,15 +233,18 @@ export function markdown(report: RunReport, svgBase: string): string {
   L.push('### Results');
   L.push('');
   L.push('Latency in ms, per request, measured by the load generator over loopback (request written → response complete). ');
-  L.push('`×base` is throughput as a share of the bare Hono baseline. Errors are connection errors, timeouts and any answer other than the one the scenario expects.');
+  L.push('`×base` is throughput as a share of the bare Hono baseline. Errors are connection errors, timeouts and any answer other than the one the scenario expects. ');
+  L.push('Server CPU / req and syscalls / req come from `/proc/<pid>/stat` and `/proc/<pid>/io` of the server process over the measured window (less sensitive to the load generator sharing the cores than latency and req/s).');
+  const runs = report.baseline?.extra?.runs_rps as number[] | undefined;
+  if (runs) L.push(`The bare baseline ran at the start and after each scale (${runs.map(num).join(', ')} req/s: this shared 2-vCPU VM drifts); ratios use the median.`);
   L.push('');
-  L.push('| stored calls | scenario | req/s | ×base | p50 | p90 | p99 | max | errors | peak RSS |');
-  L.push('|---|---|---:|---:|---:|---:|---:|---:|---|---:|');
+  L.push('| stored calls | scenario | req/s | ×base | p50 | p90 | p99 | max | errors | peak RSS | server CPU / req | syscalls / req (r + w) |');
+  L.push('|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|');
   const row = (r: ScenarioResult) => {
     const ratio = ofBaseline(r, report.baseline);
     const errs = r.errors.total === 0 ? '0' : `${r.errors.total} (${Object.entries(r.errors.unexpected).map(([k, v]) => `${k}: ${v}`).join(', ') || `${r.errors.connErrors} connection`})`;
     L.push(
-      `| ${r.id === 'baseline' ? '—' : scaleLabel(r.scale)} | ${r.id === 'baseline' ? 'baseline (bare Hono)' : r.id}${r.id.startsWith('did_') ? ' ¹' : ''} | ${r.rps ? num(r.rps) : '—'} | ${ratio === undefined || r.id === 'baseline' ? '—' : `${(ratio * 100).toFixed(0)}%`} | ${fmtMs(r.latency.p50)} | ${fmtMs(r.latency.p90)} | ${fmtMs(r.latency.p99)} | ${fmtMs(r.latency.max)} | ${mdEsc(errs)} | ${r.rss.peakMb} MB |`,
+      `| ${r.id.startsWith('baseline') ? '—' : scaleLabel(r.scale)} | ${r.id === 'baseline' ? 'baseline (bare Hono)' : r.id === 'baseline_stack' ? 'baseline + callgate middleware' : r.id}${r.id.startsWith('did_') ? ' ¹' : ''} | ${r.rps ? num(r.rps) : '—'} | ${ratio === undefined || r.id === 'baseline' ? '—' : `${(ratio * 100).toFixed(0)}%`} | ${fmtMs(r.latency.p50)} | ${fmtMs(r.latency.p90)} | ${fmtMs(r.latency.p99)} | ${fmtMs(r.latency.max)} | ${mdEsc(errs)} | ${r.rss.peakMb} MB | ${r.perRequest ? `${r.perRequest.cpuUs} µs` : '—'} | ${r.perRequest ? `${r.perRequest.readSyscalls} + ${r.perRequest.writeSyscalls}` : '—'} |`,
     );
   };
   if (report.baseline) row(report.baseline);
@@ -213,6 +252,17 @@ export function markdown(report: RunReport, svgBase: string): string {
   L.push('');
   L.push('¹ DID rows: latency is confirm-to-answer (the confirm answer arrived → the waiting `did_wait` answer arrived, floored at 0); the upper bound (confirm request sent → `did_wait` answer) is below.');
   L.push('');
+  if (report.layers?.length) {
+    const bare = report.layers[0]!.rps;
+    L.push('#### What each middleware layer costs alone');
+    L.push('');
+    L.push('A Hono server with only the named layers answering a fixed body (`bench/middleware.ts`), driven like `status`:');
+    L.push('');
+    L.push('| layers | req/s | ×bare | p50 | p99 |');
+    L.push('|---|---:|---:|---:|---:|');
+    for (const l of report.layers) L.push(`| ${l.layers} | ${num(l.rps)} | ${Math.round((l.rps / bare) * 100)}% | ${fmtMs(l.p50)} | ${fmtMs(l.p99)} |`);
+    L.push('');
+  }
   const full = report.results.filter((r) => r.id === 'full_call');
   if (full.length) {
     L.push('#### Full call, per step');
@@ -245,10 +295,12 @@ export function markdown(report: RunReport, svgBase: string): string {
     L.push('|---|---|---:|---:|---:|');
     for (const sd of report.seeds) {
       const rows = sd.rows as Record<string, number> | undefined;
-      L.push(`| ${scaleLabel(Number(sd.history_calls))} | ${rows ? Object.entries(rows).map(([k, v]) => `${k} ${num(v)}`).join(', ') : '—'} | ${sd.seconds} s | ${sd.server_rss_idle_mb ?? '—'} MB | ${sd.db_mb ?? '—'} MB |`);
+      const own = typeof sd.scenarios === 'string' && !sd.scenarios.includes(',') ? ` (${sd.scenarios}, a server of its own)` : '';
+      L.push(`| ${scaleLabel(Number(sd.history_calls))}${own} | ${rows ? Object.entries(rows).map(([k, v]) => `${k} ${num(v)}`).join(', ') : '—'} | ${sd.seconds} s | ${sd.server_rss_idle_mb ?? '—'} MB | ${sd.db_mb ?? '—'} MB |`);
     }
     L.push('');
   }
+  if (previous) L.push(...comparison(report, previous));
   L.push('#### Latency histograms');
   L.push('');
   for (const [key, file] of Object.entries(report.svgs)) L.push(`![${key}](${svgBase}/${file})`);

@@ -5,7 +5,8 @@ import { fmtMs } from './lib/stats.js';
 
 const W = 760;
 const H = 300;
-const PAD = { left: 56, right: 20, top: 46, bottom: 44 };
+const PAD = { left: 56, right: 20, top: 58, bottom: 44 };
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export interface SvgInput {
@@ -43,7 +44,7 @@ export function histogramSvg(o: SvgInput): string {
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="11">`);
   parts.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  parts.push(`<text x="${PAD.left}" y="18" font-size="14" font-weight="600" fill="#111">${esc(o.title)}</text>`);
+  parts.push(`<text x="${PAD.left}" y="18" font-size="13" font-weight="600" fill="#111">${esc(clip(o.title, 96))}</text>`);
   parts.push(`<text x="${PAD.left}" y="34" fill="#555">${esc(o.subtitle)}</text>`);
   // grid + x ticks (1-2-5 per decade)
   for (let d = loDec; d <= hiDec; d++) {
@@ -89,7 +90,7 @@ export function histogramSvg(o: SvgInput): string {
   if (o.targetMs) {
     const xv = x(o.targetMs);
     parts.push(`<line x1="${xv.toFixed(1)}" y1="${PAD.top}" x2="${xv.toFixed(1)}" y2="${PAD.top + plotH}" stroke="#d32f2f" stroke-width="1.5" stroke-dasharray="5 3"/>`);
-    parts.push(`<text x="${(xv - 3).toFixed(1)}" y="${PAD.top + plotH - 6}" text-anchor="end" fill="#d32f2f">${esc(o.targetLabel ?? `target ${o.targetMs} ms`)}</text>`);
+    parts.push(`<text x="${(xv - 3).toFixed(1)}" y="${PAD.top - 5}" text-anchor="end" fill="#d32f2f">${esc(o.targetLabel ?? `target ${o.targetMs} ms`)}</text>`);
   }
   parts.push(`<rect x="${PAD.left}" y="${PAD.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#999"/>`);
   parts.push(`<text x="${W - PAD.right}" y="34" text-anchor="end" fill="#555">n=${total.toLocaleString('en-US')} · max ${fmtMs(o.latency.max)} ms</text>`);

@@ -28,7 +28,11 @@ export class HttpClient {
     this.agent = new http.Agent({ keepAlive: opts.keepAlive ?? true, maxSockets: opts.maxSockets ?? 64, maxFreeSockets: opts.maxSockets ?? 64 });
   }
 
-  request(method: 'GET' | 'POST', path: string, opts: { body?: unknown; bearer?: string; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Reply> {
+  request(
+    method: 'GET' | 'POST',
+    path: string,
+    opts: { body?: unknown; bearer?: string; signal?: AbortSignal; timeoutMs?: number; onSent?: () => void } = {},
+  ): Promise<Reply> {
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     const headers: Record<string, string | number> = { accept: 'application/json' };
     if (payload) {
@@ -50,6 +54,8 @@ export class HttpClient {
           res.on('error', reject);
         },
       );
+      // 'finish': the whole request is in the kernel's socket buffer, so the connection is established.
+      if (opts.onSent) req.once('finish', opts.onSent);
       if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`timeout after ${opts.timeoutMs} ms`)));
       req.on('error', reject);
       if (payload) req.end(payload);

@@ -104,9 +104,43 @@ export function readMem(pid: number): Mem | undefined {
   }
 }
 
-/** Samples VmRSS every `everyMs` while running: the peak within a scenario (VmHWM is lifetime). */
+export interface IoCounters {
+  /** read()-family and write()-family syscalls (sockets, the SQLite file and WAL, stdout). */
+  syscr: number;
+  syscw: number;
+  rchar: number;
+  wchar: number;
+}
+
+/** /proc/<pid>/io: syscalls and bytes through read/write, whatever the file (page cache included). */
+export function readIo(pid: number): IoCounters {
+  try {
+    const s = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const get = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? 0);
+    return { syscr: get('syscr'), syscw: get('syscw'), rchar: get('rchar'), wchar: get('wchar') };
+  } catch {
+    return { syscr: 0, syscw: 0, rchar: 0, wchar: 0 };
+  }
+}
+
+export interface WindowStats {
+  startMb: number;
+  peakMb: number;
+  endMb: number;
+  hwmMb: number;
+  /** Server CPU (user + system) used during the window. */
+  cpuMs: number;
+  io: IoCounters;
+}
+
+/**
+ * Samples VmRSS every `everyMs` while running (the peak within a scenario; VmHWM is lifetime),
+ * and the server's CPU time and I/O syscalls over the window.
+ */
 export class RssSampler {
   private timer: NodeJS.Timeout | undefined;
+  private cpu0 = 0;
+  private io0: IoCounters = { syscr: 0, syscw: 0, rchar: 0, wchar: 0 };
   startKb = 0;
   peakKb = 0;
   lastKb = 0;
@@ -117,6 +151,8 @@ export class RssSampler {
   ) {}
 
   start(): this {
+    this.cpu0 = cpuMs(this.pid);
+    this.io0 = readIo(this.pid);
     const m = readMem(this.pid);
     this.startKb = this.peakKb = this.lastKb = m?.rssKb ?? 0;
     this.timer = setInterval(() => this.sample(), this.everyMs);
@@ -133,11 +169,50 @@ export class RssSampler {
     return this.lastKb;
   }
 
-  stop(): { startMb: number; peakMb: number; endMb: number; hwmMb: number } {
+  stop(): WindowStats {
     if (this.timer) clearInterval(this.timer);
     this.sample();
     const hwm = readMem(this.pid)?.hwmKb ?? 0;
+    const io = readIo(this.pid);
     const mb = (kb: number) => Math.round((kb / 1024) * 10) / 10;
-    return { startMb: mb(this.startKb), peakMb: mb(this.peakKb), endMb: mb(this.lastKb), hwmMb: mb(hwm) };
+    return {
+      startMb: mb(this.startKb),
+      peakMb: mb(this.peakKb),
+      endMb: mb(this.lastKb),
+      hwmMb: mb(hwm),
+      cpuMs: cpuMs(this.pid) - this.cpu0,
+      io: { syscr: io.syscr - this.io0.syscr, syscw: io.syscw - this.io0.syscw, rchar: io.rchar - this.io0.rchar, wchar: io.wchar - this.io0.wchar },
+    };
+  }
+}
+
+/** CPU time (user + system) the process has used, in ms (/proc/<pid>/stat, clock ticks at 100 Hz). */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Resolves when the process has been (nearly) idle for `windowMs`: every request sent to it has been
+ * read and handled as far as it can be (a long-poll is parked). Returns how long that took.
+ */
+export async function waitUntilIdle(pid: number, o: { windowMs?: number; maxBusy?: number; timeoutMs?: number } = {}): Promise<{ ms: number; idle: boolean }> {
+  const windowMs = o.windowMs ?? 400;
+  const maxBusy = o.maxBusy ?? 0.1;
+  const started = performance.now();
+  let last = cpuMs(pid);
+  for (;;) {
+    await sleep(windowMs);
+    const now = cpuMs(pid);
+    const busy = (now - last) / windowMs;
+    last = now;
+    const ms = performance.now() - started;
+    if (busy <= maxBusy) return { ms, idle: true };
+    if (ms > (o.timeoutMs ?? 15_000)) return { ms, idle: false };
   }
 }

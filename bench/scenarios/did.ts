@@ -10,7 +10,7 @@
 import { confirmMessage, signAsDevice } from '../../src/crypto/device-signature.js';
 import { CALLED_NUMBER, BENCH_AGENT, type BenchDevice } from '../fixtures.js';
 import { HttpClient, pool, type Reply } from '../lib/http.js';
-import { readMem, sleep } from '../lib/proc.js';
+import { readMem, sleep, waitUntilIdle } from '../lib/proc.js';
 import { Samples, summarize } from '../lib/stats.js';
 import { convOf, sampler, series, tally, uniq, type Ctx, type ScenarioResult } from './types.js';
 
@@ -37,6 +37,15 @@ async function confirmAsDevice(ctx: Ctx, device: BenchDevice, did: string): Prom
   return { ok, ...(ok ? {} : { reason: `confirm:${confirm.status}:${String(confirm.body.reason ?? '')}` }), confirm, totalMs: performance.now() - t0 };
 }
 
+async function until(pred: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!pred()) {
+    if (performance.now() > deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
 async function issue(ctx: Ctx, callId: string): Promise<string> {
   const r = await ctx.client.json('POST', '/tools/auth_orchestrator', {
     bearer: ctx.tool,
@@ -46,12 +55,13 @@ async function issue(ctx: Ctx, callId: string): Promise<string> {
   return r.body.did;
 }
 
-function startWait(client: HttpClient, ctx: Ctx, callId: string): Promise<Reply | Error> {
+function startWait(client: HttpClient, ctx: Ctx, callId: string, onSent?: () => void): Promise<Reply | Error> {
   return client
     .request('POST', '/tools/auth_orchestrator', {
       bearer: ctx.tool,
       body: { call_id: callId, conversation_id: convOf(callId), action: 'did_wait', wait_seconds: WAIT_SECONDS },
       timeoutMs: (WAIT_SECONDS + 10) * 1000,
+      ...(onSent ? { onSent } : {}),
     })
     .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
 }
@@ -85,8 +95,12 @@ export async function didConfirm(ctx: Ctx): Promise<ScenarioResult> {
   ctx.progress(`did_confirm: ${K} calls issued a DID; holding ${K} did_wait long-polls`);
 
   const waitClient = new HttpClient(ctx.url, { maxSockets: K + 8 });
-  const waits = calls.map((c) => startWait(waitClient, ctx, c.callId));
-  await sleep(300 + K);
+  let sent = 0;
+  const waits = calls.map((c) => startWait(waitClient, ctx, c.callId, () => sent++));
+  // Every long-poll written to an established connection, then parked on the server (its CPU goes
+  // quiet), before the first confirmation.
+  await until(() => sent === K, 20_000);
+  await waitUntilIdle(ctx.pid);
 
   await ctx.measure.begin('did_confirm');
   const rss = sampler(ctx);
@@ -133,9 +147,9 @@ export async function didConfirm(ctx: Ctx): Promise<ScenarioResult> {
     latencyLabel: 'confirm answer → did_wait answer',
     hist: main.hist,
     errors: { total: unexpectedTotal, connErrors: 0, timeouts: 0, non2xx: 0, unexpected },
-    rss: mem,
+    rss: { startMb: mem.startMb, peakMb: mem.peakMb, endMb: mem.endMb, hwmMb: mem.hwmMb },
     series: [series('upper bound: confirm request sent → did_wait answer', bound), series('device round trip (challenge + sign + confirm)', confirmRtt)],
-    extra: { did_wait_answered_before_confirm_answer: negative, upper_bound_ms: summarize(bound), device_round_trip_ms: summarize(confirmRtt) },
+    extra: { samples_ms: Array.from(c2a.values(), (v) => Math.round(v * 1000) / 1000), did_wait_answered_before_confirm_answer: negative, upper_bound_ms: summarize(bound), device_round_trip_ms: summarize(confirmRtt) },
   };
 }
 
@@ -162,10 +176,12 @@ export async function didWaiting(ctx: Ctx): Promise<ScenarioResult> {
   const answeredEarly: Record<string, number> = {};
   const waits: Promise<Reply | Error>[] = [];
   const early = new Set<number>();
+  let sent = 0;
+  const sendStarted = performance.now();
   for (let i = 0; i < N; i++) {
     const idx = i;
     waits.push(
-      startWait(waitClient, ctx, uniq(ctx, 'w', i)).then((r) => {
+      startWait(waitClient, ctx, uniq(ctx, 'w', i), () => sent++).then((r) => {
         early.add(idx);
         return r;
       }),
@@ -175,7 +191,13 @@ export async function didWaiting(ctx: Ctx): Promise<ScenarioResult> {
       await sleep(25);
     }
   }
-  await sleep(1500);
+  // All N parked: every request is on an established connection (a SYN dropped by a full accept
+  // queue is retried by the kernel after 1 s, 3 s…) and the server has read them all and gone quiet.
+  const allSent = await until(() => sent === N, 15_000);
+  if (!allSent) tally(answeredEarly, `not_sent_within_15s:${N - sent}`);
+  const idle = await waitUntilIdle(ctx.pid, { timeoutMs: 15_000 });
+  const parked = { ms: performance.now() - sendStarted, idle: idle.idle };
+  ctx.progress(`did_waiting: ${N} long-polls parked after ${(parked.ms / 1000).toFixed(1)} s · server RSS ${Math.round(rss.sample() / 1024)} MB`);
   const heldRssKb = rss.sample();
   const heldBeforeConfirms = N - early.size;
   for (const i of early) {
@@ -229,11 +251,14 @@ export async function didWaiting(ctx: Ctx): Promise<ScenarioResult> {
     latencyLabel: `confirm-to-answer with ${N} waiting`,
     hist: main.hist,
     errors: { total: unexpectedTotal, connErrors: 0, timeouts: 0, non2xx: 0, unexpected },
-    rss: mem,
+    rss: { startMb: mem.startMb, peakMb: mem.peakMb, endMb: mem.endMb, hwmMb: mem.hwmMb },
     series: [series('upper bound: confirm request sent → did_wait answer', bound)],
     extra: {
+      samples_ms: Array.from(c2a.values(), (v) => Math.round(v * 1000) / 1000),
       waiting: N,
       held_at_once: heldBeforeConfirms,
+      seconds_to_park_all: Math.round(parked.ms / 100) / 10,
+      server_went_idle: parked.idle,
       rss_before_waits_mb: beforeMb,
       rss_all_waiting_mb: Math.round((heldRssKb / 1024) * 10) / 10,
       kb_per_waiting_call: Math.round((heldRssKb - (before?.rssKb ?? 0)) / Math.max(1, heldBeforeConfirms)),

@@ -5,7 +5,7 @@
 // harness standing in for the caller's phone and is reported apart).
 import { BENCH_AGENT, CALLED_NUMBER } from '../fixtures.js';
 import { Samples, summarize } from '../lib/stats.js';
-import { convOf, sampler, series, tally, uniq, type Ctx, type ScenarioResult } from './types.js';
+import { convOf, perRequest, sampler, series, tally, uniq, type Ctx, type ScenarioResult } from './types.js';
 
 const STEPS = ['initiation', 'identify', 'otp_send', 'otp_verify', 'account_summary'] as const;
 
@@ -111,7 +111,8 @@ export async function fullCall(ctx: Ctx): Promise<ScenarioResult> {
     latencyLabel: 'per request (the five service steps)',
     hist: series('all', all).hist,
     errors: { total: unexpectedTotal + connErrors, connErrors, timeouts: 0, non2xx: 0, unexpected },
-    rss: mem,
+    rss: { startMb: mem.startMb, peakMb: mem.peakMb, endMb: mem.endMb, hwmMb: mem.hwmMb },
+    perRequest: perRequest(mem, requests - before),
     series: [series('whole call (sum of the five steps)', whole), ...stepSeries, series('GET /admin/outbox (harness: the caller reads the SMS)', outbox)],
     extra: { calls_completed: calls, calls_per_s: Math.round((calls / elapsed) * 10) / 10, whole_call_ms: summarize(whole) },
   };

@@ -1,7 +1,7 @@
 import type { BenchCustomer, BenchDevice } from '../fixtures.js';
 import type { CannonRun } from '../lib/cannon.js';
 import type { HttpClient } from '../lib/http.js';
-import { RssSampler } from '../lib/proc.js';
+import { RssSampler, type WindowStats } from '../lib/proc.js';
 import { histogram, summarize, type Histogram, type LatencySummary, type Samples } from '../lib/stats.js';
 
 export interface Settings {
@@ -59,6 +59,8 @@ export interface ScenarioResult {
   hist: Histogram;
   errors: { total: number; connErrors: number; timeouts: number; non2xx: number; unexpected: Record<string, number> };
   rss: { startMb: number; peakMb: number; endMb: number; hwmMb: number };
+  /** What the server process spent per request in the measured window (from /proc: CPU, syscalls, bytes written). */
+  perRequest?: { cpuUs: number; readSyscalls: number; writeSyscalls: number; bytesWritten: number };
   /** Further latency series (steps of a full call, the upper bound of confirm-to-answer…). */
   series?: Series[];
   extra?: Record<string, unknown>;
@@ -70,12 +72,19 @@ export type Scenario = (ctx: Ctx) => Promise<ScenarioResult>;
 export const series = (label: string, samples: Samples | number[]): Series => ({ label, latency: summarize(samples), hist: histogram(samples) });
 
 /** A ScenarioResult from one autocannon run. */
+export function perRequest(w: WindowStats, requests: number): ScenarioResult['perRequest'] {
+  if (!requests) return undefined;
+  const r = (v: number, d = 1) => Math.round((v / requests) * 10 ** d) / 10 ** d;
+  return { cpuUs: r(w.cpuMs * 1000, 0), readSyscalls: r(w.io.syscr), writeSyscalls: r(w.io.syscw), bytesWritten: r(w.io.wchar, 0) };
+}
+
 export function fromCannon(
   meta: { id: string; title: string; scale: number; connections: number },
   run: CannonRun,
-  rss: ScenarioResult['rss'],
+  window: WindowStats,
   extra?: Record<string, unknown>,
 ): ScenarioResult {
+  const { cpuMs: _cpu, io: _io, ...rss } = window;
   const unexpected = { ...run.unexpected };
   const unexpectedTotal = Object.values(unexpected).reduce((a, b) => a + b, 0);
   return {
@@ -88,6 +97,7 @@ export function fromCannon(
     hist: histogram(run.latency),
     errors: { total: unexpectedTotal + run.errors, connErrors: run.errors, timeouts: run.timeouts, non2xx: run.non2xx, unexpected },
     rss,
+    perRequest: perRequest(window, run.responses),
     extra: { statuses: run.statuses, autocannon_ms: run.autocannon, ...extra },
   };
 }
