@@ -8,7 +8,7 @@
 //   npm run demo                # play the calls, then delete the temporary database
 //   npm run demo -- --keep      # keep it, to try `npm run policy -- explain <call_id>` on it
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ import { createLedgerStore } from '../store/ledger.js';
 import { confirmDid, enrolDevice } from './device.js';
 import { demoAnswer, demoCustomer, enrolDemo, formatCents, type EnrolResult } from './demo-data.js';
 import { createHttpClient, type HttpClient, type JsonResponse } from './http-client.js';
+import { isMain } from './run-main.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -1041,17 +1042,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   }
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   const code = await runDemo(process.argv.slice(2));
   process.exit(code);
 }

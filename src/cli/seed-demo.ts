@@ -2,9 +2,7 @@
 // uses, with the same configuration: same environment, same CALLGATE_DB default, same development
 // secrets file (so answers are hashed and TOTP seeds sealed with the key the server will use).
 // Listens on nothing: the app is built in-process and driven with app.request().
-import { realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createKeys } from '../crypto/keys.js';
@@ -16,6 +14,7 @@ import { reloadPolicySet } from '../runtime/policy-dir.js';
 import { openSqlite } from '../runtime/sqlite.js';
 import { createLedgerStore } from '../store/ledger.js';
 import { DEMO_CUSTOMERS, enrolDemo, formatCents, type EnrolResult } from './demo-data.js';
+import { isMain } from './run-main.js';
 
 /** Seeding never sends a code; a sender that refuses keeps it that way. */
 const noSender: OtpSender = { name: 'none', send: async () => ({ ok: false, reason: 'channel_unsupported' }) };
@@ -119,16 +118,6 @@ function printResult(r: EnrolResult, out: (line: string) => void): void {
   }
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   process.exitCode = await seedDemo(process.env);
 }
