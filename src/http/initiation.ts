@@ -5,7 +5,10 @@ import { callerIdSignals } from '../factors/caller-id.js';
 import { nextStep } from '../orchestrator/next-step.js';
 import { privilegedAllowed } from '../orchestrator/answer.js';
 import { settle } from '../orchestrator/settle.js';
-import type { Services } from '../orchestrator/services.js';
+import { policyFor, type Services } from '../orchestrator/services.js';
+import { ensureCall } from '../orchestrator/ensure-call.js';
+import type { Policy } from '../policy/index.js';
+import type { CallRow } from '../store/schema/calls.js';
 import { readBody } from './body.js';
 import { invalidRequest } from './errors.js';
 
@@ -31,37 +34,32 @@ export function initiationRoutes(s: Services) {
     const { call_sid, caller_id, agent_id, called_number, stir_verstat } = body.value;
     const now = s.clock.now();
 
-    let call = await s.calls.get(call_sid);
-    if (!call) {
-      const policy = s.policies().select({ called_number: called_number ?? undefined, agent_id: agent_id ?? undefined });
+    // A retried webhook finds its call: the caller-ID lookup runs once, on first sight.
+    const stored = await s.calls.get(call_sid);
+    let call: CallRow;
+    let policy: Policy;
+    if (stored) {
+      call = stored;
+      policy = policyFor(s, stored);
+    } else {
       const phone = caller_id ? normalizePhone(caller_id) : '';
       const candidates = phone ? await s.customers.idsByPhone(phone) : [];
       const single = candidates.length === 1 ? candidates[0]! : null;
-      const ensured = await s.calls.ensure({
+      ({ call, policy } = await ensureCall(s, {
         id: call_sid,
         source: 'initiation',
         agentId: agent_id ?? null,
         calledNumber: called_number ?? null,
         callerId: caller_id ?? null,
-        policyId: policy.id,
-        policyVersion: policy.version,
         candidates,
         customerId: single,
         identifiedBy: single ? 'caller_id' : null,
         signals: callerIdSignals(stir_verstat),
+        audit: { caller_id_candidates: candidates.length },
         now,
-      });
-      call = ensured.call;
-      if (ensured.created) {
-        await s.audit.record(call.id, 'call_created', now, {
-          source: 'initiation',
-          policy: { id: policy.id, version: policy.version },
-          caller_id_candidates: candidates.length,
-        });
-      }
+      }));
     }
 
-    const policy = s.policies().get(call.policyId) ?? s.policies().select({});
     const settled = await settle(s, call, policy, now, 'initiation', false);
     const next = await nextStep(s, settled.call, policy, settled.decision);
     return c.json({

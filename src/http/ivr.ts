@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { createSession, cancelSession, readSession, sessionView, waitForSession } from '../factors/did/sessions.js';
 import type { Services } from '../orchestrator/services.js';
+import { ensureCall } from '../orchestrator/ensure-call.js';
 import { callerIdSignals } from '../factors/caller-id.js';
 import { normalizeAccountRef } from '../factors/normalize.js';
 import type { DidSession } from '../store/did.js';
@@ -63,29 +64,25 @@ export function ivrRoutes(s: Services, clientAddress: (c: Context) => string) {
         return jsonError(c, 429, 'rate_limited');
       }
       const callId = ivrCallId(v.provider, v.callId);
-      const policy = s.policies().select({ called_number: v.dnis });
-      const ensured = await s.calls.ensure({
+      const { policy } = await ensureCall(s, {
         id: callId,
         source: 'ivr',
         calledNumber: v.dnis ?? null,
         callerId: v.ani ?? null,
         signals: callerIdSignals(typeof v.metadata?.stir_verstat === 'string' ? v.metadata.stir_verstat : undefined),
-        policyId: policy.id,
-        policyVersion: policy.version,
+        audit: { provider: v.provider },
         now,
       });
-      if (ensured.created) await s.audit.record(callId, 'call_created', now, { source: 'ivr', provider: v.provider, policy: { id: policy.id, version: policy.version } });
       if (v.accountRef) {
         const customerId = await s.customers.idByAccountRef(normalizeAccountRef(v.accountRef));
         if (!customerId) return jsonError(c, 404, 'unknown_account', { field: 'accountRef' });
         if (!(await s.calls.identify(callId, customerId, 'account_ref', now))) return jsonError(c, 409, 'identity_locked', { field: 'accountRef' });
       }
-      const callPolicy = s.policies().get(ensured.call.policyId) ?? policy;
       const result = await createSession(s, {
         provider: v.provider,
         callRef: v.callId,
         callId,
-        policy: callPolicy,
+        policy,
         locale: v.locale,
         dnis: v.dnis,
         ani: v.ani,

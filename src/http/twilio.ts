@@ -1,6 +1,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { createSession, cancelSession, readSession, sessionKey } from '../factors/did/sessions.js';
 import type { Services } from '../orchestrator/services.js';
+import { ensureCall } from '../orchestrator/ensure-call.js';
 import { callerIdSignals } from '../factors/caller-id.js';
 import { validateTwilioRequest } from '../providers/twilio/signature.js';
 import { DEFAULT_DID_LOCALE, gather, hangup, prompts, redirect, resolveLocale, say, sayOptions, twiml, TWIML_CONTENT_TYPE } from '../providers/twilio/twiml.js';
@@ -80,24 +81,20 @@ export function twilioRoutes(s: Services, opts: TwilioRouteOptions) {
 
   /** A new session for the call, or the next attempt after a timeout while retries remain. */
   async function issue(callSid: string, form: Form, locale: string | undefined) {
-    const now = s.clock.now();
-    const policy = s.policies().select({ called_number: form.To });
-    const ensured = await s.calls.ensure({
+    const { policy } = await ensureCall(s, {
       id: callSid,
       source: 'ivr',
       calledNumber: form.To ?? null,
       callerId: form.From ?? null,
       signals: callerIdSignals(form.StirVerstat),
-      policyId: policy.id,
-      policyVersion: policy.version,
-      now,
+      audit: { provider: 'twilio' },
+      now: s.clock.now(),
     });
-    if (ensured.created) await s.audit.record(callSid, 'call_created', now, { source: 'ivr', provider: 'twilio', policy: { id: policy.id, version: policy.version } });
     return createSession(s, {
       provider: 'twilio',
       callRef: callSid,
       callId: callSid,
-      policy: s.policies().get(ensured.call.policyId) ?? policy,
+      policy,
       locale,
       dnis: form.To,
       ani: form.From,

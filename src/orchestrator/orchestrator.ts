@@ -12,6 +12,7 @@ import { orchestratorAnswer } from './answer.js';
 import { nextStep, type NextStep } from './next-step.js';
 import type { Action, OrchestratorRequest } from './request.js';
 import { recordFailedCheck } from './failures.js';
+import { ensureCall } from './ensure-call.js';
 import { closeCall, settle } from './settle.js';
 import { fail, ok, policyFor, type Services, type StepContext, type StepResult } from './services.js';
 
@@ -48,13 +49,7 @@ function followUp(action: Action, req: OrchestratorRequest, result: StepResult):
 export function createOrchestrator(s: Services) {
   /** Loads (or, for web/app sessions without an initiation webhook, creates) the call and binds its conversation. */
   async function load(req: OrchestratorRequest, now: number): Promise<{ call: CallRow; mismatch: boolean }> {
-    let call = await s.calls.get(req.call_id);
-    if (!call) {
-      const policy = s.policies().select({});
-      const ensured = await s.calls.ensure({ id: req.call_id, source: 'tool', policyId: policy.id, policyVersion: policy.version, now });
-      call = ensured.call;
-      if (ensured.created) await s.audit.record(call.id, 'call_created', now, { source: 'tool', policy: { id: policy.id, version: policy.version } });
-    }
+    const call = (await s.calls.get(req.call_id)) ?? (await ensureCall(s, { id: req.call_id, source: 'tool', now })).call;
     if (call.conversationId === (req.conversation_id ?? null)) return { call, mismatch: false };
     if (call.conversationId === null && req.conversation_id && (await s.calls.bindConversation(call.id, req.conversation_id, now))) {
       return { call: { ...call, conversationId: req.conversation_id }, mismatch: false };
