@@ -114,7 +114,10 @@ describe('the phone app refuses, and the session stays as it was', () => {
     const replay = await t.appPost('/confirm', { session_id: ch.body.session_id, device_id: 'ada-phone', nonce: ch.body.nonce, signature });
     expect(replay.status).toBe(409);
     expect(replay.body.reason).toBe('nonce_invalid');
-    expect(body.did).not.toBe(latest!.did === body.did ? 'x' : undefined);
+    // The replay changed nothing: one confirmation, the session stays confirmed.
+    expect(await pendingOf('CA5')).toBe('confirmed');
+    expect(t.eventTypes('CA5').filter((e) => e === 'confirmed')).toHaveLength(1);
+    expect(body.did).toMatch(/^\d{6}$/);
   });
 
   it('a tampered signature', async () => {
@@ -136,6 +139,7 @@ describe('the phone app refuses, and the session stays as it was', () => {
     const signedByBob = await bob.sign(ch.body as never, body.did);
     const res = await t.appPost('/confirm', { session_id: ch.body.session_id, device_id: 'ada-phone', nonce: ch.body.nonce, signature: signedByBob });
     expect(res.status).toBe(401);
+    expect(res.body.reason).toBe('bad_signature');
     expect(await pendingOf('CA7')).toBe('pending');
   });
 

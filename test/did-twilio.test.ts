@@ -65,10 +65,14 @@ describe('Twilio TwiML flow', () => {
   });
 
   it('answers a retried webhook (same I-Twilio-Idempotency-Token) with the first answer', async () => {
-    const first = await webhook('/ivr/twilio/verify', callParams, { token: 'idem-1' });
-    const again = await webhook('/ivr/twilio/verify', callParams, { token: 'idem-1' });
+    // /wait is not idempotent by itself (each turn is a loop_iteration): only the token makes the retry harmless.
+    const path = waitPath((await webhook('/ivr/twilio/verify', callParams)).text);
+    const first = await webhook(path, callParams, { token: 'idem-1' });
+    const again = await webhook(path, callParams, { token: 'idem-1' });
     expect(again.text).toBe(first.text);
-    expect(t.eventTypes(CALL).filter((e) => e === 'session_created')).toHaveLength(1);
+    expect(t.eventTypes(CALL).filter((e) => e === 'loop_iteration')).toHaveLength(1);
+    await webhook(path, callParams, { token: 'idem-2' });
+    expect(t.eventTypes(CALL).filter((e) => e === 'loop_iteration')).toHaveLength(2);
   });
 
   it('loops with a bounded number of prompts, then gives up to the failure handler', async () => {

@@ -113,7 +113,10 @@ describe('push against the fake ElevenLabs API', () => {
       ...ALL_TOOLS.map((n) => `tool ${n}`),
       'settings conversation_initiation_client_data_webhook',
     ]);
-    expect(fake.writes().slice(before).every((q) => q.method === 'PATCH')).toBe(true);
+    // What reached ElevenLabs, not only what push reports: one PATCH per tool and one for the setting.
+    expect(fake.writes().slice(before).map((q) => q.method)).toEqual([...ALL_TOOLS.map(() => 'PATCH'), 'PATCH']);
+    expect(fake.settings.conversation_initiation_client_data_webhook).toMatchObject({ url: 'https://callgate2.example.com/elevenlabs/initiation' });
+    expect(fake.toolNamed('auth_orchestrator')!.config.api_schema.url).toMatch(/^https:\/\/callgate2\.example\.com\//);
     // The initiation webhook is workspace-wide: replacing another URL is said out loud.
     expect(lines).toContain(`warning: replacing the workspace's initiation webhook ${PUBLIC}/elevenlabs/initiation`);
   });
