@@ -5,6 +5,8 @@ import { policyFor, type Services } from '../../orchestrator/services.js';
 import { settle } from '../../orchestrator/settle.js';
 import { LIVE } from '../../store/calls.js';
 import type { DidSession } from '../../store/did.js';
+import type { CallRow } from '../../store/schema/calls.js';
+import type { Policy } from '../../policy/index.js';
 import { intercept } from './intercept.js';
 import { onResolved, readSession } from './sessions.js';
 
@@ -98,27 +100,34 @@ export async function confirm(
   }
 
   const session = await readSession(s, stored);
-  if (session.status !== 'pending' || !LIVE.includes(call.status)) return lateConfirmation(s, session, call.status, device.id, now);
+  if (session.status !== 'pending' || !LIVE.includes(call.status)) return lateConfirmation(s, session, call, device, policy, now);
 
   const confirmed = await s.did.confirm(session.id, device.id, now);
-  if (!confirmed) {
-    const current = (await s.did.get(session.id)) ?? session;
-    return lateConfirmation(s, current, call.status, device.id, now);
-  }
+  if (!confirmed) return lateConfirmation(s, (await s.did.get(session.id)) ?? session, call, device, policy, now);
   const committedAt = performance.now();
-  // A confirming device identifies an unclaimed caller as its customer.
-  if (call.customerId === null && !(await s.calls.claimByDevice(call.id, device.customerId, now))) {
+  const passed = await recordDevicePass(s, call, device.customerId, now, {});
+  if (!passed) {
     await s.audit.record(call.id, 'confirm_refused', now, { session_id: session.id, device_id: device.id, reason: 'identity_changed' });
-  } else {
-    if (call.customerId === null) await s.audit.record(call.id, 'identified', now, { by: 'device', customer_id: device.customerId });
-    await s.calls.recordSuccess(call.id, 'did', now);
-    await s.audit.record(call.id, 'factor_passed', now, { factor: 'did' });
   }
   await onResolved(s, confirmed, 'confirmed', now, { device_id: device.id });
-  const fresh = (await s.calls.get(call.id)) ?? call;
-  await settle(s, fresh, policy, now, 'did_confirm', true);
+  await settle(s, passed ?? (await s.calls.get(call.id)) ?? call, policy, now, 'did_confirm', true);
   if (confirmed.redirectUrl) s.background(intercept(s, confirmed, committedAt));
   return { status: 200, body: { success: true, status: 'confirmed' } };
+}
+
+/**
+ * The device proved the call's factor: it identifies an unclaimed caller as its customer (never
+ * taking over a call another customer claimed meanwhile), then the `did` success is recorded.
+ * Returns the call as updated, or undefined when the claim was lost and nothing was recorded.
+ */
+async function recordDevicePass(s: Services, call: CallRow, customerId: string, now: number, data: Record<string, unknown>) {
+  if (call.customerId === null) {
+    if (!(await s.calls.claimByDevice(call.id, customerId, now))) return undefined;
+    await s.audit.record(call.id, 'identified', now, { by: 'device', customer_id: customerId });
+  }
+  const updated = await s.calls.recordSuccess(call.id, 'did', now);
+  await s.audit.record(call.id, 'factor_passed', now, { factor: 'did', ...data });
+  return updated;
 }
 
 /**
@@ -126,31 +135,36 @@ export async function confirm(
  * accepts late confirmations, a timed-out session confirmed within the window counts as
  * "recently verified" for the call (the session itself stays timed out).
  */
-async function lateConfirmation(s: Services, session: DidSession, callStatus: string, deviceId: string, now: number): Promise<AppAnswer> {
-  const call = await s.calls.get(session.callId);
-  const cfg = call ? policyFor(s, call).factors.did : undefined;
+async function lateConfirmation(
+  s: Services,
+  session: DidSession,
+  call: CallRow,
+  device: { id: string; customerId: string },
+  policy: Policy,
+  now: number,
+): Promise<AppAnswer> {
+  const cfg = policy.factors.did;
+  const live = LIVE.includes(call.status);
   const inWindow =
-    session.status === 'timeout' &&
-    cfg?.late_confirmation === 'accept' &&
-    now <= session.expiresAt + cfg.late_window_seconds * 1000 &&
-    LIVE.includes(callStatus as never);
+    session.status === 'timeout' && cfg.late_confirmation === 'accept' && now <= session.expiresAt + cfg.late_window_seconds * 1000 && live;
   await s.audit.record(session.callId, 'late_confirmation', now, {
     session_id: session.id,
-    device_id: deviceId,
+    device_id: device.id,
     session_status: session.status,
-    call_status: callStatus,
-    accepted: Boolean(inWindow),
+    call_status: call.status,
+    accepted: inWindow,
   });
-  if (inWindow && call) {
-    const device = await s.customers.device(deviceId);
-    if (device && (call.customerId === null || call.customerId === device.customerId)) {
-      if (call.customerId === null) await s.calls.claimByDevice(call.id, device.customerId, now);
-      await s.calls.recordSuccess(call.id, 'did', now);
-      await s.audit.record(call.id, 'factor_passed', now, { factor: 'did', late: true });
-      await settle(s, (await s.calls.get(call.id)) ?? call, policyFor(s, call), now, 'did_late_confirm', true);
-      return { status: 200, body: { success: true, status: session.status, late_accepted: true } };
+  if (inWindow) {
+    // The customer may have been claimed since the call was read: re-read before deciding.
+    const current = (await s.calls.get(call.id)) ?? call;
+    if (current.customerId === null || current.customerId === device.customerId) {
+      const passed = await recordDevicePass(s, current, device.customerId, now, { late: true });
+      if (passed) {
+        await settle(s, passed, policy, now, 'did_late_confirm', true);
+        return { status: 200, body: { success: true, status: session.status, late_accepted: true } };
+      }
     }
   }
-  const reason = LIVE.includes(callStatus as never) ? 'session_terminal' : 'call_ended';
+  const reason = live ? 'session_terminal' : 'call_ended';
   return refuse(409, reason, { status: session.status });
 }
