@@ -372,7 +372,8 @@ describe('confirm (against the real server)', () => {
     const waited = await waiting;
     expect(waited.body).toMatchObject({ sessionId, status: 'confirmed' });
     expect(waited.body.did).toBeUndefined(); // the DID is only shown while pending
-    expect(waited.at - confirmedAt).toBeLessThan(1_000);
+    // Woken by the confirmation, well before its own 15 s wait ran out (speed itself is the bench's job).
+    expect(waited.at - confirmedAt).toBeLessThan(5_000);
     expect(waited.at - started).toBeLessThan(5_000);
   });
 

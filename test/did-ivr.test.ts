@@ -148,7 +148,7 @@ describe('long-poll', () => {
     await device.confirm(body.did);
     const answer = await waiting;
     expect(answer.body.status).toBe('confirmed');
-    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(performance.now() - started).toBeLessThan(5_000); // woken, not timed out after 10 s
     expect(t.services.waker.waiting()).toBe(0);
   });
 

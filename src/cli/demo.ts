@@ -559,7 +559,9 @@ const UNKNOWN_CALLER = '+17735550123';
 /** How long the agent's did_wait may hold (the contract allows up to 20 s). */
 const DID_WAIT_SECONDS = 15;
 /** A did_wait that answers later than this after the confirmation did not move on at once. */
-const MAX_CONFIRM_TO_ANSWER_MS = 1_000;
+// Functional, not a speed check (the bench measures speed): did_wait must have been woken by the
+// confirmation, i.e. answered well before its own wait ran out.
+const MAX_CONFIRM_TO_ANSWER_MS = 5_000;
 
 const sixDigits = is('to be six digits', (v) => typeof v === 'string' && /^\d{6}$/.test(v));
 const positive = is('to be a positive number', (v) => typeof v === 'number' && v > 0);
@@ -617,8 +619,8 @@ async function call3(env: DemoEnv, device: DemoDevice): Promise<Call> {
   narrate(`the agent holds the line with did_wait (a long-poll of up to ${DID_WAIT_SECONDS} s) while the caller opens the app`);
   const sentAt = performance.now();
   const wait = call.begin({ action: 'did_wait', wait_seconds: DID_WAIT_SECONDS });
-  const holding = await until(() => env.longPolls() > 0, 2_000);
-  env.checks.record('did_wait holds', holding ? [] : ['the did_wait request was not holding on the server within 2 s']);
+  const holding = await until(() => env.longPolls() > 0, 10_000);
+  env.checks.record('did_wait holds', holding ? [] : ['the did_wait request was not holding on the server within 10 s']);
   narrate(`did_wait is holding on the server (${env.longPolls()} long-poll waiting)`);
 
   narrate(`${owner.body.display_name} types ${did} into the app on her phone (device simulator, key ${device.deviceId})`);

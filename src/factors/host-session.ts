@@ -40,9 +40,9 @@ export interface HostSessionOptions {
 }
 
 export const HOST_SESSION_ALGORITHM = 'HS256';
-export const DEFAULT_HOST_SESSION_TOLERANCE_SECONDS = 30;
+const DEFAULT_HOST_SESSION_TOLERANCE_SECONDS = 30;
 /** A session token is a few hundred characters; far longer is not one (and costs work to parse). */
-export const MAX_HOST_SESSION_TOKEN_LENGTH = 4096;
+const MAX_HOST_SESSION_TOKEN_LENGTH = 4096;
 /** Longest customer id a token may name. */
 const MAX_SUBJECT_LENGTH = 256;
 

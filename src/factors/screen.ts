@@ -19,7 +19,11 @@ const answered = (call: CallRow) => call.signals.screen_clear !== undefined;
  */
 export async function applyScreenResult(s: Services, result: ScreenResult) {
   const call = await s.calls.get(result.call_id);
-  if (!call) return undefined;
+  return call ? applyScreenTo(s, call, result) : undefined;
+}
+
+/** applyScreenResult for a caller that already holds the call's row. */
+async function applyScreenTo(s: Services, call: CallRow, result: ScreenResult) {
   const now = s.clock.now();
   const signals = { ...signalsFromScreen(result), screen_unavailable: false };
   const updated = (await s.calls.applyScreen(call.id, signals, signals.screen_clear, now)) ?? call;
@@ -43,7 +47,7 @@ export async function checkScreenDeadline(s: Services, call: CallRow, policy: Po
   if (s.screen.provider) {
     // One last pull before giving up on the screen.
     const fetched = await s.screen.provider.fetchResult(call.id);
-    if (fetched.status === 'ready') return (await applyScreenResult(s, { ...fetched.result, call_id: call.id }))?.call ?? call;
+    if (fetched.status === 'ready') return (await applyScreenTo(s, call, { ...fetched.result, call_id: call.id })).call;
   }
   const updated = (await s.calls.setSignal(call.id, 'screen_unavailable', true, now)) ?? call;
   await s.audit.record(call.id, 'screen_unavailable', now, { wait_seconds: cfg.wait_seconds, on_unavailable: cfg.on_unavailable });
@@ -59,7 +63,7 @@ export async function screenStep({ s, call }: StepContext): Promise<StepResult> 
   let current = call;
   if (!answered(current) && s.screen.provider) {
     const fetched = await s.screen.provider.fetchResult(call.id);
-    if (fetched.status === 'ready') current = (await applyScreenResult(s, { ...fetched.result, call_id: call.id }))?.call ?? current;
+    if (fetched.status === 'ready') current = (await applyScreenTo(s, current, { ...fetched.result, call_id: call.id })).call;
   }
   const sig = current.signals;
   const labels = ['watch_list', 'synthetic_voice', 'profile_mismatch', 'poor_audio'].filter((k) => sig[k] === true);

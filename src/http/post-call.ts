@@ -107,7 +107,7 @@ export function postCallRoutes(s: Services, deps: PostCallDeps) {
         ...(conversationId ? { conversation_id: conversationId } : {}),
       });
     }
-    for (const session of await store.pendingDidSessions(call.id)) await cancelSession(s, session);
+    for (const session of await s.did.pendingForCall(call.id)) await cancelSession(s, session);
 
     const after = ended ?? (await s.calls.get(call.id)) ?? call;
     const outcome = outcomeOf(call, after, type, data);

@@ -5,7 +5,7 @@ import { calls } from './schema/calls.js';
 import { didNonces, didSessions, webhookReceipts, type DidProvider } from './schema/did.js';
 
 export type DidSession = typeof didSessions.$inferSelect;
-export type NewDidSession = typeof didSessions.$inferInsert;
+type NewDidSession = typeof didSessions.$inferInsert;
 const p = sql.placeholder;
 // Written into the statement, not bound: the partial UNIQUE indexes are `WHERE status = 'pending'`,
 // and a bound status would make SQLite re-prepare the statement on every execution to decide
@@ -50,6 +50,8 @@ export function createDidStore(db: Db) {
     .where(and(eq(calls.customerId, p('customerId')), isPending))
     .limit(literalLimit(10))
     .prepare();
+
+  const pendingForCall = db.select().from(didSessions).where(and(eq(didSessions.callId, p('callId')), isPending)).prepare();
 
   const confirm = db
     .update(didSessions)
@@ -124,6 +126,10 @@ export function createDidStore(db: Db) {
     /** Pending sessions on calls already claimed by this customer. */
     async pendingForCustomer(customerId: string): Promise<DidSession[]> {
       return ((await pendingForCustomer.all({ customerId })) as { session: DidSession }[]).map((r) => r.session);
+    },
+    /** Every pending session proving a factor for this call (any provider). */
+    async pendingForCall(callId: string): Promise<DidSession[]> {
+      return (await pendingForCall.all({ callId })) as DidSession[];
     },
     /** Inserts unless a pending session exists for the call, or the DID is taken by another pending session. */
     async insertPending(s: NewDidSession): Promise<DidSession | undefined> {

@@ -1,19 +1,13 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { calls, type CallRow } from './schema/calls.js';
-import { didSessions, webhookReceipts } from './schema/did.js';
-import type { DidSession } from './did.js';
+import { webhookReceipts } from './schema/did.js';
 
 const p = sql.placeholder;
 
 /** What the post-call webhook needs beyond the call store: lookups by conversation, and a once-only claim. */
 export function createPostCallStore(db: Db) {
   const byConversation = db.select().from(calls).where(eq(calls.conversationId, p('conversationId'))).prepare();
-  const pendingDid = db
-    .select()
-    .from(didSessions)
-    .where(and(eq(didSessions.callId, p('callId')), eq(didSessions.status, 'pending')))
-    .prepare();
   const claim = db
     .insert(webhookReceipts)
     .values({ token: p('token'), status: 200, contentType: 'application/json', body: p('body'), createdAt: p('now') })
@@ -25,10 +19,6 @@ export function createPostCallStore(db: Db) {
     async callByConversation(conversationId: string): Promise<CallRow | undefined> {
       return (await byConversation.get({ conversationId })) as CallRow | undefined;
     },
-    /** Every pending DID session proving a factor for this call (any provider). */
-    async pendingDidSessions(callId: string): Promise<DidSession[]> {
-      return (await pendingDid.all({ callId })) as DidSession[];
-    },
     /**
      * True for exactly one caller per call, however many webhooks arrive (a UNIQUE token):
      * the outcome of a call is recorded once.
@@ -39,5 +29,3 @@ export function createPostCallStore(db: Db) {
     },
   };
 }
-
-export type PostCallStore = ReturnType<typeof createPostCallStore>;

@@ -24,9 +24,8 @@ export type CreateSessionResult =
   | { ok: true; session: DidSession; created: boolean }
   | { ok: false; reason: 'max_retries' | 'already_confirmed' | 'did_unavailable'; session?: DidSession };
 
-/** Keys the waker uses: one per session, one per call (a did_wait waits on its call). */
+/** The waker key of a session: every long-poll (did_wait, ?wait=, the TwiML hold) waits on it. */
 export const sessionKey = (id: string) => `did:${id}`;
-export const callKey = (callId: string) => `call:${callId}`;
 
 const eventData = (d: DidSession) => ({ session_id: d.id, provider: d.provider, call_ref: d.callRef, attempt: d.attempt });
 
@@ -86,7 +85,7 @@ export async function readSession(s: Services, session: DidSession): Promise<Did
   return expireSession(s, session);
 }
 
-export async function expireSession(s: Services, session: DidSession): Promise<DidSession> {
+async function expireSession(s: Services, session: DidSession): Promise<DidSession> {
   const now = s.clock.now();
   const expired = await s.did.expire(session.id, now);
   if (!expired) return (await s.did.get(session.id)) ?? session;
@@ -106,7 +105,6 @@ export async function cancelSession(s: Services, session: DidSession): Promise<D
 export async function onResolved(s: Services, d: DidSession, event: 'timeout' | 'canceled' | 'confirmed', now: number, extra = {}) {
   await s.audit.record(d.callId, event, now, { ...eventData(d), ...extra });
   s.waker.wake(sessionKey(d.id));
-  s.waker.wake(callKey(d.callId));
 }
 
 /** Times out every overdue session, so expiry happens on time even if nobody polls. */
@@ -121,10 +119,19 @@ export async function sweepExpired(s: Services): Promise<number> {
  * Holds until the session leaves 'pending', it expires, `waitSeconds` pass or the client goes away.
  * State is re-read from SQL after every wake, so a lost wake-up costs latency, never correctness.
  */
-export async function waitForSession(s: Services, id: string, waitSeconds: number, signal?: AbortSignal): Promise<DidSession | undefined> {
+export async function waitForSession(
+  s: Services,
+  id: string,
+  waitSeconds: number,
+  signal?: AbortSignal,
+  /** The row the caller already read, so the first turn does not read it again. */
+  first?: DidSession,
+): Promise<DidSession | undefined> {
   const deadline = Date.now() + Math.max(0, waitSeconds) * 1000;
+  let known = first;
   for (;;) {
-    const stored = await s.did.get(id);
+    const stored = known ?? (await s.did.get(id));
+    known = undefined;
     if (!stored) return undefined;
     const session = await readSession(s, stored);
     const left = deadline - Date.now();

@@ -34,7 +34,7 @@ export async function didWait({ s, call, signal }: StepContext, waitSeconds: num
   const latest = await s.did.latestForCall(call.id);
   if (!latest) return fail('no_session');
   const wait = Math.min(waitSeconds ?? DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS);
-  const session = (await waitForSession(s, latest.id, wait, signal)) ?? latest;
+  const session = (await waitForSession(s, latest.id, wait, signal, latest)) ?? latest;
   const extra = { did_status: session.status };
   switch (session.status) {
     case 'confirmed':
