@@ -6,8 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import { describeConfig } from '../src/config.js';
-import { startServer, StartupError } from '../src/runtime/server.js';
+import { runNodeServer } from '../src/runtime/main.js';
 
 const dir = process.env.BENCH_PROFILE_DIR ?? '.';
 const session = new Session();
@@ -46,20 +45,4 @@ process.on('SIGUSR2', () => {
   });
 });
 
-try {
-  const server = await startServer({ env: process.env });
-  console.log(`callgate listening on ${server.url}`);
-  console.log(describeConfig(server.config));
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void server.close().then(() => process.exit(0));
-    });
-  }
-} catch (err) {
-  if (err instanceof StartupError) {
-    console.error('callgate cannot start:');
-    for (const line of err.lines) console.error(`  ${line}`);
-    process.exit(1);
-  }
-  throw err;
-}
+await runNodeServer();

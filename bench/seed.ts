@@ -57,7 +57,6 @@ const digits = (n: number) => {
   for (let i = 0; i < n; i++) s += String((rand() * 10) | 0);
   return s;
 };
-const pick = <T>(xs: readonly T[]): T => xs[(rand() * xs.length) | 0]!;
 
 const counts = { calls: 0, events: 0, otp_challenges: 0, did_sessions: 0, did_nonces: 0, customers: 0 };
 
