@@ -144,3 +144,29 @@ describe('conversation binding on auth_orchestrator', () => {
     expect(res.body).toMatchObject({ success: true, next_required_step: 'identify', auth_state: { call_id: 'conv_web_1', status: 'pending', identified: false } });
   });
 });
+
+describe('isolation of the post-auth graph', () => {
+  it('no pre-auth answer (initiation or orchestrator, any action or outcome) names a post-auth tool', async () => {
+    const before = t.responses.length;
+    await ring(t, 'CA-iso');
+    for (const [action, args] of [
+      ['status', {}],
+      ['identify', { account_ref: 'nope-1' }],
+      ['identify', { account_ref: 'AC-1001-2002' }],
+      ['otp_send', { channel: 'sms' }],
+      ['otp_verify', { code: '000000' }],
+      ['kba_question', { level: 'advanced' }],
+      ['kba_verify', { question_id: 'q_deposit', answer: 'no' }],
+      ['did_issue', {}],
+      ['screen', {}],
+      ['otp_verify', { channel: 'app', code: '123456' }],
+      ['handoff', {}],
+      ['status', {}],
+    ] as const) {
+      await t.tool('CA-iso', action, args);
+    }
+    const preAuth = t.responses.slice(before).join('\n');
+    expect(preAuth).toContain('transfer_to_human'); // the scan saw real answers, handoff included
+    for (const name of Object.keys(postAuthTools)) expect(preAuth).not.toContain(name);
+  });
+});
