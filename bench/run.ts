@@ -6,8 +6,8 @@
 //   options: --scales 0,100k  --only status,post_auth  --duration 8  --waiting 10000  --no-docs
 //            --compare <stamp>  (the earlier bench/results/<stamp>.json the docs compare with; default: the previous full run)
 //
-// The server is the real Node entry (src/runtime/node.ts, as `npm start` runs it, loaded with tsx) in its
-// own process, on a fresh SQLite file (WAL) in a temporary folder, port 0, console OTP delivery and freshly
+// The server is the real Node entry (src/runtime/node.ts), compiled as `npm run build` compiles it for
+// production (the bench builds it first; no TypeScript loader in the measured process), in its own process, on a fresh SQLite file (WAL) in a temporary folder, port 0, console OTP delivery and freshly
 // generated development secrets. The load comes from this process (autocannon and a keep-alive
 // node:http client) over loopback. Exit status: 0 when every scenario ran (the numbers are not judged),
 // 1 when any could not run at all.
@@ -29,6 +29,7 @@ import { fullCall } from './scenarios/full-call.js';
 import { initiation, otpVerifyWrong, postAuth, status } from './scenarios/simple.js';
 import { fromCannon, type Ctx, type Scenario, type ScenarioResult, type Settings as ScenarioSettings } from './scenarios/types.js';
 import { histogramSvg } from './svg.js';
+import { buildEntries, ENTRIES } from '../scripts/build.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -213,6 +214,15 @@ log(`callgate bench (${mode}) · ${mach.cpuModel} · ${mach.cores} cores · ${ma
 if (waitingNote) log(`note: ${waitingNote}`);
 log(`scales ${scales.map(scaleLabel).join(', ')} · ${scenarioSettings.connections} connections · ${scenarioSettings.warmupS}+${durationS} s per scenario · output ${outRoot}`);
 
+// Every process under test runs compiled JavaScript, as production does (`npm run build`).
+progress('building the server and the baselines (esbuild)', true);
+const [SERVER_ENTRY, PROFILED_ENTRY, BASELINE_ENTRY, BASELINE_STACK_ENTRY] = await buildEntries({
+  ...ENTRIES,
+  'bench/profiled-entry.ts': 'bench/profiled-entry.mjs',
+  'bench/baseline.ts': 'bench/baseline.mjs',
+  'bench/baseline-stack.ts': 'bench/baseline-stack.mjs',
+});
+
 const results: ScenarioResult[] = [];
 const failures: RunReport['failures'] = [];
 const seeds: Record<string, unknown>[] = [];
@@ -271,10 +281,10 @@ async function runBaseline(id: 'baseline' | 'baseline_stack', entry: string, tit
 // The bare baseline runs at the start and again after each scale (this 2-vCPU VM's speed drifts a
 // lot from minute to minute, and other work may share it); ratios use the median run.
 const baselineRuns: ScenarioResult[] = [];
-const first = await runBaseline('baseline', 'bench/baseline.ts', 'bare Hono baseline (one route, fixed JSON body)');
+const first = await runBaseline('baseline', BASELINE_ENTRY!, 'bare Hono baseline (one route, fixed JSON body)');
 if (first) baselineRuns.push(first);
 let baseline: ScenarioResult | undefined = first;
-const baselineStack = await runBaseline('baseline_stack', 'bench/baseline-stack.ts', "callgate's app and middleware, a route answering a fixed body (no store, no policy, no audit)");
+const baselineStack = await runBaseline('baseline_stack', BASELINE_STACK_ENTRY!, "callgate's app and middleware, a route answering a fixed body (no store, no policy, no audit)");
 if (baselineStack) results.push(baselineStack);
 
 // 2. callgate, once per scale of stored history.
@@ -310,7 +320,7 @@ for (const { scale, scenarios: wanted } of serverRuns) {
       CALLGATE_OTP_DELIVERY: 'console',
       ...(mode === 'profile' ? { BENCH_PROFILE_DIR: profileDir } : {}),
     });
-    proc = await spawnServer({ entry: mode === 'profile' ? 'bench/profiled-entry.ts' : 'src/runtime/node.ts', env, logFile: join(dir, 'server.log') });
+    proc = await spawnServer({ entry: mode === 'profile' ? PROFILED_ENTRY! : SERVER_ENTRY!, env, logFile: join(dir, 'server.log') });
     const secrets = JSON.parse(readFileSync(join(dir, 'dev-secrets.json'), 'utf8')) as Record<string, string>;
     const client = new HttpClient(proc.url, { maxSockets: 64 });
     progress(`${S}: enrolling ${CUSTOMERS} customers and ${DEVICES} devices through the admin API`, true);
@@ -388,7 +398,7 @@ for (const { scale, scenarios: wanted } of serverRuns) {
     rmSync(dir, { recursive: true, force: true });
   }
   if (!wanted.some((w) => w.ownServer)) {
-    const again = await runBaseline('baseline', 'bench/baseline.ts', 'bare Hono baseline (one route, fixed JSON body)');
+    const again = await runBaseline('baseline', BASELINE_ENTRY!, 'bare Hono baseline (one route, fixed JSON body)');
     if (again) baselineRuns.push(again);
   }
 }

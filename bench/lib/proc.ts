@@ -1,5 +1,5 @@
-// Server processes under test: spawned with the same loader `npm start` uses (tsx), but as
-// `node --import tsx <entry>` so that the pid we sample is the server itself, not tsx's wrapper.
+// Server processes under test: `node <entry>` for compiled entries (what the bench measures), or
+// `node --import tsx <entry>` for TypeScript ones; either way the pid we sample is the server itself.
 // stdout/stderr go to a log file (callgate logs one JSON line per audit event, as in production),
 // never through a pipe the bench would have to drain on the same two cores.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -31,7 +31,7 @@ export interface SpawnOptions {
 
 export async function spawnServer(o: SpawnOptions): Promise<Proc> {
   const fd = openSync(o.logFile, 'a');
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', o.entry], {
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), ...(o.entry.endsWith('.ts') ? ['--import', 'tsx'] : []), o.entry], {
     cwd: REPO_ROOT,
     env: o.env,
     stdio: ['ignore', fd, fd],
