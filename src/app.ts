@@ -98,10 +98,12 @@ export function createApp(deps: AppDeps) {
 
   const app = new Hono();
   // A JSON API for machines: no sniffing, and never cache an answer about someone's identity.
-  app.use(async (c, next) => {
-    await next();
-    c.res.headers.set('x-content-type-options', 'nosniff');
-    c.res.headers.set('cache-control', 'no-store');
+  // Set before the handler runs (Hono merges them into the response it builds), so no request,
+  // a held long-poll included, keeps a frame suspended in this layer.
+  app.use((c, next) => {
+    c.header('x-content-type-options', 'nosniff');
+    c.header('cache-control', 'no-store');
+    return next();
   });
   const tooLarge = (c: Context) => jsonError(c, 413, 'payload_too_large');
   // Tool calls are small; a post-call webhook carries a whole transcript (and ElevenLabs disables

@@ -82,6 +82,29 @@ describe('authentication of the caller of each surface', () => {
   });
 });
 
+describe('every answer is marked uncacheable and not sniffable', () => {
+  const ok = (res: Response) => {
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  };
+  const post = (path: string, body: string, token = SECRETS.tool) =>
+    t.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+
+  it('on 200, 400, 401, 403, 404 and 413 answers alike', async () => {
+    const answers = [
+      await post('/tools/auth_orchestrator', JSON.stringify({ call_id: 'CA1', conversation_id: 'conv-CA1', action: 'status' })),
+      await post('/tools/auth_orchestrator', '{not json'),
+      await post('/tools/auth_orchestrator', '{}', 'wrong'),
+      await post('/tools/post/account_summary', JSON.stringify({ call_id: 'CA1', conversation_id: 'conv-CA1' })),
+      await t.app.request('/nope'),
+      await post('/tools/auth_orchestrator', JSON.stringify({ pad: 'x'.repeat(64 * 1024) })),
+      await t.app.request('/healthz'),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([200, 400, 401, 403, 404, 413, 200]);
+    for (const res of answers) ok(res);
+  });
+});
+
 describe('size limits', () => {
   it('refuses an oversized chunked body (no Content-Length) while streaming it', async () => {
     const chunk = new TextEncoder().encode('x'.repeat(16 * 1024));
