@@ -191,7 +191,10 @@ const started = performance.now();
 const now = new Date();
 const pad = (n: number) => String(n).padStart(2, '0');
 const stamp = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}_${pad(now.getHours())}${pad(now.getMinutes())}`;
-const outRoot = mode === 'full' ? join(REPO_ROOT, 'bench', 'results') : mkdtempSync(join(os.tmpdir(), `callgate-bench-${mode}-`));
+// Only a full run of every scenario at the default scales is kept in bench/results/ and the docs;
+// a partial one (--only, --scales) goes to a temporary folder like --quick and --profile.
+const complete = mode === 'full' && !only && !args.scales;
+const outRoot = complete ? join(REPO_ROOT, 'bench', 'results') : mkdtempSync(join(os.tmpdir(), `callgate-bench-${mode}-`));
 const svgDir = join(outRoot, stamp);
 mkdirSync(svgDir, { recursive: true });
 const profileDir = join(svgDir, 'profiles');
@@ -474,7 +477,7 @@ log(`results: ${jsonFile}`);
 log(`histograms: ${svgDir}`);
 
 // docs/benchmarks.md: the generated block between the markers (full runs of every scenario only).
-if (mode === 'full' && !only && !args.scales && !args['no-docs']) {
+if (complete && !args['no-docs']) {
   const docs = join(REPO_ROOT, 'docs', 'benchmarks.md');
   // The latest earlier full run with the same scales: before/after for whatever changed in between.
   const previous = readdirSync(outRoot)

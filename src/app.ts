@@ -97,20 +97,20 @@ export function createApp(deps: AppDeps) {
   const orchestrate = createOrchestrator(services);
 
   const app = new Hono();
-  // A JSON API for machines: no sniffing, and never cache an answer about someone's identity.
-  // Set before the handler runs (Hono merges them into the response it builds), so no request,
-  // a held long-poll included, keeps a frame suspended in this layer.
-  app.use((c, next) => {
-    c.header('x-content-type-options', 'nosniff');
-    c.header('cache-control', 'no-store');
-    return next();
-  });
   const tooLarge = (c: Context) => jsonError(c, 413, 'payload_too_large');
   // Tool calls are small; a post-call webhook carries a whole transcript (and ElevenLabs disables
   // a webhook that keeps failing), so it gets its own, larger limit.
   const smallBodies = bodyLimit(deps.maxBodyBytes ?? 32 * 1024, tooLarge);
   const transcripts = bodyLimit(8 * 1024 * 1024, tooLarge);
-  app.use((c, next) => (c.req.path === '/elevenlabs/post-call' ? transcripts(c, next) : smallBodies(c, next)));
+  // What every request gets, in one layer: each middleware layer holds a suspended frame per
+  // request in flight (and a held long-poll is in flight for up to 20 s).
+  app.use((c, next) => {
+    // A JSON API for machines: no sniffing, and never cache an answer about someone's identity.
+    // Set before the handler runs; Hono merges them into whatever response it builds.
+    c.header('x-content-type-options', 'nosniff');
+    c.header('cache-control', 'no-store');
+    return c.req.path === '/elevenlabs/post-call' ? transcripts(c, next) : smallBodies(c, next);
+  });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 

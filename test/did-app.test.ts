@@ -98,6 +98,34 @@ describe('did_issue / did_wait on the orchestrator', () => {
   });
 });
 
+describe('did_wait holds only when it would wait', () => {
+  it("answers another conversation's request and a closed call at once, parking nothing", async () => {
+    await ring(t, 'CA7');
+    await t.tool('CA7', 'did_issue');
+    const foreign = await t.send('POST', '/tools/auth_orchestrator', { call_id: 'CA7', conversation_id: 'someone-else', action: 'did_wait', wait_seconds: 20 }, 'test-tool-secret');
+    expect(foreign.body).toMatchObject({ success: false, reason: 'conversation_mismatch' });
+    expect(t.services.waker.waiting()).toBe(0);
+
+    await t.tool('CA7', 'handoff');
+    const closed = await t.tool('CA7', 'did_wait', { wait_seconds: 20 });
+    expect(closed.body).toMatchObject({ success: false, reason: 'blocked', next_required_step: 'transfer_to_human' });
+    expect(t.services.waker.waiting()).toBe(0);
+  });
+
+  it('is woken by a cancel and answers the state after the wait', async () => {
+    await ring(t, 'CA8');
+    await t.tool('CA8', 'did_issue');
+    const waiting = t.tool('CA8', 'did_wait', { wait_seconds: 10 });
+    for (let i = 0; i < 100 && t.services.waker.waiting() === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(t.services.waker.waiting()).toBe(1);
+    // The agent cancels: the parked poll wakes and reads the session again.
+    await t.tool('CA8', 'did_cancel');
+    const answer = await waiting;
+    expect(answer.body).toMatchObject({ success: false, reason: 'canceled', did_status: 'canceled' });
+    expect(t.services.waker.waiting()).toBe(0);
+  });
+});
+
 describe('the phone app refuses, and the session stays as it was', () => {
   const pendingOf = async (callSid: string) => (await t.services.did.latestForCall(callSid))!.status;
 

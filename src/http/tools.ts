@@ -18,7 +18,8 @@ export function toolRoutes(s: Services, orchestrate: Orchestrator, db: Db, ledge
       const req = validateOrchestratorRequest(json.value);
       if (!req.ok) return invalidRequest(c, req.errors);
       // Only a long-poll needs to notice a client going away; reading the signal costs on every request.
-      return c.json(await orchestrate(req.value, req.value.action === 'did_wait' ? c.req.raw.signal : undefined));
+      // Chained, not awaited: a held long-poll keeps no suspended frame in this handler.
+      return orchestrate(req.value, req.value.action === 'did_wait' ? c.req.raw.signal : undefined).then((answer) => c.json(answer));
     })
     .post('/post/:tool', async (c) => {
       const name = c.req.param('tool');

@@ -2,7 +2,8 @@ import { identify } from '../factors/identify.js';
 import { kbaQuestion, kbaVerify } from '../factors/kba.js';
 import { otpSend, otpVerify } from '../factors/otp.js';
 import { totpVerify } from '../factors/totp.js';
-import { didCancel, didIssue, didWait } from '../factors/did/steps.js';
+import { didCancel, didIssue, didWait, didWaitSeconds } from '../factors/did/steps.js';
+import { waitForSession } from '../factors/did/sessions.js';
 import { checkScreenDeadline, screenStep } from '../factors/screen.js';
 import { applyHostSession } from '../factors/host-session-step.js';
 import { evaluate } from '../policy/index.js';
@@ -32,7 +33,7 @@ const STEPS: Record<Action, Step> = {
     return ok();
   },
   did_issue: (ctx) => didIssue(ctx),
-  did_wait: (ctx, r) => didWait(ctx, r.wait_seconds),
+  did_wait: (ctx) => didWait(ctx),
   did_cancel: (ctx) => didCancel(ctx),
   screen: (ctx) => screenStep(ctx),
 };
@@ -57,7 +58,27 @@ export function createOrchestrator(s: Services) {
     return { call, mismatch: true };
   }
 
-  return async function handle(req: OrchestratorRequest, signal?: AbortSignal) {
+  /**
+   * did_wait holds here, before anything is loaded for the answer: on the call's pending DID, and
+   * only when the request would wait (a live call of this conversation). A parked long-poll keeps
+   * ids, not rows; the answer is then built from fresh state like any other.
+   */
+  async function pendingDid(req: OrchestratorRequest): Promise<string | undefined> {
+    const call = await s.calls.get(req.call_id);
+    if (!call || !LIVE.includes(call.status)) return undefined;
+    if (call.conversationId !== null && call.conversationId !== (req.conversation_id ?? null)) return undefined;
+    const latest = await s.did.latestForCall(call.id);
+    return latest?.status === 'pending' ? latest.id : undefined;
+  }
+  const park = (req: OrchestratorRequest, signal?: AbortSignal): Promise<unknown> =>
+    pendingDid(req).then((id) => (id === undefined ? undefined : waitForSession(s, id, didWaitSeconds(req.wait_seconds), signal)));
+
+  /** One auth_orchestrator request; `signal` aborts a did_wait when the client goes away. */
+  return function handle(req: OrchestratorRequest, signal?: AbortSignal) {
+    return req.action === 'did_wait' ? park(req, signal).then(() => answer(req)) : answer(req);
+  };
+
+  async function answer(req: OrchestratorRequest) {
     const now = s.clock.now();
     const loaded = await load(req, now);
     let call = loaded.call;
@@ -73,7 +94,7 @@ export function createOrchestrator(s: Services) {
       call = await applyHostSession({ s, call, policy, now }, req.host_session_token);
       call = await checkScreenDeadline(s, call, policy, now);
     }
-    const ctx: StepContext = { s, call, policy, now, signal };
+    const ctx: StepContext = { s, call, policy, now };
     let result: StepResult =
       !LIVE.includes(call.status) && req.action !== 'status'
         ? fail(call.status === 'ended' ? 'ended' : 'blocked')

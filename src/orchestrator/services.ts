@@ -50,8 +50,6 @@ export interface StepContext {
   call: CallRow;
   policy: Policy;
   now: number;
-  /** Aborts when the client goes away (long-polls stop waiting). */
-  signal?: AbortSignal | undefined;
 }
 
 /**

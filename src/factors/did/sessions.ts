@@ -116,30 +116,30 @@ export async function sweepExpired(s: Services): Promise<number> {
 }
 
 /**
- * Holds until the session leaves 'pending', it expires, `waitSeconds` pass or the client goes away.
- * State is re-read from SQL after every wake, so a lost wake-up costs latency, never correctness.
+ * Holds until the session leaves 'pending', it expires, `waitSeconds` pass or the client goes away,
+ * then answers the session as it stands. State is re-read from SQL after every wake, so a lost
+ * wake-up costs latency, never correctness; and while parked, only ids are held (10k long-polls
+ * can be parked at once).
  */
 export async function waitForSession(
   s: Services,
   id: string,
   waitSeconds: number,
   signal?: AbortSignal,
-  /** The row the caller already read, so the first turn does not read it again. */
-  first?: DidSession,
 ): Promise<DidSession | undefined> {
-  const deadline = Date.now() + Math.max(0, waitSeconds) * 1000;
-  let known = first;
+  const until = Date.now() + Math.max(0, waitSeconds) * 1000;
   for (;;) {
-    const stored = known ?? (await s.did.get(id));
-    known = undefined;
-    if (!stored) return undefined;
-    const session = await readSession(s, stored);
-    const left = deadline - Date.now();
-    if (session.status !== 'pending' || left <= 0 || signal?.aborted) return session;
-    const untilExpiry = session.expiresAt - s.clock.now();
-    const outcome = await s.waker.wait(sessionKey(id), Math.min(left, untilExpiry + 1), signal);
-    if (outcome === 'aborted') return session;
+    const session = await currentSession(s, id);
+    const left = until - Date.now();
+    if (!session || session.status !== 'pending' || left <= 0 || signal?.aborted) return session;
+    const parkMs = Math.min(left, session.expiresAt - s.clock.now() + 1);
+    if ((await s.waker.wait(sessionKey(id), parkMs, signal)) === 'aborted') return currentSession(s, id);
   }
+}
+
+async function currentSession(s: Services, id: string): Promise<DidSession | undefined> {
+  const stored = await s.did.get(id);
+  return stored && readSession(s, stored);
 }
 
 /** What an IVR (or the agent) is told about a session. The DID and prompts only while pending. */

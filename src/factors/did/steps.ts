@@ -1,6 +1,7 @@
 import { fail, ok, type StepContext, type StepResult } from '../../orchestrator/services.js';
 import { prompts } from '../../providers/twilio/twiml.js';
-import { cancelSession, createSession, readSession, waitForSession } from './sessions.js';
+import { cancelSession, createSession, readSession } from './sessions.js';
+import type { DidSession } from '../../store/did.js';
 
 const DEFAULT_WAIT_SECONDS = 10;
 const MAX_WAIT_SECONDS = 20;
@@ -29,12 +30,21 @@ export async function didIssue({ s, call, policy }: StepContext): Promise<StepRe
   });
 }
 
-/** did_wait: holds until the caller confirms in the app, the DID expires, or wait_seconds pass. */
-export async function didWait({ s, call, signal }: StepContext, waitSeconds: number | undefined): Promise<StepResult> {
+/** How long a did_wait may hold: the agent's wait_seconds, capped. */
+export const didWaitSeconds = (requested: number | undefined) => Math.min(requested ?? DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS);
+
+/**
+ * did_wait, answered: the state of the call's latest DID. The holding (until the caller confirms
+ * in the app, the DID expires, or wait_seconds pass) happens before, in the orchestrator, which
+ * parks the request holding ids only.
+ */
+export async function didWait({ s, call }: StepContext): Promise<StepResult> {
   const latest = await s.did.latestForCall(call.id);
   if (!latest) return fail('no_session');
-  const wait = Math.min(waitSeconds ?? DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS);
-  const session = (await waitForSession(s, latest.id, wait, signal, latest)) ?? latest;
+  return waitResult(await readSession(s, latest));
+}
+
+function waitResult(session: DidSession): StepResult {
   const extra = { did_status: session.status };
   switch (session.status) {
     case 'confirmed':

@@ -10,34 +10,61 @@ export interface Waker {
   waiting(): number;
 }
 
+type Outcome = 'woken' | 'timeout' | 'aborted';
+
+/**
+ * One parked long-poll: a single object that is its own abort listener (`handleEvent`), so a
+ * waiter costs this object, its timer and its promise — thousands are held at once.
+ */
+class Waiter {
+  timer: ReturnType<typeof setTimeout> | undefined;
+  constructor(
+    readonly key: string,
+    private readonly resolve: (outcome: Outcome) => void,
+    private readonly signal: AbortSignal | undefined,
+    private readonly release: (w: Waiter) => void,
+  ) {}
+  done(outcome: Outcome) {
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this);
+    this.release(this);
+    this.resolve(outcome);
+  }
+  handleEvent() {
+    this.done('aborted');
+  }
+}
+
 export function createLocalWaker(): Waker {
-  const waiters = new Map<string, Set<() => void>>();
+  const waiters = new Map<string, Set<Waiter>>();
   let count = 0;
+  const release = (w: Waiter) => {
+    const set = waiters.get(w.key);
+    if (!set?.delete(w)) return;
+    count--;
+    if (set.size === 0) waiters.delete(w.key);
+  };
   return {
     wait(key, timeoutMs, signal) {
       if (signal?.aborted) return Promise.resolve('aborted');
       return new Promise((resolve) => {
+        const w = new Waiter(key, resolve, signal, release);
         let set = waiters.get(key);
         if (!set) waiters.set(key, (set = new Set()));
-        const done = (outcome: 'woken' | 'timeout' | 'aborted') => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          if (set!.delete(wake)) count--;
-          if (set!.size === 0 && waiters.get(key) === set) waiters.delete(key);
-          resolve(outcome);
-        };
-        const wake = () => done('woken');
-        const onAbort = () => done('aborted');
-        const timer = setTimeout(() => done('timeout'), Math.max(0, timeoutMs));
-        set.add(wake);
+        set.add(w);
         count++;
-        signal?.addEventListener('abort', onAbort, { once: true });
+        w.timer = setTimeout(timeUp, Math.max(0, timeoutMs), w);
+        signal?.addEventListener('abort', w, { once: true });
       });
     },
     wake(key) {
       const set = waiters.get(key);
-      if (set) for (const w of [...set]) w();
+      if (set) for (const w of [...set]) w.done('woken');
     },
     waiting: () => count,
   };
+}
+
+function timeUp(w: Waiter) {
+  w.done('timeout');
 }
