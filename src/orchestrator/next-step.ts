@@ -22,7 +22,7 @@ export async function nextStep(s: Services, call: CallRow, policy: Policy, decis
   if (decision.allowed) return { step: 'none' };
   if (!call.customerId) return { step: 'identify' };
 
-  const enrolment = await s.customers.enrolment(call.customerId);
+  const enrolment = await s.customers.enrolmentHint(call.customerId);
   if (!enrolment) return { step: 'identify' };
   const used = (factor: string) => call.attempts[factor] ?? 0;
   let otpLater: NextStep | undefined;
@@ -31,12 +31,11 @@ export async function nextStep(s: Services, call: CallRow, policy: Policy, decis
     switch (factor) {
       case 'otp': {
         const cfg = policy.factors.otp;
-        const latest = await s.challenges.latest(call.id);
+        const { latest, ...stats } = await s.challenges.state(call.id);
         if (latest?.status === 'pending' && latest.expiresAt > s.clock.now() && latest.attempts < latest.maxAttempts) {
           return { step: 'otp_verify', args: { channel: latest.channel } };
         }
         const channel = enrolment.phones.length ? 'sms' : enrolment.email ? 'email' : null;
-        const stats = await s.challenges.sendStats(call.id);
         if (channel && stats.sends < cfg.max_sends) {
           const coolingDown = stats.lastAt !== null && stats.lastAt + cfg.resend_cooldown_seconds * 1000 > s.clock.now();
           // During the resend cooldown another factor is a better next step; OTP stays the fallback.

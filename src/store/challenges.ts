@@ -21,6 +21,25 @@ export function createChallengeStore(db: Db) {
     .where(eq(otpChallenges.callId, p('callId')))
     .prepare();
 
+  // What a next-step decision needs about a call's codes, in one statement (a hot path): the send
+  // count and last send (undelivered ones included), and the latest delivered code, if any.
+  const stats = db
+    .select({ sends: sql<number>`count(*)`.as('sends'), lastAt: sql<number | null>`max(${otpChallenges.createdAt})`.as('last_at') })
+    .from(otpChallenges)
+    .where(eq(otpChallenges.callId, p('callId')))
+    .as('stats');
+  const latestId = db
+    .select({ id: otpChallenges.id })
+    .from(otpChallenges)
+    .where(and(eq(otpChallenges.callId, p('callId')), ne(otpChallenges.status, 'undelivered')))
+    .orderBy(desc(otpChallenges.createdAt), desc(otpChallenges.id))
+    .limit(literalLimit(1));
+  const stateOf = db
+    .select({ sends: stats.sends, lastAt: stats.lastAt, latest: otpChallenges })
+    .from(stats)
+    .leftJoin(otpChallenges, eq(otpChallenges.id, sql`(${latestId})`))
+    .prepare();
+
   // Taking an attempt is itself the conditional statement: concurrent guesses cannot exceed max.
   const reserve = db
     .update(otpChallenges)
@@ -55,6 +74,11 @@ export function createChallengeStore(db: Db) {
     },
     async sendStats(callId: string) {
       return (await sendStats.get({ callId })) as { sends: number; lastAt: number | null };
+    },
+    /** `latest` and `sendStats` together, read in one statement. */
+    async state(callId: string): Promise<{ latest: Challenge | undefined; sends: number; lastAt: number | null }> {
+      const row = (await stateOf.get({ callId })) as { sends: number; lastAt: number | null; latest: Challenge | null };
+      return { latest: row.latest ?? undefined, sends: row.sends, lastAt: row.lastAt };
     },
     /**
      * Inserts a pending challenge if the send limits allow; false when they do not. One statement

@@ -27,7 +27,22 @@ export interface Enrolment {
 
 const p = sql.placeholder;
 
+// A call asks for its next step on almost every tool call; what the customer is enrolled in
+// changes only through this store (enrolment, a new device). So the hint may reuse a recent read:
+// positive reads only, for a few seconds, dropped here on every change (another process, e.g. a
+// second Workers isolate, sees a change within the TTL). Anything that acts on an enrolment (where
+// a code goes, whether a DID may be issued) reads it fresh.
+const HINT_TTL_MS = 10_000;
+const HINT_MAX = 10_000;
+
 export function createCustomerStore(db: Db) {
+  const hints = new Map<string, { at: number; enrolment: Enrolment }>();
+  // Bumped by every change: a read that overlapped a change is answered but not kept.
+  let changes = 0;
+  const changed = (customerId: string) => {
+    changes++;
+    hints.delete(customerId);
+  };
   const byPhone = db
     .select({ customerId: customerPhones.customerId })
     .from(customerPhones)
@@ -104,6 +119,20 @@ export function createCustomerStore(db: Db) {
         devices: row.devices,
       };
     },
+    /** `enrolment`, possibly a few seconds old: for choosing a next step, never for acting on one. */
+    async enrolmentHint(id: string): Promise<Enrolment | undefined> {
+      const now = Date.now();
+      const hit = hints.get(id);
+      if (hit && now - hit.at < HINT_TTL_MS) return hit.enrolment;
+      const before = changes;
+      const enrolment = await this.enrolment(id);
+      hints.delete(id);
+      if (enrolment && changes === before) {
+        if (hints.size >= HINT_MAX) hints.delete(hints.keys().next().value!);
+        hints.set(id, { at: now, enrolment });
+      }
+      return enrolment;
+    },
     async questions(id: string, level: 'basic' | 'advanced') {
       return (await questionsOf.all({ id, level })) as { questionId: string; question: string }[];
     },
@@ -146,6 +175,7 @@ export function createCustomerStore(db: Db) {
         if (String((err as Error).message).includes('UNIQUE')) return 'exists';
         throw err;
       }
+      changed(c.id); // after the commit, so no hint read before it outlives it
       return 'created';
     },
     async addDevice(d: { id: string; customerId: string; publicKeyJwk: JsonWebKey; now: number }) {
@@ -154,6 +184,7 @@ export function createCustomerStore(db: Db) {
         .values({ id: d.id, customerId: d.customerId, publicKeyJwk: d.publicKeyJwk, createdAt: d.now })
         .onConflictDoNothing()
         .returning();
+      changed(d.customerId); // after the commit, so no hint read before it outlives it
       if (rows.length) return 'created' as const;
       const existing = await db.select().from(devices).where(eq(devices.id, d.id)).get();
       return existing?.customerId === d.customerId &&
