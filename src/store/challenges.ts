@@ -2,6 +2,7 @@ import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { literalLimit } from './sql.js';
 import { otpChallenges, type OtpStatus } from './schema/challenges.js';
+import { calls } from './schema/calls.js';
 
 export type Challenge = typeof otpChallenges.$inferSelect;
 const p = sql.placeholder;
@@ -68,6 +69,39 @@ export function createChallengeStore(db: Db) {
     .where(and(eq(otpChallenges.callId, p('callId')), eq(otpChallenges.status, 'pending'), ne(otpChallenges.id, p('id'))))
     .prepare();
 
+  // A send is inserted only if the limits allow it: one statement decides both (max_sends per call,
+  // none within the cooldown), so racing sends cannot both pass. Selected from the call's own row,
+  // so it yields one row or none.
+  const col = (name: string) => sql`${p(name)}`.as(name);
+  const insertIfAllowed = db
+    .insert(otpChallenges)
+    .select((qb) =>
+      qb
+        .select({
+          id: col('id'),
+          callId: calls.id,
+          customerId: col('customerId'),
+          channel: col('channel'),
+          codeHash: col('codeHash'),
+          status: sql`'pending'`.as('status'),
+          attempts: sql`0`.as('attempts'),
+          maxAttempts: col('maxAttempts'),
+          createdAt: col('now'),
+          expiresAt: col('expiresAt'),
+          resolvedAt: sql`NULL`.as('resolved_at'),
+        })
+        .from(calls)
+        .where(
+          and(
+            eq(calls.id, p('callId')),
+            sql`(SELECT count(*) FROM otp_challenges WHERE call_id = ${p('callId')}) < ${p('maxSends')}`,
+            sql`NOT EXISTS (SELECT 1 FROM otp_challenges WHERE call_id = ${p('callId')} AND status != 'undelivered' AND created_at > ${p('since')})`,
+          ),
+        ),
+    )
+    .returning({ id: otpChallenges.id })
+    .prepare();
+
   return {
     async latest(callId: string): Promise<Challenge | undefined> {
       return (await latest.get({ callId })) as Challenge | undefined;
@@ -80,10 +114,7 @@ export function createChallengeStore(db: Db) {
       const row = (await stateOf.get({ callId })) as { sends: number; lastAt: number | null; latest: Challenge | null };
       return { latest: row.latest ?? undefined, sends: row.sends, lastAt: row.lastAt };
     },
-    /**
-     * Inserts a pending challenge if the send limits allow; false when they do not. One statement
-     * decides both limits (max_sends per call, none within the cooldown), so racing sends cannot both pass.
-     */
+    /** Inserts a pending challenge if the send limits allow (see insertIfAllowed); false when they do not. */
     async createIfAllowed(c: {
       id: string;
       callId: string;
@@ -96,12 +127,8 @@ export function createChallengeStore(db: Db) {
       maxSends: number;
       cooldownMs: number;
     }): Promise<boolean> {
-      const rows = (await db.all(sql`
-        INSERT INTO otp_challenges (id, call_id, customer_id, channel, code_hash, status, attempts, max_attempts, created_at, expires_at)
-        SELECT ${c.id}, ${c.callId}, ${c.customerId}, ${c.channel}, ${c.codeHash}, 'pending', 0, ${c.maxAttempts}, ${c.now}, ${c.expiresAt}
-        WHERE (SELECT count(*) FROM otp_challenges WHERE call_id = ${c.callId}) < ${c.maxSends}
-          AND NOT EXISTS (SELECT 1 FROM otp_challenges WHERE call_id = ${c.callId} AND status != 'undelivered' AND created_at > ${c.now - c.cooldownMs})
-        RETURNING id`)) as unknown[];
+      const { cooldownMs, ...values } = c;
+      const rows = (await insertIfAllowed.all({ ...values, since: c.now - cooldownMs })) as unknown[];
       if (rows.length === 0) return false;
       await supersede.run({ callId: c.callId, id: c.id, now: c.now });
       return true;
