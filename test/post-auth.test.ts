@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { postAuthTools } from '../tools/post-auth/index.js';
 import { enrolAda, makeTestApp, passOtp, ring, type TestApp } from './helpers/app.js';
 
@@ -123,6 +123,32 @@ describe('POST /tools/post/{tool}', () => {
     const trail = await t.admin('GET', '/calls/CA1');
     const gates = trail.body.events.filter((e: { type: string }) => e.type === 'tool_gate');
     expect(gates.map((g: { allowed: boolean }) => g.allowed)).toEqual([false, true]);
+  });
+
+  it('commits a read tool\'s decision with its result, and a write tool\'s decision before it runs', async () => {
+    await passOtp(t, 'CA1');
+    await secondFactor();
+    const pairs = vi.spyOn(t.services.events, 'appendPair');
+    const singles = vi.spyOn(t.services.events, 'append');
+    expect((await t.post('account_summary', 'CA1')).status).toBe(200);
+    expect(pairs).toHaveBeenCalledTimes(1);
+    expect(singles).not.toHaveBeenCalled();
+    expect((await t.post('transfer_funds', 'CA1', ARGS.transfer_funds)).status).toBe(200);
+    expect(pairs).toHaveBeenCalledTimes(1);
+    expect(singles.mock.calls.map((c) => c[1])).toEqual(['tool_gate', 'tool_result']);
+    const types = t.eventTypes('CA1');
+    expect(types.slice(-4)).toEqual(['tool_gate', 'tool_result', 'tool_gate', 'tool_result']);
+  });
+
+  it.each([['account_summary'], ['transfer_funds']])('keeps %s\'s decision on record when the tool fails', async (tool) => {
+    await passOtp(t, 'CA1');
+    await secondFactor();
+    t.sqlite.exec('DROP TABLE ledger_transfers; DROP TABLE ledger_accounts');
+    const res = await t.post(tool, 'CA1', ARGS[tool]);
+    expect(res.status).toBe(500);
+    const types = t.eventTypes('CA1');
+    expect(types.at(-1)).toBe('tool_gate');
+    expect(types).not.toContain('tool_result');
   });
 });
 

@@ -31,13 +31,28 @@ export const FRAUD_OPS_EVENTS: ReadonlySet<string> = new Set([
   'host_session_invalid',
 ]);
 
+export interface AuditEvent {
+  type: string;
+  data: Record<string, unknown>;
+}
+
 /** One audit event = one row in `events` and one structured log line, scrubbed of secrets. */
 export function createAudit(events: EventStore, logger: Logger) {
+  const log = (callId: string | null, type: string, clean: Record<string, unknown>) =>
+    logger.info(type, FRAUD_OPS_EVENTS.has(type) ? { stream: 'fraud_ops', call_id: callId, ...clean } : { call_id: callId, ...clean });
   return {
     async record(callId: string | null, type: string, at: number, data: Record<string, unknown> = {}) {
       const clean = scrub(data);
       await events.append(callId, type, at, clean);
-      logger.info(type, FRAUD_OPS_EVENTS.has(type) ? { stream: 'fraud_ops', call_id: callId, ...clean } : { call_id: callId, ...clean });
+      log(callId, type, clean);
+    },
+    /** Two events of one call, committed together (in this order) or not at all. */
+    async recordPair(callId: string | null, at: number, first: AuditEvent, second: AuditEvent) {
+      const a = { type: first.type, data: scrub(first.data) };
+      const b = { type: second.type, data: scrub(second.data) };
+      await events.appendPair(callId, at, a, b);
+      log(callId, a.type, a.data);
+      log(callId, b.type, b.data);
     },
   };
 }

@@ -5,9 +5,11 @@ import { nextStep } from './next-step.js';
 import { settle } from './settle.js';
 import { checkScreenDeadline } from '../factors/screen.js';
 import { policyFor, type Services } from './services.js';
+import type { AuditEvent } from '../audit/audit.js';
 
 export type GateResult =
-  | { ok: true; call: CallRow & { customerId: string }; decision: Decision }
+  /** Allowed: the `tool_gate` event is the caller's to record (see PostAuthEffect), at `now`. */
+  | { ok: true; call: CallRow & { customerId: string }; decision: Decision; now: number; event: AuditEvent }
   | { ok: false; body: { success: false; reason: string; next_required_step: string; next_step_args?: Record<string, string> } };
 
 /**
@@ -42,14 +44,13 @@ export async function gateTool(s: Services, tool: string, callId: string, conver
     const reason = (call.status === 'authenticated' && tierDecision.allowed) || call.authenticatedAt !== null ? 'step_up_required' : 'not_authenticated';
     refusal = next.step === 'none' ? { reason, next: 'transfer_to_human' } : { reason, next: next.step, ...(next.args ? { args: next.args } : {}) };
   }
-  await s.audit.record(callId, 'tool_gate', now, {
-    tool,
-    allowed: refusal === null,
-    reason: refusal?.reason ?? 'ok',
-    tier: decision.tier,
-    required: decision.required,
-    counted: decision.counted,
-  });
-  if (refusal) return deny(refusal.reason, refusal.next, refusal.args);
-  return { ok: true, call: call as CallRow & { customerId: string }, decision };
+  const event: AuditEvent = {
+    type: 'tool_gate',
+    data: { tool, allowed: refusal === null, reason: refusal?.reason ?? 'ok', tier: decision.tier, required: decision.required, counted: decision.counted },
+  };
+  if (refusal) {
+    await s.audit.record(callId, event.type, now, event.data);
+    return deny(refusal.reason, refusal.next, refusal.args);
+  }
+  return { ok: true, call: call as CallRow & { customerId: string }, decision, now, event };
 }

@@ -10,6 +10,15 @@ export function createEventStore(db: Db) {
     .insert(events)
     .values({ callId: p('callId'), type: p('type'), at: p('at'), data: p('data') })
     .prepare();
+  // Two events of one request that must land together (a read tool's decision and its result):
+  // one statement, one commit.
+  const insertPair = db
+    .insert(events)
+    .values([
+      { callId: p('callId'), type: p('type'), at: p('at'), data: p('data') },
+      { callId: p('callId'), type: p('type2'), at: p('at'), data: p('data2') },
+    ])
+    .prepare();
   const forCall = db.select().from(events).where(eq(events.callId, p('callId'))).orderBy(asc(events.id)).prepare();
   const countSince = db
     .select({ n: sql<number>`count(*)` })
@@ -20,6 +29,10 @@ export function createEventStore(db: Db) {
   return {
     async append(callId: string | null, type: string, at: number, data: Record<string, unknown>) {
       await insert.run({ callId, type, at, data });
+    },
+    /** Two events of one call at the same instant, in this order, in one commit. */
+    async appendPair(callId: string | null, at: number, first: { type: string; data: Record<string, unknown> }, second: { type: string; data: Record<string, unknown> }) {
+      await insertPair.run({ callId, at, type: first.type, data: first.data, type2: second.type, data2: second.data });
     },
     async forCall(callId: string): Promise<EventRow[]> {
       return (await forCall.all({ callId })) as EventRow[];

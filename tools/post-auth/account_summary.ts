@@ -3,6 +3,7 @@ import { centsToAmount, definePostAuthTool, maskRef, ok } from './types.js';
 
 export const accountSummary = definePostAuthTool({
   name: 'account_summary',
+  effect: 'read',
   description:
     "Lists the verified caller's accounts: kind, the last four characters of each account number, currency and balance " +
     '(and the credit limit of cards). Use it when the caller asks about their accounts or balances. Read amounts naturally; never read more than the last four characters of an account number.',

@@ -49,6 +49,7 @@ function answer(o: TransferOutcome): PostAuthResult {
 
 export const transferFunds = definePostAuthTool({
   name: 'transfer_funds',
+  effect: 'write',
   description:
     "Moves money from one of the verified caller's accounts to another account. Confirm the amount and both accounts with the caller before calling. " +
     'Call it once per transfer: calling again with the same details returns the same transfer, it does not send the money twice. ' +

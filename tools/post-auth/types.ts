@@ -23,18 +23,29 @@ export interface PostAuthResult {
   body: { success: boolean; reason: string } & Record<string, unknown>;
 }
 
+/**
+ * What a tool does to the customer's money or data. A `write` is audited (`tool_gate`) in its own
+ * commit before it runs, so a crash mid-write still leaves the decision on record; a `read` changes
+ * nothing, so its gate decision is committed together with its result, before the answer leaves.
+ */
+export type PostAuthEffect = 'read' | 'write';
+
 export interface PostAuthTool<S extends z.ZodRawShape = z.ZodRawShape> extends ToolDef<S> {
   /** The plain ToolDef (same object minus `run`), for code that wants the definition alone. */
   readonly def: ToolDef<S>;
+  readonly effect: PostAuthEffect;
   run(ctx: PostAuthContext, args: z.output<ToolDef<S>['input']>): Promise<PostAuthResult>;
 }
 
 export function definePostAuthTool<S extends z.ZodRawShape>(
-  opts: DefineToolOptions<S> & { run: (ctx: PostAuthContext, args: ToolArgs<ToolDef<S>>) => Promise<PostAuthResult> },
+  opts: DefineToolOptions<S> & {
+    effect: PostAuthEffect;
+    run: (ctx: PostAuthContext, args: ToolArgs<ToolDef<S>>) => Promise<PostAuthResult>;
+  },
 ): PostAuthTool<S> {
-  const { run, ...options } = opts;
+  const { run, effect, ...options } = opts;
   const def = defineTool(options);
-  return Object.freeze({ ...def, def, run });
+  return Object.freeze({ ...def, def, effect, run });
 }
 
 /** "…1234": enough for the caller to recognise an account, never the full number. */

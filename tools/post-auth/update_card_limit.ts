@@ -14,6 +14,7 @@ const STATUS_BY_REASON: Record<Exclude<CardLimitReason, 'ok'>, 400 | 404 | 409 |
 
 export const updateCardLimit = definePostAuthTool({
   name: 'update_card_limit',
+  effect: 'write',
   description:
     "Sets the credit limit of one of the verified caller's cards. Confirm the card and the new limit with the caller before calling.",
   input: z.object({
