@@ -65,7 +65,9 @@ export function evaluateTargets(report: Pick<RunReport, 'baseline' | 'results' |
   const out: TargetCheck[] = [];
   const { baseline, results, settings } = report;
   const find = (id: string, scale: number) => results.find((r) => r.id === id && r.scale === scale);
-  for (const id of ['status', 'post_auth']) {
+  // The target is for auth_orchestrator and post-auth tool calls: the read (status) and the write
+  // path (otp_verify) of the orchestrator, and a post-auth tool.
+  for (const id of ['status', 'otp_verify', 'post_auth']) {
     for (const scale of settings.scales) {
       const r = find(id, scale);
       if (!r) continue;

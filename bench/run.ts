@@ -442,7 +442,7 @@ const report: RunReport = {
 };
 report.targets = evaluateTargets(report);
 
-const TARGET_MS: Record<string, number> = { status: 10, post_auth: 10, did_confirm: 5, did_waiting: 5 };
+const TARGET_MS: Record<string, number> = { status: 10, otp_verify: 10, post_auth: 10, did_confirm: 5, did_waiting: 5 };
 for (const r of [...(baseline ? [baseline] : []), ...results]) {
   const bl = r.id.startsWith('baseline');
   const file = `${bl ? r.id : `${scaleLabel(r.scale)}-${r.id}`}.svg`;
