@@ -1,5 +1,5 @@
 // Turns a run into the stdout table, the target verdicts and the generated part of docs/benchmarks.md.
-import type { ScenarioResult } from './scenarios/types.js';
+import type { ScenarioResult, Settings as ScenarioSettings } from './scenarios/types.js';
 import { fmtMs } from './lib/stats.js';
 
 export interface Machine {
@@ -13,15 +13,11 @@ export interface Machine {
   loadavgAtStart: number[];
 }
 
-export interface Settings {
+/** What a run was: the scenarios' own settings it used, plus the run's mode, scales and fixtures. */
+export interface Settings
+  extends Pick<ScenarioSettings, 'connections' | 'warmupS' | 'durationS' | 'fullCallS' | 'didCalls' | 'waitingCalls'> {
   mode: 'full' | 'quick' | 'profile';
   scales: number[];
-  connections: number;
-  warmupS: number;
-  durationS: number;
-  fullCallS: number;
-  didCalls: number;
-  waitingCalls: number;
   customers: number;
   devices: number;
 }
