@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { hmacHex, importHmacKey } from './hmac.js';
-import { parseSignatureHeader, signBody, verifyBody } from './signature.js';
+import { CALLGATE_SCHEME, parseSignatureHeader, signBody, verifyBody } from './signature.js';
 
 const SECRET = 'whsec_test_0123456789abcdef0123456789';
 const BODY = '{"call_id":"CA1","risk":"clear","note":"ünïcode ✓"}';
@@ -53,7 +53,7 @@ describe('verifyBody', () => {
   it('stale beyond tolerance', async () => {
     const header = await signBody(SECRET, BODY, T);
     expect(await verifyBody(SECRET, header, BODY, T + 301)).toEqual({ ok: false, reason: 'stale_signature' });
-    expect(await verifyBody(SECRET, header, BODY, T + 61, 60)).toEqual({ ok: false, reason: 'stale_signature' });
+    expect(await verifyBody(SECRET, header, BODY, T + 61, { ...CALLGATE_SCHEME, maxAgeSeconds: 60, maxSkewSeconds: 60 })).toEqual({ ok: false, reason: 'stale_signature' });
   });
 
   it('future-dated beyond tolerance', async () => {

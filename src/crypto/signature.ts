@@ -101,15 +101,14 @@ export function parseSignatureHeader(header: string, version = 'v1'): ParsedHead
 /**
  * Checks a signed callback. The MAC is checked before the age, so `stale_signature` is only ever
  * reported for a body the secret really signed (a clock-skew hint, not a forgery oracle).
- * Both directions count: a timestamp more than `toleranceSeconds` in the future is stale too.
+ * Both directions count: a timestamp more than `scheme.maxSkewSeconds` in the future is stale too.
  */
 export async function verifyBody(
   secret: SigningSecret,
   header: string | null | undefined,
   rawBody: string,
   nowSeconds: number,
-  toleranceSeconds: number = DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
-  scheme: Scheme = { ...CALLGATE_SCHEME, maxAgeSeconds: toleranceSeconds, maxSkewSeconds: toleranceSeconds },
+  scheme: Scheme = CALLGATE_SCHEME,
 ): Promise<VerifyResult> {
   if (header === null || header === undefined || header.trim() === '') return { ok: false, reason: 'missing_signature' };
   const parsed = parseSignatureHeader(header, scheme.version);

@@ -31,5 +31,5 @@ export async function verifyElevenLabsSignature(
   nowSeconds: number,
 ): Promise<ElevenLabsVerifyResult> {
   if (!secret) throw new TypeError('webhook secret must be a non-empty string');
-  return verifyBody(secret, header, rawBody, nowSeconds, MAX_AGE_SECONDS, ELEVENLABS_SCHEME);
+  return verifyBody(secret, header, rawBody, nowSeconds, ELEVENLABS_SCHEME);
 }
