@@ -1,9 +1,9 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { createSession, cancelSession, readSession, sessionKey } from '../factors/did/sessions.js';
+import { createSession, cancelSession, readSession, waitForSession } from '../factors/did/sessions.js';
 import type { Services } from '../orchestrator/services.js';
 import { ensureCall } from '../orchestrator/ensure-call.js';
 import { callerIdSignals } from '../factors/caller-id.js';
-import { validateTwilioRequest } from '../providers/twilio/signature.js';
+import { TWILIO_SIGNATURE_HEADER, validateTwilioRequest } from '../providers/twilio/signature.js';
 import { DEFAULT_DID_LOCALE, gather, hangup, prompts, redirect, resolveLocale, say, sayOptions, twiml, TWIML_CONTENT_TYPE } from '../providers/twilio/twiml.js';
 import type { DidSession } from '../store/did.js';
 import { jsonError } from './errors.js';
@@ -35,7 +35,7 @@ function twilioGuard(s: Services, opts: TwilioRouteOptions): MiddlewareHandler<E
     const form: Form = {};
     for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') form[k] = v;
     const url = opts.publicUrl + c.req.path + (new URL(c.req.url).search || '');
-    if (!(await validateTwilioRequest(opts.authToken, url, form, c.req.header('x-twilio-signature')))) {
+    if (!(await validateTwilioRequest(opts.authToken, url, form, c.req.header(TWILIO_SIGNATURE_HEADER)))) {
       return jsonError(c, 403, 'bad_signature');
     }
     c.set('form', form);
@@ -58,6 +58,11 @@ export function twilioRoutes(s: Services, opts: TwilioRouteOptions) {
   const failureUrl = opts.failureUrl ?? `${opts.publicUrl}/ivr/twilio/failure`;
   const waitUrl = (d: DidSession) => `${opts.publicUrl}/ivr/twilio/wait?session=${encodeURIComponent(d.id)}`;
   const xml = (c: Context, body: string) => c.body(body, 200, { 'content-type': TWIML_CONTENT_TYPE });
+  /** The built-in handlers a finished call is redirected to: say how it went, hang up. */
+  const final = (c: Context, key: 'verified' | 'failed') => {
+    const locale = c.req.query('locale');
+    return xml(c, twiml(say(prompts(locale, '')[key], sayOptions(locale)), hangup()));
+  };
   // Twilio sends no language: the number's webhook URL carries it (…/ivr/twilio/verify?locale=es-US),
   // and the built-in handlers get it back so the caller hears one language throughout.
   const builtIn = new Set([`${opts.publicUrl}/ivr/twilio/success`, `${opts.publicUrl}/ivr/twilio/failure`]);
@@ -121,8 +126,7 @@ export function twilioRoutes(s: Services, opts: TwilioRouteOptions) {
       let session = await readSession(s, stored);
       if (session.status === 'pending' && form.Digits === '0') session = await cancelSession(s, session);
       if (session.status === 'pending' && form.Digits === '1') {
-        await s.waker.wait(sessionKey(session.id), Math.min(HOLD_AFTER_DONE_MS, session.expiresAt - s.clock.now()), c.req.raw.signal);
-        session = await readSession(s, (await s.did.get(session.id)) ?? session);
+        session = (await waitForSession(s, session.id, HOLD_AFTER_DONE_MS / 1000, c.req.raw.signal)) ?? session;
       }
       if (session.status === 'timeout') {
         // The next attempt while retries remain (or a newer one already pending for this call).
@@ -131,17 +135,11 @@ export function twilioRoutes(s: Services, opts: TwilioRouteOptions) {
         return xml(c, outcome(session));
       }
       if (session.status !== 'pending') return xml(c, outcome(session));
-      const loops = (await s.events.forCall(session.callId)).filter((e) => e.type === 'loop_iteration' && e.data.session_id === session.id).length;
+      const loops = await s.events.countForSession(session.callId, 'loop_iteration', session.id);
       if (loops >= MAX_LOOPS) return xml(c, outcome(await cancelSession(s, session)));
       await s.audit.record(session.callId, 'loop_iteration', s.clock.now(), { session_id: session.id, iteration: loops + 1, digits: form.Digits ?? null });
       return xml(c, prompt(session, false));
     })
-    .post('/success', (c) => {
-      const p = prompts(c.req.query('locale'), '');
-      return xml(c, twiml(say(p.verified, sayOptions(c.req.query('locale'))), hangup()));
-    })
-    .post('/failure', (c) => {
-      const p = prompts(c.req.query('locale'), '');
-      return xml(c, twiml(say(p.failed, sayOptions(c.req.query('locale'))), hangup()));
-    });
+    .post('/success', (c) => final(c, 'verified'))
+    .post('/failure', (c) => final(c, 'failed'));
 }

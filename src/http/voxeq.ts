@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { sha256Hex } from '../crypto/hmac.js';
-import { verifyBody } from '../crypto/signature.js';
+import { SIGNATURE_HEADER, verifyBody } from '../crypto/signature.js';
 import { applyScreenResult } from '../factors/screen.js';
 import { privilegedAllowed } from '../orchestrator/answer.js';
 import type { Services } from '../orchestrator/services.js';
@@ -15,7 +15,7 @@ export function voxeqRoutes(s: Services, secret: string | undefined) {
   return new Hono().post('/results', async (c) => {
     if (!secret) return jsonError(c, 503, 'not_configured');
     const raw = await c.req.text();
-    const header = c.req.header('x-callgate-signature');
+    const header = c.req.header(SIGNATURE_HEADER);
     const verified = await verifyBody(secret, header, raw, Math.floor(s.clock.now() / 1000));
     if (!verified.ok) return jsonError(c, 401, verified.reason);
 

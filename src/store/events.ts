@@ -26,6 +26,12 @@ export function createEventStore(db: Db) {
     .where(and(eq(events.callId, p('callId')), eq(events.type, p('type')), gt(events.at, p('since'))))
     .prepare();
 
+  const countForSession = db
+    .select({ n: sql<number>`count(*)` })
+    .from(events)
+    .where(and(eq(events.callId, p('callId')), eq(events.type, p('type')), sql`json_extract(${events.data}, '$.session_id') = ${p('sessionId')}`))
+    .prepare();
+
   return {
     async append(callId: string | null, type: string, at: number, data: Record<string, unknown>) {
       await insert.run({ callId, type, at, data });
@@ -36,6 +42,10 @@ export function createEventStore(db: Db) {
     },
     async forCall(callId: string): Promise<EventRow[]> {
       return (await forCall.all({ callId })) as EventRow[];
+    },
+    /** Events of one type about one DID session of a call (e.g. how often an IVR looped on it). */
+    async countForSession(callId: string, type: string, sessionId: string): Promise<number> {
+      return ((await countForSession.get({ callId, type, sessionId })) as { n: number }).n;
     },
     async countSince(callId: string, type: string, since: number): Promise<number> {
       return ((await countSince.get({ callId, type, since })) as { n: number }).n;
