@@ -10,6 +10,7 @@ import { openSqlite } from '../runtime/sqlite.js';
 import { createCallStore } from '../store/calls.js';
 import { createEventStore, type EventRow } from '../store/events.js';
 import type { CallRow } from '../store/schema/calls.js';
+import { refusalReason } from '../orchestrator/gate.js';
 import { postAuthTools } from '../../tools/post-auth/index.js';
 
 export interface ExplainIo {
@@ -52,11 +53,7 @@ const list = (xs: readonly unknown[] | undefined) => (xs && xs.length > 0 ? xs.j
 
 function gateOutcome(call: CallRow, policy: Policy, tool: string, now: number, tierDecision: Decision): ToolOutcome {
   const d = evaluate(policy, call.signals, call.successes, { now, action: tool });
-  let reason: ToolOutcome['reason'] = 'ok';
-  // The same order of refusals as the gate (src/orchestrator/gate.ts).
-  if (call.status === 'ended') reason = 'ended';
-  else if (call.status === 'handed_off' || call.status === 'blocked') reason = 'blocked';
-  else if (!d.allowed || !call.customerId) reason = call.status === 'authenticated' && tierDecision.allowed ? 'step_up_required' : 'not_authenticated';
+  const reason: ToolOutcome['reason'] = refusalReason(call, d, tierDecision) ?? 'ok';
   return {
     tool,
     rule: policy.actions[tool] ?? null,

@@ -35,13 +35,11 @@ export async function gateTool(s: Services, tool: string, callId: string, conver
   const decision = evaluate(policy, call.signals, call.successes, { now, action: tool });
 
   let refusal: { reason: string; next: string; args?: Record<string, string> } | null = null;
-  if (call.status === 'ended') refusal = { reason: 'ended', next: 'none' };
-  else if (call.status === 'handed_off' || call.status === 'blocked') refusal = { reason: 'blocked', next: 'transfer_to_human' };
-  else if (!decision.allowed || !call.customerId) {
+  const reason = refusalReason(call, decision, tierDecision);
+  if (reason === 'ended') refusal = { reason, next: 'none' };
+  else if (reason === 'blocked') refusal = { reason, next: 'transfer_to_human' };
+  else if (reason !== null) {
     const next = await nextStep(s, call, policy, decision);
-    // The caller proved who they are at some point (this tool asks for more or fresher proof, or a
-    // signal raised the tier since): that is a step-up, not a first authentication.
-    const reason = (call.status === 'authenticated' && tierDecision.allowed) || call.authenticatedAt !== null ? 'step_up_required' : 'not_authenticated';
     refusal = next.step === 'none' ? { reason, next: 'transfer_to_human' } : { reason, next: next.step, ...(next.args ? { args: next.args } : {}) };
   }
   const event: AuditEvent = {
@@ -53,4 +51,21 @@ export async function gateTool(s: Services, tool: string, callId: string, conver
     return deny(refusal.reason, refusal.next, refusal.args);
   }
   return { ok: true, call: call as CallRow & { customerId: string }, decision, now, event };
+}
+
+/**
+ * Why a post-auth tool is refused on this call, in the gate's order; null when it may run.
+ * `decision` is for the tool (its own rule), `tierDecision` for the call's tier alone.
+ */
+export function refusalReason(
+  call: CallRow,
+  decision: Decision,
+  tierDecision: Decision,
+): 'ended' | 'blocked' | 'step_up_required' | 'not_authenticated' | null {
+  if (call.status === 'ended') return 'ended';
+  if (call.status === 'handed_off' || call.status === 'blocked') return 'blocked';
+  if (decision.allowed && call.customerId) return null;
+  // The caller proved who they are at some point (this tool asks for more or fresher proof, or a
+  // signal raised the tier since): that is a step-up, not a first authentication.
+  return (call.status === 'authenticated' && tierDecision.allowed) || call.authenticatedAt !== null ? 'step_up_required' : 'not_authenticated';
 }
