@@ -61,7 +61,7 @@ export function initiationRoutes(s: Services) {
     }
 
     const settled = await settle(s, call, policy, now, 'initiation', false);
-    const next = await nextStep(s, settled.call, policy, settled.decision);
+    const next = await nextStep(s, settled.call, policy, settled.decision, now);
     return c.json({
       type: 'conversation_initiation_client_data',
       dynamic_variables: {

@@ -39,7 +39,7 @@ export async function gateTool(s: Services, tool: string, callId: string, conver
   if (reason === 'ended') refusal = { reason, next: 'none' };
   else if (reason === 'blocked') refusal = { reason, next: 'transfer_to_human' };
   else if (reason !== null) {
-    const next = await nextStep(s, call, policy, decision);
+    const next = await nextStep(s, call, policy, decision, now);
     refusal = next.step === 'none' ? { reason, next: 'transfer_to_human' } : { reason, next: next.step, ...(next.args ? { args: next.args } : {}) };
   }
   const event: AuditEvent = {

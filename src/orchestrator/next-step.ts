@@ -15,7 +15,7 @@ const HUMAN: NextStep = { step: 'transfer_to_human' };
  * The first factor the policy prefers that this caller can still do on this call. When none is
  * left the answer is a human, never a weaker factor the policy did not list.
  */
-export async function nextStep(s: Services, call: CallRow, policy: Policy, decision: Decision): Promise<NextStep> {
+export async function nextStep(s: Services, call: CallRow, policy: Policy, decision: Decision, now: number): Promise<NextStep> {
   if (call.status === 'ended') return { step: 'none' };
   if (call.status === 'handed_off' || call.status === 'blocked') return HUMAN;
   if (decision.outcome === 'handoff' || decision.outcome === 'block') return HUMAN;
@@ -32,12 +32,12 @@ export async function nextStep(s: Services, call: CallRow, policy: Policy, decis
       case 'otp': {
         const cfg = policy.factors.otp;
         const { latest, ...stats } = await s.challenges.state(call.id);
-        if (latest?.status === 'pending' && latest.expiresAt > s.clock.now() && latest.attempts < latest.maxAttempts) {
+        if (latest?.status === 'pending' && latest.expiresAt > now && latest.attempts < latest.maxAttempts) {
           return { step: 'otp_verify', args: { channel: latest.channel } };
         }
         const channel = enrolment.phones.length ? 'sms' : enrolment.email ? 'email' : null;
         if (channel && stats.sends < cfg.max_sends) {
-          const coolingDown = stats.lastAt !== null && stats.lastAt + cfg.resend_cooldown_seconds * 1000 > s.clock.now();
+          const coolingDown = stats.lastAt !== null && stats.lastAt + cfg.resend_cooldown_seconds * 1000 > now;
           // During the resend cooldown another factor is a better next step; OTP stays the fallback.
           if (!coolingDown) return { step: 'otp_send', args: { channel } };
           otpLater ??= { step: 'otp_send', args: { channel } };
@@ -58,7 +58,7 @@ export async function nextStep(s: Services, call: CallRow, policy: Policy, decis
       case 'did': {
         if (enrolment.devices === 0) break;
         const latest = await s.did.latestForCall(call.id);
-        if (latest?.status === 'pending' && latest.expiresAt > s.clock.now()) return { step: 'did_wait' };
+        if (latest?.status === 'pending' && latest.expiresAt > now) return { step: 'did_wait' };
         // Attempts are 1-based: a reissue is possible while attempt ≤ max_retries.
         if (!latest || latest.attempt <= policy.factors.did.max_retries) return { step: 'did_issue' };
         break;

@@ -101,16 +101,19 @@ export function createOrchestrator(s: Services) {
         : await STEPS[req.action](ctx, req);
 
     const factorAttempt = result.passed !== undefined || result.failed !== undefined;
+    // The call as the last write of this request returned it (every transition returns its row).
+    let written: CallRow | undefined;
     if (result.passed) {
-      await s.calls.recordSuccess(call.id, result.passed, now);
+      written = await s.calls.recordSuccess(call.id, result.passed, now);
       await s.audit.record(call.id, 'factor_passed', now, { factor: result.passed });
     }
     if (result.failed) {
-      const { locked } = await recordFailedCheck(s, call, policy, result.failed, result.reason, now);
-      if (locked) result = { ...result, reason: 'locked', remaining_attempts: 0 };
+      const failed = await recordFailedCheck(s, call, policy, result.failed, result.reason, now);
+      if (failed.call !== call) written = failed.call;
+      if (failed.locked) result = { ...result, reason: 'locked', remaining_attempts: 0 };
     }
     // Any action but `status` may have changed the call (identity, attempts, questions asked, status).
-    if (req.action !== 'status') call = (await s.calls.get(call.id)) ?? call;
+    if (req.action !== 'status') call = written ?? (await s.calls.get(call.id)) ?? call;
 
     const wasLive = LIVE.includes(call.status);
     const settled = await settle(s, call, policy, now, req.action, factorAttempt);
@@ -121,7 +124,7 @@ export function createOrchestrator(s: Services) {
     }
     // A code just sent or a question just asked is checked next, also during a step-up.
     const follow = LIVE.includes(call.status) ? followUp(req.action, req, result) : undefined;
-    const next = follow ?? (await nextStep(s, call, policy, settled.decision));
+    const next = follow ?? (await nextStep(s, call, policy, settled.decision, now));
     return orchestratorAnswer(call, settled.decision, result, next);
   };
 }
