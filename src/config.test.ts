@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEV_SECRET_NAMES, describeConfig, loadConfig, type Config, type DevSecrets } from './config.js';
+import { DEV_SECRET_NAMES, describeConfig, hostUrl, loadConfig, type Config, type DevSecrets } from './config.js';
 
 const DEV: DevSecrets = {
   CALLGATE_TOOL_SECRET: 'dev-tool-secret',
@@ -48,6 +48,7 @@ describe('loadConfig defaults', () => {
   it('derives the public URL from HOST and PORT, bracketing IPv6', () => {
     expect(ok({ HOST: '0.0.0.0', PORT: '9000' }).publicUrl).toBe('http://0.0.0.0:9000');
     expect(ok({ HOST: '::1' }).publicUrl).toBe('http://[::1]:8787');
+    expect(hostUrl('[::1]', 9000)).toBe('http://[::1]:9000'); // bracketed once, also for the listening URL
   });
 
   it('reads explicit values and strips trailing slashes from base URLs', () => {

@@ -311,7 +311,7 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
 
   // Public URL: defaults to where we listen.
   const explicitPublicUrl = read('CALLGATE_PUBLIC_URL', baseUrlSchema);
-  const publicUrl = explicitPublicUrl ?? `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+  const publicUrl = explicitPublicUrl ?? hostUrl(host, port);
   if (explicitPublicUrl === undefined && !invalid('CALLGATE_PUBLIC_URL') && accountSid !== undefined)
     warnings.push(`CALLGATE_PUBLIC_URL: not set; Twilio will be given ${publicUrl}, which it cannot reach from outside`);
 
@@ -429,3 +429,7 @@ export function describeConfig(config: Config): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
+
+/** http://host:port, with an IPv6 host in brackets (once). */
+export const hostUrl = (host: string, port: number): string =>
+  `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;

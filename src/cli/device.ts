@@ -14,6 +14,7 @@ import { runIfMain } from './run-main.js';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEV_SECRETS_FILE, devSecretsDir } from '../runtime/dev-secrets.js';
 import { toHex } from '../crypto/bytes.js';
 import {
   confirmMessage,
@@ -26,9 +27,7 @@ import {
 } from '../crypto/device-signature.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8787';
-export const DEFAULT_DB = './data/callgate.sqlite';
 export const DEFAULT_TIMEOUT_MS = 10_000;
-const DEV_SECRETS_FILE = 'dev-secrets.json';
 
 type Env = Record<string, string | undefined>;
 
@@ -141,11 +140,8 @@ function usage(message: string, reason = 'usage'): Failure {
   return { ok: false, exitCode: 2, reason, message };
 }
 
-function dataDir(env: Env): string {
-  const db = nonEmpty(env.CALLGATE_DB) ?? DEFAULT_DB;
-  // Same rule as the server: an in-memory database keeps its dev secrets in ./data.
-  return db === ':memory:' ? resolve('./data') : dirname(resolve(db));
-}
+/** The server's data folder: its dev secrets file, and the default home of device keys. */
+const dataDir = (env: Env): string => devSecretsDir(env);
 
 export function resolveDeviceDir(o: ClientOptions): string {
   const env = envOf(o);

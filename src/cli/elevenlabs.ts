@@ -5,14 +5,14 @@
 //   npm run elevenlabs -- push               create / update / leave alone, by name; says which
 //   npm run elevenlabs -- export [--out DIR] write the same configs as JSON files for review
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ElevenLabsClient, ElevenLabsError } from '@elevenlabs/elevenlabs-js';
 import { TOOL_CHANNELS, type ToolChannel } from '../../tools/define.js';
-import { DEFAULTS, DEV_SECRET_NAMES, loadConfig, type Config, type DevSecrets } from '../config.js';
+import { DEV_SECRET_NAMES, loadConfig, type Config, type DevSecrets } from '../config.js';
 import { buildPlan, DEFAULT_AGENT_NAME, POST_CALL_PATH, secretName, type Plan } from '../elevenlabs/configs.js';
 import { push } from '../elevenlabs/push.js';
-import { loadOrCreateDevSecrets } from '../runtime/dev-secrets.js';
+import { devSecretsDir, loadOrCreateDevSecrets } from '../runtime/dev-secrets.js';
 import { runIfMain } from './run-main.js';
 
 const USAGE = `usage: npm run elevenlabs -- <command> [options]
@@ -165,8 +165,7 @@ function writeExport(plan: Plan, dir: string, io: Io): number {
 /** The configuration the running server uses: the same dev secrets file as `npm start`. */
 function serverConfig(env: Io['env']): { ok: true; config: Config } | { ok: false; errors: string[] } {
   const production = env.NODE_ENV === 'production';
-  const dbPath = env.CALLGATE_DB ?? DEFAULTS.CALLGATE_DB;
-  const dev = production ? undefined : loadOrCreateDevSecrets(dbPath === ':memory:' ? './data' : dirname(resolve(dbPath)));
+  const dev = production ? undefined : loadOrCreateDevSecrets(devSecretsDir(env));
   return loadConfig(env, dev?.secrets);
 }
 

@@ -2,14 +2,13 @@
 // uses, with the same configuration: same environment, same CALLGATE_DB default, same development
 // secrets file (so answers are hashed and TOTP seeds sealed with the key the server will use).
 // Listens on nothing: the app is built in-process and driven with app.request().
-import { dirname, resolve } from 'node:path';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createKeys } from '../crypto/keys.js';
 import { silentLogger } from '../deps.js';
 import { formatPolicyError } from '../policy/index.js';
 import type { OtpSender } from '../providers/otp/index.js';
-import { loadOrCreateDevSecrets } from '../runtime/dev-secrets.js';
+import { dbPathOf, devSecretsDir, loadOrCreateDevSecrets } from '../runtime/dev-secrets.js';
 import { reloadPolicySet } from '../runtime/policy-dir.js';
 import { openSqlite } from '../runtime/sqlite.js';
 import { createLedgerStore } from '../store/ledger.js';
@@ -26,14 +25,13 @@ export async function seedDemo(
 ): Promise<number> {
   // The same steps, in the same order, as startServer (src/runtime/server.ts), minus the socket.
   const production = env.NODE_ENV === 'production';
-  const dbPath = env.CALLGATE_DB ?? './data/callgate.sqlite';
-  if (dbPath.trim() === ':memory:') {
+  if (dbPathOf(env) === ':memory:') {
     err('seed:demo: CALLGATE_DB is :memory:, so nothing would outlive this command; point it at a file (default ./data/callgate.sqlite)');
     return 1;
   }
   let dev: ReturnType<typeof loadOrCreateDevSecrets> | undefined;
   try {
-    dev = production ? undefined : loadOrCreateDevSecrets(dbPath === ':memory:' ? './data' : dirname(resolve(dbPath)));
+    dev = production ? undefined : loadOrCreateDevSecrets(devSecretsDir(env));
   } catch (e) {
     err(`seed:demo cannot start: ${(e as Error).message}`);
     return 1;

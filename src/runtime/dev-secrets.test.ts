@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_SECRET_NAMES, loadConfig } from '../config.js';
-import { loadOrCreateDevSecrets } from './dev-secrets.js';
+import { devSecretsDir, loadOrCreateDevSecrets } from './dev-secrets.js';
 
 let dir: string;
 beforeEach(() => {
@@ -54,5 +54,15 @@ describe('loadOrCreateDevSecrets', () => {
     const r = loadConfig({}, secrets);
     expect(r.ok && r.config.secrets.tool).toBe(secrets.CALLGATE_TOOL_SECRET);
     expect(r.ok && r.usedDevSecrets).toHaveLength(4);
+  });
+});
+
+describe('devSecretsDir (server, seed:demo, elevenlabs and device CLIs agree)', () => {
+  it('is the database file\'s folder; ./data for the default, a blank value or an in-memory database', () => {
+    expect(devSecretsDir({ CALLGATE_DB: '/srv/callgate/db.sqlite' })).toBe('/srv/callgate');
+    expect(devSecretsDir({})).toBe(resolve('./data'));
+    // Blank is unset for the config too; before, it resolved to the parent of the working directory.
+    expect(devSecretsDir({ CALLGATE_DB: '  ' })).toBe(resolve('./data'));
+    expect(devSecretsDir({ CALLGATE_DB: ':memory:' })).toBe(resolve('./data'));
   });
 });

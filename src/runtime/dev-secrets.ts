@@ -3,11 +3,20 @@
 // IVR stay valid. Never used in production (loadConfig ignores them there).
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DEV_SECRET_NAMES, type DevSecretName } from '../config.js';
+import { dirname, join, resolve } from 'node:path';
+import { DEFAULTS, DEV_SECRET_NAMES, type DevSecretName } from '../config.js';
 import { toBase64Url } from '../crypto/bytes.js';
 
 export const DEV_SECRETS_FILE = 'dev-secrets.json';
+
+/** CALLGATE_DB as the server reads it: blank means unset, so the default file. */
+export const dbPathOf = (env: Record<string, string | undefined>): string => env.CALLGATE_DB?.trim() || DEFAULTS.CALLGATE_DB;
+
+/** Where development secrets live: next to the database file (./data for an in-memory one). */
+export function devSecretsDir(env: Record<string, string | undefined>): string {
+  const db = dbPathOf(env);
+  return db === ':memory:' ? resolve('./data') : dirname(resolve(db));
+}
 
 export interface DevSecretsFile {
   secrets: Record<DevSecretName, string>;

@@ -1,15 +1,14 @@
 // Node-only: turns an environment into a running callgate (config → SQLite → policies → app → socket).
-import { dirname, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from '../app.js';
-import { describeConfig, loadConfig, type Config } from '../config.js';
+import { hostUrl, loadConfig, type Config } from '../config.js';
 import { createKeys } from '../crypto/keys.js';
 import { jsonLogger, type Clock, type Logger } from '../deps.js';
 import { formatPolicyError, type PolicySet } from '../policy/index.js';
 import { createOtpSender, DevOutbox, type OtpSender } from '../providers/otp/index.js';
-import { loadOrCreateDevSecrets } from './dev-secrets.js';
+import { devSecretsDir, loadOrCreateDevSecrets } from './dev-secrets.js';
 import { reloadPolicySet } from './policy-dir.js';
 import { openSqlite } from './sqlite.js';
 import { batchedStdout } from './log-writer.js';
@@ -62,10 +61,8 @@ export class StartupError extends Error {
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const print = opts.print ?? ((l: string) => console.log(l));
   const production = opts.env.NODE_ENV === 'production';
-  const dbPath = opts.env.CALLGATE_DB ?? './data/callgate.sqlite';
-
   // Development secrets live next to the database, generated once and kept across restarts.
-  const dev = production ? undefined : loadOrCreateDevSecrets(dbPath === ':memory:' ? './data' : dirname(resolve(dbPath)));
+  const dev = production ? undefined : loadOrCreateDevSecrets(devSecretsDir(opts.env));
   const loaded = loadConfig(opts.env, dev?.secrets);
   if (!loaded.ok) throw new StartupError(loaded.errors);
   const { config } = loaded;
@@ -124,7 +121,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     sweepExpired(services).catch((err: unknown) => logger.error('did_sweep_failed', { error: (err as Error).name }));
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = hostUrl(config.host, port);
 
   return {
     url,
@@ -155,4 +152,3 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   };
 }
 
-export { describeConfig };
