@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sweepExpired } from '../src/factors/did/sessions.js';
+import { cryptoRandom } from '../src/crypto/random.js';
 import { enrolAda, enrolDevice, makeTestApp, ring, SECRETS, unlimited, type TestApp } from './helpers/app.js';
 
 let t: TestApp;
@@ -43,6 +44,21 @@ describe('IVR REST sessions', () => {
   it('gives every pending session its own DID', async () => {
     const dids = await Promise.all(Array.from({ length: 40 }, (_, i) => create(`int-u${i}`).then((r) => r.body.did)));
     expect(new Set(dids).size).toBe(40);
+  });
+
+  it('draws again when a new DID collides with a pending one', async () => {
+    // The first two DID draws (6 digits take 12 random bytes) both come out as 123456.
+    let fixed = 2;
+    const random = { bytes: (n: number) => (n === 12 && fixed-- > 0 ? Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) : cryptoRandom.bytes(n)) };
+    const r = await makeTestApp({ rateLimiter: unlimited, random });
+    const send = (callId: string) => r.ivr('POST', '/sessions', { provider: 'genesys', callId });
+    const a = await send('int-c1');
+    const b = await send('int-c2');
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(a.body.did).toBe('123456');
+    expect(b.body.did).toMatch(/^\d{6}$/);
+    expect(b.body.did).not.toBe('123456');
+    r.close();
   });
 
   it('times a session out on time with a fake clock, even if nobody polls (sweeper)', async () => {

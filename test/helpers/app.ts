@@ -10,6 +10,7 @@ import type { ScreenProvider } from '../../src/providers/voxeq/types.js';
 import type { TwilioCallRedirector } from '../../src/providers/twilio/calls.js';
 import { confirmMessage, generateDeviceKeyPair, importDevicePrivateKey, signAsDevice } from '../../src/crypto/device-signature.js';
 import { fakeClock } from './clock.js';
+import type { RandomSource } from '../../src/crypto/random.js';
 import { openTestDb } from './db.js';
 
 export const SECRETS = { tool: 'test-tool-secret', ivr: 'test-ivr-secret', admin: 'test-admin-token' };
@@ -35,6 +36,8 @@ export interface TestAppOptions {
   rateLimiter?: RateLimiter;
   screen?: { webhookSecret?: string; provider?: ScreenProvider };
   hostSessionSecret?: string;
+  /** Predictable randomness (e.g. to force a DID collision). */
+  random?: RandomSource;
 }
 
 export const PUBLIC_URL = 'https://callgate.example.com';
@@ -56,6 +59,7 @@ export async function makeTestApp(opts: TestAppOptions = {}) {
     ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
     screen: opts.screen,
     hostSessionSecret: opts.hostSessionSecret,
+    ...(opts.random ? { random: opts.random } : {}),
     db: opened.db,
     secrets: SECRETS,
     keys,
