@@ -79,7 +79,13 @@ describe('TOTP (otp_verify with channel app)', () => {
     const now = t.clock.now();
     expect((await t.tool('CA1', 'otp_verify', { channel: 'app', code: await totpAt(now + 30_000) })).body.success).toBe(true);
     await ring(t, 'CA2');
-    expect((await t.tool('CA2', 'otp_verify', { channel: 'app', code: await totpAt(now) })).body.success).toBe(false);
+    expect((await t.tool('CA2', 'otp_verify', { channel: 'app', code: await totpAt(now) })).body).toMatchObject({ success: false, reason: 'code_used' });
+  });
+
+  it('accepts only one time step either side of now', async () => {
+    const now = t.clock.now();
+    expect((await t.tool('CA1', 'otp_verify', { channel: 'app', code: await totpAt(now - 90_000) })).body.reason).toBe('wrong_code');
+    expect((await t.tool('CA1', 'otp_verify', { channel: 'app', code: await totpAt(now + 90_000) })).body.reason).toBe('wrong_code');
   });
 
   it('rejects wrong codes with counted attempts and refuses unenrolled customers', async () => {
