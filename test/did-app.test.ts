@@ -120,6 +120,7 @@ describe('did_wait holds only when it would wait', () => {
     expect(t.services.waker.waiting()).toBe(1);
     // The agent cancels: the parked poll wakes and reads the session again.
     await t.tool('CA8', 'did_cancel');
+    expect(t.services.waker.waiting()).toBe(0); // woken by the cancel itself, not by its 10 s running out
     const answer = await waiting;
     expect(answer.body).toMatchObject({ success: false, reason: 'canceled', did_status: 'canceled' });
     expect(t.services.waker.waiting()).toBe(0);

@@ -97,6 +97,9 @@ describe('signals move the policy', () => {
   it.each(['watch_list', 'synthetic_voice', 'profile_mismatch'] as const)('%s hands the call off with a packet', async (flag) => {
     await setup();
     await ring(t, 'CA1');
+    // The caller answered a question first: the packet must carry that it passed, never the answer.
+    await t.tool('CA1', 'kba_question', { level: 'advanced' });
+    expect((await t.tool('CA1', 'kba_verify', { question_id: 'q_deposit', answer: 'two hundred fifty dollars' })).body.success).toBe(true);
     const res = await push(result('CA1', { risk: 'high', [flag]: true }));
     expect(res.body).toMatchObject({ status: 'handed_off', risk_tier: 'high' });
     const status = await t.tool('CA1', 'status');
