@@ -34,7 +34,7 @@ export async function otpSend({ s, call, policy, now }: StepContext, channel: 's
     cooldownMs: cfg.resend_cooldown_seconds * 1000,
   });
   if (!created) {
-    const stats = await s.challenges.sendStats(call.id);
+    const stats = await s.challenges.state(call.id);
     if (stats.sends >= cfg.max_sends) return fail('rate_limited');
     const retryAfter = Math.max(1, Math.ceil(((stats.lastAt ?? now) + cfg.resend_cooldown_seconds * 1000 - now) / 1000));
     return fail('cooldown', { extra: { retry_after_seconds: retryAfter } });

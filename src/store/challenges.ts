@@ -8,19 +8,10 @@ export type Challenge = typeof otpChallenges.$inferSelect;
 const p = sql.placeholder;
 
 export function createChallengeStore(db: Db) {
-  const latest = db
-    .select()
-    .from(otpChallenges)
-    .where(and(eq(otpChallenges.callId, p('callId')), ne(otpChallenges.status, 'undelivered')))
-    .orderBy(desc(otpChallenges.createdAt), desc(otpChallenges.id))
-    .limit(literalLimit(1))
-    .prepare();
-
-  const sendStats = db
-    .select({ sends: sql<number>`count(*)`, lastAt: sql<number | null>`max(${otpChallenges.createdAt})` })
-    .from(otpChallenges)
-    .where(eq(otpChallenges.callId, p('callId')))
-    .prepare();
+  // The call's delivered codes, newest first (an undelivered send is a send, never a code to check).
+  const delivered = and(eq(otpChallenges.callId, p('callId')), ne(otpChallenges.status, 'undelivered'));
+  const newestFirst = [desc(otpChallenges.createdAt), desc(otpChallenges.id)] as const;
+  const latest = db.select().from(otpChallenges).where(delivered).orderBy(...newestFirst).limit(literalLimit(1)).prepare();
 
   // What a next-step decision needs about a call's codes, in one statement (a hot path): the send
   // count and last send (undelivered ones included), and the latest delivered code, if any.
@@ -29,12 +20,7 @@ export function createChallengeStore(db: Db) {
     .from(otpChallenges)
     .where(eq(otpChallenges.callId, p('callId')))
     .as('stats');
-  const latestId = db
-    .select({ id: otpChallenges.id })
-    .from(otpChallenges)
-    .where(and(eq(otpChallenges.callId, p('callId')), ne(otpChallenges.status, 'undelivered')))
-    .orderBy(desc(otpChallenges.createdAt), desc(otpChallenges.id))
-    .limit(literalLimit(1));
+  const latestId = db.select({ id: otpChallenges.id }).from(otpChallenges).where(delivered).orderBy(...newestFirst).limit(literalLimit(1));
   const stateOf = db
     .select({ sends: stats.sends, lastAt: stats.lastAt, latest: otpChallenges })
     .from(stats)
@@ -106,10 +92,7 @@ export function createChallengeStore(db: Db) {
     async latest(callId: string): Promise<Challenge | undefined> {
       return (await latest.get({ callId })) as Challenge | undefined;
     },
-    async sendStats(callId: string) {
-      return (await sendStats.get({ callId })) as { sends: number; lastAt: number | null };
-    },
-    /** `latest` and `sendStats` together, read in one statement. */
+    /** The latest delivered code and the call's sends (count, last), read in one statement. */
     async state(callId: string): Promise<{ latest: Challenge | undefined; sends: number; lastAt: number | null }> {
       const row = (await stateOf.get({ callId })) as { sends: number; lastAt: number | null; latest: Challenge | null };
       return { latest: row.latest ?? undefined, sends: row.sends, lastAt: row.lastAt };
