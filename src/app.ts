@@ -119,7 +119,7 @@ export function createApp(deps: AppDeps) {
   app.route('/elevenlabs', initiationRoutes(services));
   app.route('/elevenlabs', postCallRoutes(services, deps));
   app.use('/tools/*', bearer(deps.secrets.tool, 'tools'));
-  app.route('/tools', toolRoutes(services, orchestrate, deps.db, ledger));
+  app.route('/tools', toolRoutes(services, orchestrate, ledger));
 
   // Dynamic Identifier (CONTRACT §3): IVR REST, the Twilio TwiML flow, the phone app.
   app.use('/ivr/sessions', bearer(deps.secrets.ivr, 'ivr'));

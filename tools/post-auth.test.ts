@@ -19,7 +19,7 @@ beforeEach(async () => {
     { ref: 'CRD-0001-9012', kind: 'card', cardLimitCents: 200_000 },
   ]);
   await ledger.seedAccounts('cust_bob', [{ ref: 'CHK-0002-4321', kind: 'checking', balanceCents: 70_000 }]);
-  ctx = { db: t.db, callId: 'CA1', customerId: 'cust_alice', now: 1_000, ledger };
+  ctx = { callId: 'CA1', customerId: 'cust_alice', now: 1_000, ledger };
 });
 afterEach(() => t.close());
 

@@ -7,12 +7,11 @@ import { gateTool } from '../orchestrator/gate.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import type { Services } from '../orchestrator/services.js';
 import type { LedgerStore } from '../store/ledger.js';
-import type { Db } from '../store/db.js';
 import { readJson } from './body.js';
 import { fieldErrors, invalidRequest, jsonError } from './errors.js';
 
 /** POST /tools/auth_orchestrator and POST /tools/post/{tool}. */
-export function toolRoutes(s: Services, orchestrate: Orchestrator, db: Db, ledger: LedgerStore) {
+export function toolRoutes(s: Services, orchestrate: Orchestrator, ledger: LedgerStore) {
   return new Hono()
     .post('/auth_orchestrator', async (c) => {
       const json = await readJson(c);
@@ -40,7 +39,7 @@ export function toolRoutes(s: Services, orchestrate: Orchestrator, db: Db, ledge
       if (tool.effect === 'write') await s.audit.record(call.id, event.type, now, event.data);
       let result: PostAuthResult;
       try {
-        result = await tool.run({ db, callId: call.id, customerId: call.customerId, now, ledger }, parsed.data as never);
+        result = await tool.run({ callId: call.id, customerId: call.customerId, now, ledger }, parsed.data as never);
       } catch (err) {
         if (tool.effect === 'read') await s.audit.record(call.id, event.type, now, event.data);
         throw err;

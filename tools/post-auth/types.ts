@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import type { LedgerStore } from '../../src/store/ledger.js';
-import type { Db } from '../../src/store/db.js';
 import { defineTool, lenientNumber, type DefineToolOptions, type ToolArgs, type ToolDef } from '../define.js';
 
 // Shared shape of the privileged tools. The HTTP layer gates a call (policy), validates the body
 // with `tool.input`, then calls `run` with the caller the policy authenticated.
 
 export interface PostAuthContext {
-  db: Db;
   callId: string;
   /** The authenticated customer: the only source of "whose money". Never taken from the body. */
   customerId: string;
@@ -31,8 +29,6 @@ export interface PostAuthResult {
 export type PostAuthEffect = 'read' | 'write';
 
 export interface PostAuthTool<S extends z.ZodRawShape = z.ZodRawShape> extends ToolDef<S> {
-  /** The plain ToolDef (same object minus `run`), for code that wants the definition alone. */
-  readonly def: ToolDef<S>;
   readonly effect: PostAuthEffect;
   run(ctx: PostAuthContext, args: z.output<ToolDef<S>['input']>): Promise<PostAuthResult>;
 }
@@ -45,7 +41,7 @@ export function definePostAuthTool<S extends z.ZodRawShape>(
 ): PostAuthTool<S> {
   const { run, effect, ...options } = opts;
   const def = defineTool(options);
-  return Object.freeze({ ...def, def, effect, run });
+  return Object.freeze({ ...def, effect, run });
 }
 
 /** "…1234": enough for the caller to recognise an account, never the full number. */
