@@ -184,16 +184,15 @@ export function createCustomerStore(db: Db) {
         .values({ id: d.id, customerId: d.customerId, publicKeyJwk: d.publicKeyJwk, createdAt: d.now })
         .onConflictDoNothing()
         .returning();
-      changed(d.customerId); // after the commit, so no hint read before it outlives it
-      if (rows.length) return 'created' as const;
-      const existing = await db.select().from(devices).where(eq(devices.id, d.id)).get();
+      if (rows.length) {
+        changed(d.customerId); // after the commit, so no hint read before it outlives it
+        return 'created' as const;
+      }
+      const existing = await this.device(d.id);
       return existing?.customerId === d.customerId &&
         JSON.stringify(existing.publicKeyJwk) === JSON.stringify(d.publicKeyJwk)
         ? ('unchanged' as const)
         : ('conflict' as const);
-    },
-    async accountRefTaken(ref: string) {
-      return (await this.idByAccountRef(ref)) !== undefined;
     },
   };
 }

@@ -10,7 +10,6 @@ import { ledgerAccounts, ledgerTransfers } from './schema/ledger.js';
 // moving money twice.
 
 export type AccountKind = 'checking' | 'savings' | 'card';
-export const ACCOUNT_KINDS: readonly AccountKind[] = ['checking', 'savings', 'card'];
 
 export interface LedgerAccount {
   ref: string;

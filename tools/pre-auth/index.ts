@@ -8,7 +8,6 @@ export const preAuthTools = Object.freeze({
   auth_orchestrator: authOrchestrator,
 }) satisfies Readonly<Record<string, ToolDef>>;
 
-export type PreAuthToolName = keyof typeof preAuthTools;
 
 /** HTTP route of a pre-auth tool (CONTRACT §2). */
 export const preAuthToolPath = (name: string): string => `/tools/${name}`;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createConsoleSender, DevOutbox } from './console.js';
+import { createConsoleSender } from './console.js';
+import { DevOutbox } from './outbox.js';
 import type { OtpMessage } from './types.js';
 
 const msg = (i: number): OtpMessage => ({

@@ -5,7 +5,6 @@ import { systemClock, type Clock } from '../../deps.js';
 import { DevOutbox } from './outbox.js';
 import type { OtpMessage, OtpSender } from './types.js';
 
-export { DevOutbox, type OutboxEntry } from './outbox.js';
 
 export interface ConsoleSenderOptions {
   outbox?: DevOutbox;

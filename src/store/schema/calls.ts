@@ -1,9 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
+/** blocked, handed_off and ended are terminal: no transition's WHERE clause names them as a source. */
 export type CallStatus = 'pending' | 'authenticated' | 'blocked' | 'handed_off' | 'ended';
-/** Statuses from which nothing reopens a call. They never appear in a transition's WHERE clause as a source. */
-export const TERMINAL_STATUSES: readonly CallStatus[] = ['blocked', 'handed_off', 'ended'];
 
 export type Signals = Record<string, boolean | string | number>;
 /** factor → epoch ms of its latest success on this call (distinct by construction). */
