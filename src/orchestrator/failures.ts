@@ -1,4 +1,4 @@
-import { evaluate, type Policy } from '../policy/index.js';
+import type { Policy } from '../policy/index.js';
 import { LIVE } from '../store/calls.js';
 import type { CallRow } from '../store/schema/calls.js';
 import { closeCall } from './settle.js';
@@ -28,8 +28,7 @@ export async function recordFailedCheck(
     }
   }
   if (current.failures >= policy.lockout.max_failures && LIVE.includes(current.status)) {
-    const decision = evaluate(policy, current.signals, current.successes, { now });
-    return { call: await closeCall(s, current, policy, decision, 'lockout', now), locked: true };
+    return { call: await closeCall(s, current, policy, 'lockout', now), locked: true };
   }
   return { call: current, locked: false };
 }

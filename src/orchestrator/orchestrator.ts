@@ -6,7 +6,6 @@ import { didCancel, didIssue, didWait, didWaitSeconds } from '../factors/did/ste
 import { waitForSession } from '../factors/did/sessions.js';
 import { checkScreenDeadline, screenStep } from '../factors/screen.js';
 import { applyHostSession } from '../factors/host-session-step.js';
-import { evaluate } from '../policy/index.js';
 import { LIVE } from '../store/calls.js';
 import type { CallRow } from '../store/schema/calls.js';
 import { orchestratorAnswer } from './answer.js';
@@ -29,7 +28,7 @@ const STEPS: Record<Action, Step> = {
   kba_verify: (ctx, r) => kbaVerify(ctx, r.question_id!, r.answer!),
   // The caller asked for a person: close the call with a packet for whoever takes it.
   handoff: async ({ s, call, policy, now }) => {
-    await closeCall(s, call, policy, evaluate(policy, call.signals, call.successes, { now }), 'requested', now);
+    await closeCall(s, call, policy, 'requested', now);
     return ok();
   },
   did_issue: (ctx) => didIssue(ctx),

@@ -22,7 +22,7 @@ export async function settle(
   let next = call;
   if (LIVE.includes(call.status)) {
     if (decision.outcome === 'handoff' || decision.outcome === 'block') {
-      next = await closeCall(s, call, policy, decision, decision.outcome === 'block' ? 'blocked' : 'risk_high', now);
+      next = await closeCall(s, call, policy, decision.outcome === 'block' ? 'blocked' : 'risk_high', now, decision);
     } else if (decision.allowed && call.status === 'pending') {
       next = (await s.calls.authenticate(call.id, now)) ?? (await reread(s, call));
     } else if (!decision.allowed && call.status === 'authenticated') {
@@ -52,9 +52,10 @@ export async function closeCall(
   s: Services,
   call: CallRow,
   policy: Policy,
-  decision: Decision,
   reason: HandoffReason,
   now: number,
+  /** The decision the packet reports: the caller's own when it has one, else the call's as it stands. */
+  decision: Decision = evaluate(policy, call.signals, call.successes, { now }),
 ): Promise<CallRow> {
   const packet = await handoffPacket(s, call, policy, reason, decision, now);
   const to = reason === 'blocked' ? 'blocked' : 'handed_off';
