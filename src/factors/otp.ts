@@ -2,7 +2,6 @@ import { timingSafeEqualString } from '../crypto/compare.js';
 import { randomDigits, randomId } from '../crypto/random.js';
 import { fail, ok, type StepContext, type StepResult } from '../orchestrator/services.js';
 import { hashCode } from './hash.js';
-import { normalizeCode } from './normalize.js';
 
 /** "SMS to the number ending 42" — enough for the caller to recognise, useless to an impostor. */
 function destinationHint(channel: 'sms' | 'email', to: string): string {
@@ -54,9 +53,8 @@ export async function otpSend({ s, call, policy, now }: StepContext, channel: 's
   });
 }
 
-export async function otpVerify({ s, call, now }: StepContext, rawCode: string): Promise<StepResult> {
+export async function otpVerify({ s, call, now }: StepContext, code: string): Promise<StepResult> {
   if (!call.customerId) return fail('not_identified');
-  const code = normalizeCode(rawCode);
   const latest = await s.challenges.latest(call.id);
   if (!latest) return fail('no_code_sent');
 

@@ -2,7 +2,6 @@ import { generateSecret, generateURI, verify } from 'otplib';
 import type { Keys } from '../crypto/keys.js';
 import { open, seal } from '../crypto/secretbox.js';
 import { fail, ok, type StepContext, type StepResult } from '../orchestrator/services.js';
-import { normalizeCode } from './normalize.js';
 
 const ISSUER = 'callgate';
 
@@ -15,7 +14,7 @@ export async function enrolTotp(keys: Keys, customerId: string, label: string) {
   };
 }
 
-export async function totpVerify({ s, call, policy, now }: StepContext, rawCode: string): Promise<StepResult> {
+export async function totpVerify({ s, call, policy, now }: StepContext, code: string): Promise<StepResult> {
   if (!call.customerId) return fail('not_identified');
   const record = await s.customers.totp(call.customerId);
   if (!record) return fail('not_enrolled');
@@ -24,7 +23,6 @@ export async function totpVerify({ s, call, policy, now }: StepContext, rawCode:
   if (!reserved) return fail('max_attempts', { remaining_attempts: 0 });
   const remaining = max - (reserved.attempts.totp ?? max);
 
-  const code = normalizeCode(rawCode);
   const secret = await open(s.keys.totp, record.secretSealed, call.customerId);
   if (!secret) throw new Error(`TOTP seed of ${call.customerId} does not open with the current key`);
   let timeStep: number | null = null;

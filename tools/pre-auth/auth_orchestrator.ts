@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizeCode } from '../../src/factors/normalize.js';
 import {
   defineTool,
   lenientEnum,
@@ -41,7 +42,7 @@ const code = optional(
   lenientString(
     z
       .string()
-      .overwrite((s) => s.replace(/[\s-]+/g, ''))
+      .overwrite(normalizeCode) // spoken "123 456": the factors receive the digits alone
       .min(1)
       .max(16, 'at most 16 characters'),
   ),
