@@ -1,11 +1,9 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { z } from 'zod';
+import type { FieldError } from '../../tools/define.js';
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
+// One zod → `{field, message}` mapping for tool calls and every other route: the tool specs own it.
+export { toFieldErrors as fieldErrors, type FieldError } from '../../tools/define.js';
 
 /** Every error body: `{success: false, reason}` plus whatever helps the client fix it. */
 export function jsonError(c: Context, status: ContentfulStatusCode, reason: string, extra: Record<string, unknown> = {}) {
@@ -14,9 +12,4 @@ export function jsonError(c: Context, status: ContentfulStatusCode, reason: stri
 
 export function invalidRequest(c: Context, errors: FieldError[]) {
   return jsonError(c, 400, 'invalid_request', { errors });
-}
-
-/** zod issues → one entry per bad field, named by its dotted path ("kba.0.answer"). */
-export function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((i) => ({ field: i.path.length ? i.path.join('.') : 'body', message: i.message }));
 }

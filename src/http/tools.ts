@@ -8,7 +8,8 @@ import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import type { Services } from '../orchestrator/services.js';
 import type { LedgerStore } from '../store/ledger.js';
 import { readJson } from './body.js';
-import { fieldErrors, invalidRequest, jsonError } from './errors.js';
+import { invalidRequest, jsonError } from './errors.js';
+import { validateToolRequest } from '../../tools/define.js';
 
 /** POST /tools/auth_orchestrator and POST /tools/post/{tool}. */
 export function toolRoutes(s: Services, orchestrate: Orchestrator, ledger: LedgerStore) {
@@ -28,9 +29,9 @@ export function toolRoutes(s: Services, orchestrate: Orchestrator, ledger: Ledge
       const tool: PostAuthTool = postAuthTools[name];
       const json = await readJson(c);
       if (!json.ok) return invalidRequest(c, json.errors);
-      const parsed = tool.input.safeParse(json.value);
-      if (!parsed.success) return invalidRequest(c, fieldErrors(parsed.error));
-      const args = parsed.data as { call_id: string; conversation_id?: string };
+      const parsed = validateToolRequest(tool, json.value);
+      if (!parsed.ok) return invalidRequest(c, parsed.errors);
+      const args = parsed.value as { call_id: string; conversation_id?: string };
       const gate = await gateTool(s, name, args.call_id, args.conversation_id);
       if (!gate.ok) return c.json(gate.body, 403);
       const { call, now, event } = gate;
@@ -39,7 +40,7 @@ export function toolRoutes(s: Services, orchestrate: Orchestrator, ledger: Ledge
       if (tool.effect === 'write') await s.audit.record(call.id, event.type, now, event.data);
       let result: PostAuthResult;
       try {
-        result = await tool.run({ callId: call.id, customerId: call.customerId, now, ledger }, parsed.data as never);
+        result = await tool.run({ callId: call.id, customerId: call.customerId, now, ledger }, parsed.value as never);
       } catch (err) {
         if (tool.effect === 'read') await s.audit.record(call.id, event.type, now, event.data);
         throw err;

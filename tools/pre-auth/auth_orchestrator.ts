@@ -7,7 +7,7 @@ import {
   lenientString,
   optional,
   validateToolRequest,
-  type FieldError,
+  type ValidationResult,
   type ToolArgs,
 } from '../define.js';
 
@@ -132,8 +132,6 @@ export const authOrchestrator = defineTool({
 export type OrchestratorRequest = ToolArgs<typeof authOrchestrator>;
 
 /** The tool's schema plus the per-action required fields; each error names its field. */
-export function validateOrchestratorRequest(
-  body: unknown,
-): { ok: true; value: OrchestratorRequest } | { ok: false; errors: FieldError[] } {
+export function validateOrchestratorRequest(body: unknown): ValidationResult<OrchestratorRequest> {
   return validateToolRequest(authOrchestrator, body);
 }
