@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { createSession, cancelSession, readSession, sessionView, waitForSession } from '../factors/did/sessions.js';
+import { createSession, cancelSession, sessionView, waitForSession } from '../factors/did/sessions.js';
+import { MAX_WAIT_SECONDS } from '../factors/did/steps.js';
 import type { Services } from '../orchestrator/services.js';
 import { ensureCall } from '../orchestrator/ensure-call.js';
 import { callerIdSignals } from '../factors/caller-id.js';
@@ -11,7 +12,6 @@ import { readBody } from './body.js';
 import { invalidRequest, jsonError } from './errors.js';
 
 const PROVIDERS = ['twilio', 'genesys', 'nice', 'five9', 'generic'] as const;
-const MAX_WAIT_SECONDS = 20;
 
 const createSchema = z.object({
   provider: z.enum(PROVIDERS),
@@ -104,7 +104,8 @@ export function ivrRoutes(s: Services, clientAddress: (c: Context) => string) {
       if (!clientAllowed(c, 'poll', 6_000, now) || !s.rateLimit.take(`ivr:poll:${id}`, 120, 60_000, now)) {
         return jsonError(c, 429, 'rate_limited');
       }
-      const session = wait.data > 0 ? await waitForSession(s, id, wait.data, c.req.raw.signal) : await s.did.get(id).then((d) => d && readSession(s, d));
+      // A wait of 0 reads the session as it stands.
+      const session = await waitForSession(s, id, wait.data, c.req.raw.signal);
       if (!session) return jsonError(c, 404, 'unknown_session');
       return c.json(await view(session));
     })

@@ -4,7 +4,8 @@ import { cancelSession, createSession, readSession } from './sessions.js';
 import type { DidSession } from '../../store/did.js';
 
 const DEFAULT_WAIT_SECONDS = 10;
-const MAX_WAIT_SECONDS = 20;
+/** The longest a did_wait (or an IVR's GET …?wait=) holds: under every platform's tool timeout. */
+export const MAX_WAIT_SECONDS = 20;
 
 /**
  * did_issue: a DID for the agent to read out. The caller confirms it in their app; the

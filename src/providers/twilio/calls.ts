@@ -14,6 +14,7 @@
 import { postWithDeadline } from '../otp/http.js';
 import { basicAuth } from '../otp/twilio.js';
 import type { FetchFn } from '../otp/types.js';
+import { isAbsoluteHttpUrl } from './twiml.js';
 
 export type RedirectMethod = 'GET' | 'POST';
 
@@ -71,16 +72,6 @@ export function isCallSid(value: unknown): value is string {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function isAbsoluteHttpUrl(url: unknown): url is string {
-  if (typeof url !== 'string' || url.length > 4096) return false;
-  try {
-    const u = new URL(url);
-    return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
-  } catch {
-    return false;
-  }
-}
 
 function twilioCode(bodyText: string): number | null {
   try {

@@ -97,18 +97,20 @@ function attributes(pairs: readonly (readonly [string, string | number | boolean
   return out;
 }
 
+/** An absolute http(s) URL of at most 4,096 characters: what Twilio accepts (error 15004 otherwise). */
+export function isAbsoluteHttpUrl(url: unknown): url is string {
+  if (typeof url !== 'string' || url.length > 4096) return false;
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** Throws unless `url` is an absolute http(s) URL (Twilio error 15004 otherwise). */
 export function assertAbsoluteUrl(url: string, what = 'url'): void {
-  let ok = false;
-  if (typeof url === 'string' && url.length <= 4096) {
-    try {
-      const u = new URL(url);
-      ok = (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
-    } catch {
-      ok = false;
-    }
-  }
-  if (!ok) throw new TypeError(`twiml: ${what} must be an absolute http(s) URL (Twilio error 15004)`);
+  if (!isAbsoluteHttpUrl(url)) throw new TypeError(`twiml: ${what} must be an absolute http(s) URL (Twilio error 15004)`);
 }
 
 function method(m: TwimlMethod | undefined): TwimlMethod {
