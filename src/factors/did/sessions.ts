@@ -143,9 +143,14 @@ async function currentSession(s: Services, id: string): Promise<DidSession | und
 }
 
 /** What an IVR (or the agent) is told about a session. The DID and prompts only while pending. */
+/** What a caller is told to do with a pending DID: seconds left and what to say (first, then on a loop). */
+export function spokenDid(d: DidSession, now: number) {
+  const p = prompts(d.locale, d.did);
+  return { ttlSeconds: Math.max(0, Math.ceil((d.expiresAt - now) / 1000)), prompts: { speak: p.speak, loop: p.loop } };
+}
+
 export function sessionView(d: DidSession, now: number) {
   const pending = d.status === 'pending';
-  const p = prompts(d.locale, d.did);
   return {
     sessionId: d.id,
     status: d.status,
@@ -155,7 +160,7 @@ export function sessionView(d: DidSession, now: number) {
     maxRetries: d.maxRetries,
     expiresAt: new Date(d.expiresAt).toISOString(),
     ...(pending
-      ? { did: d.did, ttlSeconds: Math.max(0, Math.ceil((d.expiresAt - now) / 1000)), prompts: { speak: p.speak, loop: p.loop } }
+      ? { did: d.did, ...spokenDid(d, now) }
       : { resolvedAt: d.resolvedAt ? new Date(d.resolvedAt).toISOString() : null }),
     ...(d.previousSessionId ? { previousSessionId: d.previousSessionId } : {}),
   };

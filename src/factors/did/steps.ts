@@ -1,6 +1,5 @@
 import { fail, ok, type StepContext, type StepResult } from '../../orchestrator/services.js';
-import { prompts } from '../../providers/twilio/twiml.js';
-import { cancelSession, createSession, readSession } from './sessions.js';
+import { cancelSession, createSession, readSession, spokenDid } from './sessions.js';
 import type { DidSession } from '../../store/did.js';
 
 const DEFAULT_WAIT_SECONDS = 10;
@@ -20,15 +19,8 @@ export async function didIssue({ s, call, policy }: StepContext): Promise<StepRe
   const created = await createSession(s, { provider: 'elevenlabs', callRef: call.id, callId: call.id, policy });
   if (!created.ok) return fail(created.reason);
   const d = created.session;
-  const p = prompts(d.locale, d.did);
-  return ok({
-    extra: {
-      did: d.did,
-      ttl_seconds: Math.max(0, Math.ceil((d.expiresAt - s.clock.now()) / 1000)),
-      attempt: d.attempt,
-      prompts: { speak: p.speak, loop: p.loop },
-    },
-  });
+  const { ttlSeconds, prompts } = spokenDid(d, s.clock.now());
+  return ok({ extra: { did: d.did, ttl_seconds: ttlSeconds, attempt: d.attempt, prompts } });
 }
 
 /** How long a did_wait may hold: the agent's wait_seconds, capped. */
