@@ -17,11 +17,16 @@ export function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
   return out;
 }
 
-export function toBase64Url(bytes: ArrayBuffer | Uint8Array): string {
+/** Standard Base64, with padding. */
+export function toBase64(bytes: ArrayBuffer | Uint8Array): string {
   const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   let bin = '';
   for (let i = 0; i < b.length; i++) bin += String.fromCharCode(b[i]!);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(bin);
+}
+
+export function toBase64Url(bytes: ArrayBuffer | Uint8Array): string {
+  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 export function fromBase64Url(s: string): Uint8Array<ArrayBuffer> | null {

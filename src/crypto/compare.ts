@@ -1,3 +1,5 @@
+import { utf8 } from './bytes.js';
+
 // Constant-time comparison: the loop always runs over the full length, so timing
 // reveals at most whether the lengths differ (all our compared values have fixed lengths).
 export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -8,6 +10,5 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export function timingSafeEqualString(a: string, b: string): boolean {
-  const enc = new TextEncoder();
-  return timingSafeEqual(enc.encode(a), enc.encode(b));
+  return timingSafeEqual(utf8(a), utf8(b));
 }

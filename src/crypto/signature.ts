@@ -5,7 +5,7 @@
 // receiver accepts the header when any entry matches any of its secrets. WebCrypto only.
 import { fromHex } from './bytes.js';
 import { timingSafeEqual } from './compare.js';
-import { hmacHex, importHmacKey } from './hmac.js';
+import { cachedHmacKey, hmacHex, nonEmptySecrets } from './hmac.js';
 
 export const SIGNATURE_HEADER = 'X-Callgate-Signature';
 export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -32,38 +32,15 @@ export type SigningSecret = string | readonly string[];
 
 /** More entries than this is not a rotation, it is a header built to make us work. */
 const MAX_ENTRIES = 16;
-const MAX_CACHED_KEYS = 64;
-
-// importKey costs more than the MAC: keep the (few) keys we use, keyed by secret.
-const keyCache = new Map<string, Promise<CryptoKey>>();
-
-function keyFor(secret: string): Promise<CryptoKey> {
-  let key = keyCache.get(secret);
-  if (!key) {
-    if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear();
-    key = importHmacKey(secret);
-    keyCache.set(secret, key);
-    key.catch(() => keyCache.delete(secret));
-  }
-  return key;
-}
-
-function secretList(secret: SigningSecret): string[] {
-  const list = typeof secret === 'string' ? [secret] : [...secret];
-  if (list.length === 0 || list.some((s) => typeof s !== 'string' || s.length === 0))
-    throw new TypeError('signature secret must be a non-empty string');
-  return list;
-}
-
 /** The MAC (hex) of a body at time t: HMAC-SHA256(secret, "<t>.<body>"), whatever its tag. */
 export async function signatureV1(secret: string, rawBody: string, t: number): Promise<string> {
-  return hmacHex(await keyFor(secret), `${t}.${rawBody}`);
+  return hmacHex(await cachedHmacKey(secret), `${t}.${rawBody}`);
 }
 
 /** `t=<t>,v1=<hex>` (one v1 per secret). `t` is unix seconds, a non-negative integer. */
 export async function signBody(secret: SigningSecret, rawBody: string, t: number): Promise<string> {
   if (!Number.isSafeInteger(t) || t < 0) throw new RangeError('signature timestamp must be a non-negative integer (unix seconds)');
-  const macs = await Promise.all(secretList(secret).map((s) => signatureV1(s, rawBody, t)));
+  const macs = await Promise.all(nonEmptySecrets(secret, 'signature secret').map((s) => signatureV1(s, rawBody, t)));
   return [`t=${t}`, ...macs.map((m) => `v1=${m}`)].join(',');
 }
 
@@ -115,7 +92,7 @@ export async function verifyBody(
   if (!parsed) return { ok: false, reason: 'malformed_signature' };
 
   let match = false;
-  for (const s of secretList(secret)) {
+  for (const s of nonEmptySecrets(secret, 'signature secret')) {
     const expected = fromHex(await signatureV1(s, rawBody, parsed.t))!;
     // Every entry is compared, whichever matches: no early exit.
     for (const candidate of parsed.macs) match = timingSafeEqual(expected, candidate) || match;

@@ -9,7 +9,8 @@
 // JSON bodies are not signed as parameters: Twilio adds `bodySHA256=<hex SHA-256 of the raw body>`
 // to the query string and signs the URL alone.
 // https://www.twilio.com/docs/usage/security#validating-requests
-import { toBase64Url, toHex, utf8 } from '../../crypto/bytes.js';
+import { toBase64, toHex, utf8 } from '../../crypto/bytes.js';
+import { cachedHmacKey, nonEmptySecrets } from '../../crypto/hmac.js';
 import { timingSafeEqualString } from '../../crypto/compare.js';
 
 export const TWILIO_SIGNATURE_HEADER = 'X-Twilio-Signature';
@@ -25,34 +26,6 @@ export type TwilioAuthToken = string | readonly string[];
 
 /** A Base64 HMAC-SHA1 is 28 characters; anything far longer is not a signature. */
 const MAX_HEADER_LENGTH = 256;
-const MAX_CACHED_KEYS = 16;
-
-const keyCache = new Map<string, Promise<CryptoKey>>();
-
-function hmacSha1Key(token: string): Promise<CryptoKey> {
-  let key = keyCache.get(token);
-  if (!key) {
-    if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear();
-    key = crypto.subtle.importKey('raw', utf8(token), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
-    keyCache.set(token, key);
-    key.catch(() => keyCache.delete(token));
-  }
-  return key;
-}
-
-function tokenList(authToken: TwilioAuthToken): string[] {
-  const list = typeof authToken === 'string' ? [authToken] : [...authToken];
-  // An empty key is a key anyone can sign with: refuse it loudly, never "validate" with it.
-  if (list.length === 0 || list.some((t) => typeof t !== 'string' || t.length === 0))
-    throw new TypeError('twilio auth token must be a non-empty string');
-  return list;
-}
-
-/** Standard Base64 (with padding), from the shared base64url helper. */
-function toBase64(bytes: ArrayBuffer): string {
-  const url = toBase64Url(bytes).replace(/-/g, '+').replace(/_/g, '/');
-  return url + '='.repeat((4 - (url.length % 4)) % 4);
-}
 
 /** name+value for every parameter, names sorted, each name's distinct values sorted. */
 export function canonicalTwilioParams(params: TwilioParams | null | undefined): string {
@@ -77,7 +50,7 @@ export function canonicalTwilioParams(params: TwilioParams | null | undefined): 
 }
 
 async function sign(token: string, data: string): Promise<string> {
-  return toBase64(await crypto.subtle.sign('HMAC', await hmacSha1Key(token), utf8(data)));
+  return toBase64(await crypto.subtle.sign('HMAC', await cachedHmacKey(token, 'SHA-1'), utf8(data)));
 }
 
 /**
@@ -85,7 +58,7 @@ async function sign(token: string, data: string): Promise<string> {
  * JSON requests). `url` is used exactly as given: no port or other normalisation.
  */
 export async function twilioSignature(authToken: string, url: string, params?: TwilioParams | null): Promise<string> {
-  const [token] = tokenList(authToken);
+  const [token] = nonEmptySecrets(authToken, 'twilio auth token');
   return sign(token!, url + canonicalTwilioParams(params));
 }
 
@@ -159,7 +132,7 @@ export async function validateTwilioRequest(
   params: TwilioParams | null | undefined,
   header: string | null | undefined,
 ): Promise<boolean> {
-  const tokens = tokenList(authToken);
+  const tokens = nonEmptySecrets(authToken, 'twilio auth token');
   if (!usableHeader(header)) return false;
   return matchesAny(tokens, url, canonicalTwilioParams(params), header);
 }
@@ -175,7 +148,7 @@ export async function validateTwilioJsonRequest(
   rawBody: string | Uint8Array,
   header: string | null | undefined,
 ): Promise<boolean> {
-  const tokens = tokenList(authToken);
+  const tokens = nonEmptySecrets(authToken, 'twilio auth token');
   if (!usableHeader(header)) return false;
   let claimed: string | null;
   try {
