@@ -254,8 +254,10 @@ export function createLedgerStore(db: Db, opts: LedgerStoreOptions = {}): Ledger
     customerId: string,
     input: string | undefined,
     o: ResolveOptions = {},
+    /** The customer's accounts, when the caller already read them (a transfer resolves two refs). */
+    own?: LedgerAccount[],
   ): Promise<AccountResolution> {
-    const own = await accountsOf(customerId);
+    own ??= await accountsOf(customerId);
     const raw = (input ?? '').trim();
     const pick = (matches: LedgerAccount[]): AccountResolution =>
       matches.length === 1
@@ -294,12 +296,13 @@ export function createLedgerStore(db: Db, opts: LedgerStoreOptions = {}): Ledger
     return a?.currency ?? null;
   }
 
-  async function stored(rec: TransferRecord): Promise<TransferOutcome> {
+  /** A stored transfer as an answer; `currency` when the caller already knows the source account's. */
+  async function stored(rec: TransferRecord, currency?: string): Promise<TransferOutcome> {
     return {
       ok: rec.status === 'completed',
       reason: rec.status === 'pending' ? 'in_progress' : ((rec.reason ?? (rec.status === 'completed' ? 'ok' : 'unknown_account')) as TransferReason),
       transfer: rec,
-      currency: await currencyOf(rec.fromRef),
+      currency: currency ?? (await currencyOf(rec.fromRef)),
       replayed: true,
     };
   }
@@ -333,9 +336,10 @@ export function createLedgerStore(db: Db, opts: LedgerStoreOptions = {}): Ledger
     const seen = await byKey(req.idempotencyKey);
     if (seen) return seen.status === 'pending' ? awaitSettled(req.idempotencyKey) : stored(seen);
 
-    const from = await resolveAccount(req.customerId, req.fromRef, { defaultKind: 'checking' });
+    const own = await accountsOf(req.customerId);
+    const from = await resolveAccount(req.customerId, req.fromRef, { defaultKind: 'checking' }, own);
     if (!from.ok) return refused(from.reason);
-    const to = await resolveAccount(req.customerId, req.toRef, { allowForeign: true });
+    const to = await resolveAccount(req.customerId, req.toRef, { allowForeign: true }, own);
     if (!to.ok) return refused(to.reason);
     if (from.account.ref === to.account.ref) return refused('same_account');
     if (from.account.kind === 'card' || to.account.kind === 'card') return refused('unsupported_account');
@@ -359,7 +363,7 @@ export function createLedgerStore(db: Db, opts: LedgerStoreOptions = {}): Ledger
       await settleQ.run({ id, status, reason });
       const rec = await byKey(req.idempotencyKey);
       if (!rec) throw new Error('ledger: claimed transfer vanished');
-      return { ...(await stored(rec)), replayed: false };
+      return { ...(await stored(rec, from.account.currency)), replayed: false };
     };
 
     const debited = (await debitQ.all({
