@@ -103,7 +103,10 @@ export interface DefineToolOptions<S extends z.ZodRawShape> {
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const VARIABLE_NAME = /^[a-zA-Z0-9_]{1,128}$/;
-const LEAF_TYPES = new Set(['string', 'number', 'integer', 'boolean']);
+/** The JSON types an ElevenLabs tool parameter can have (no nested objects or arrays). */
+export const LEAF_TYPES = ['string', 'number', 'integer', 'boolean'] as const;
+export type LeafType = (typeof LEAF_TYPES)[number];
+export const isLeafType = (t: unknown): t is LeafType => (LEAF_TYPES as readonly unknown[]).includes(t);
 
 export function defineTool<S extends z.ZodRawShape>(opts: DefineToolOptions<S>): ToolDef<S> {
   const where = `tool ${JSON.stringify(opts.name)}`;
@@ -137,7 +140,7 @@ export function defineTool<S extends z.ZodRawShape>(opts: DefineToolOptions<S>):
   // The schema must map onto ElevenLabs' flat leaf form, and every LLM-filled field needs a description.
   const json = inputJsonSchema(input);
   for (const [field, prop] of Object.entries(json.properties)) {
-    if (!LEAF_TYPES.has(String(prop.type))) {
+    if (!isLeafType(prop.type)) {
       throw new Error(`${where}: field ${field} must be a string, number, integer, boolean or enum (got ${JSON.stringify(prop.type ?? prop)})`);
     }
     const bound = (IDENTITY_FIELDS as readonly string[]).includes(field) || field in bind;

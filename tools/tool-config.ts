@@ -1,11 +1,10 @@
 import type { z } from 'zod';
-import { bindingsFor, inputJsonSchema, type JsonLeaf, type ToolAssignment, type ToolChannel, type ToolDef } from './define.js';
+import { bindingsFor, inputJsonSchema, isLeafType, TOOL_CHANNELS, type JsonLeaf, type LeafType, type ToolAssignment, type ToolChannel, type ToolDef } from './define.js';
 
 // ToolDef → ElevenLabs webhook `tool_config` (POST /v1/convai/tools). Keys are emitted in a fixed
 // order and properties in schema order, so the same definition always serialises to the same
 // JSON and a later "push" can diff configs byte for byte.
 
-export type LeafType = 'string' | 'number' | 'integer' | 'boolean';
 
 /** One body property: a type plus exactly one value source. */
 export type ElevenLabsLeaf =
@@ -62,13 +61,13 @@ function joinUrl(baseUrl: string, path: string): string {
 
 function leafType(prop: JsonLeaf, field: string): LeafType {
   const t = prop.type;
-  if (t === 'string' || t === 'number' || t === 'integer' || t === 'boolean') return t;
+  if (isLeafType(t)) return t;
   throw new Error(`toToolConfig: field ${field} has no ElevenLabs leaf type (${JSON.stringify(t)})`);
 }
 
 export function toToolConfig(def: ToolDef<z.ZodRawShape>, opts: ToolConfigOptions): ElevenLabsWebhookToolConfig {
   const channel = opts.channel ?? 'telephony';
-  if (channel !== 'telephony' && channel !== 'web') throw new Error(`toToolConfig: unknown channel ${String(channel)}`);
+  if (!TOOL_CHANNELS.includes(channel)) throw new Error(`toToolConfig: unknown channel ${String(channel)}`);
   const bindings = bindingsFor(def, channel);
   const json = inputJsonSchema(def.input);
 
