@@ -27,6 +27,7 @@ import type { Db } from './store/db.js';
 import { createEventStore } from './store/events.js';
 import { createLedgerStore } from './store/ledger.js';
 import { createDidStore } from './store/did.js';
+import { createReceiptStore } from './store/receipts.js';
 import { createLocalWaker, type Waker } from './factors/did/waker.js';
 import { createMemoryRateLimiter, type RateLimiter } from './http/rate-limit.js';
 import type { TwilioCallRedirector } from './providers/twilio/calls.js';
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps) {
     logger,
     otpSender: deps.otpSender,
     did: createDidStore(deps.db),
+    receipts: createReceiptStore(deps.db),
     waker: deps.waker ?? createLocalWaker(),
     redirector: deps.twilio?.redirector,
     rateLimit: deps.rateLimiter ?? createMemoryRateLimiter(),

@@ -3,7 +3,6 @@ import { ELEVENLABS_SIGNATURE_HEADER, verifyElevenLabsSignature } from '../eleve
 import { cancelSession } from '../factors/did/sessions.js';
 import type { Services } from '../orchestrator/services.js';
 import type { Db } from '../store/db.js';
-import { createPostCallStore } from '../store/post-call.js';
 import type { CallRow } from '../store/schema/calls.js';
 import { jsonError } from './errors.js';
 
@@ -61,7 +60,6 @@ function outcomeOf(before: CallRow, after: CallRow, event: string, data: Obj) {
 }
 
 export function postCallRoutes(s: Services, deps: PostCallDeps) {
-  const store = createPostCallStore(deps.db);
 
   return new Hono().post('/post-call', async (c) => {
     const secret = deps.elevenlabs?.webhookSecret;
@@ -84,7 +82,7 @@ export function postCallRoutes(s: Services, deps: PostCallDeps) {
 
     const data = obj(event.data);
     const conversationId = str(data.conversation_id);
-    let call = conversationId ? await store.callByConversation(conversationId) : undefined;
+    let call = conversationId ? await s.calls.byConversation(conversationId) : undefined;
     for (const id of call ? [] : callIdsOf(data)) {
       const found = await s.calls.get(id);
       // A call bound to another conversation is not this conversation's to end.
@@ -111,7 +109,9 @@ export function postCallRoutes(s: Services, deps: PostCallDeps) {
 
     const after = ended ?? (await s.calls.get(call.id)) ?? call;
     const outcome = outcomeOf(call, after, type, data);
-    if (await store.claimOutcome(call.id, now, JSON.stringify(outcome))) await s.audit.record(call.id, 'call_outcome', now, outcome);
+    // Recorded once per call, however many webhooks arrive.
+    const first = await s.receipts.claim(`elevenlabs:call_outcome:${call.id}`, now, { status: 200, contentType: 'application/json', body: JSON.stringify(outcome) });
+    if (first) await s.audit.record(call.id, 'call_outcome', now, outcome);
     return c.json({ success: true, reason: 'ok', type, call_id: call.id, status: after.status });
   });
 }

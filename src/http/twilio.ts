@@ -41,13 +41,13 @@ function twilioGuard(s: Services, opts: TwilioRouteOptions): MiddlewareHandler<E
     c.set('form', form);
     const token = c.req.header('i-twilio-idempotency-token');
     if (token) {
-      const seen = await s.did.receipt(token);
+      const seen = await s.receipts.get(token);
       if (seen) return c.body(seen.body, seen.status as 200, { 'content-type': seen.contentType });
     }
     await next();
     if (token && c.res.status < 500) {
       const body = await c.res.clone().text();
-      await s.did.saveReceipt({ token, status: c.res.status, contentType: c.res.headers.get('content-type') ?? TWIML_CONTENT_TYPE, body, now: s.clock.now() });
+      await s.receipts.claim(token, s.clock.now(), { status: c.res.status, contentType: c.res.headers.get('content-type') ?? TWIML_CONTENT_TYPE, body });
     }
   };
 }

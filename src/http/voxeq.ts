@@ -31,7 +31,7 @@ export function voxeqRoutes(s: Services, secret: string | undefined) {
     // The delivery is what was signed (timestamp + body), not how the header spells the signature:
     // one statement claims it, so a replay is refused however its header is re-spelled or raced.
     const delivery = `voxeq:${verified.t}:${await sha256Hex(raw)}`;
-    if (!(await s.did.claimReceipt(delivery, s.clock.now()))) return jsonError(c, 409, 'replayed');
+    if (!(await s.receipts.claim(delivery, s.clock.now()))) return jsonError(c, 409, 'replayed');
     const settled = await applyScreenResult(s, parsed.data);
     if (!settled) return jsonError(c, 404, 'unknown_call');
     return c.json({

@@ -11,6 +11,7 @@ import type { CustomerStore } from '../store/customers.js';
 import type { EventStore } from '../store/events.js';
 import type { CallRow } from '../store/schema/calls.js';
 import type { DidStore } from '../store/did.js';
+import type { ReceiptStore } from '../store/receipts.js';
 import type { Waker } from '../factors/did/waker.js';
 import type { TwilioCallRedirector } from '../providers/twilio/calls.js';
 import type { RateLimiter } from '../http/rate-limit.js';
@@ -30,6 +31,8 @@ export interface Services {
   logger: Logger;
   otpSender: OtpSender;
   did: DidStore;
+  /** Once-only webhook deliveries (Twilio idempotency tokens, signed screen results, call outcomes). */
+  receipts: ReceiptStore;
   /** Wakes long-polls when a DID session leaves 'pending'. */
   waker: Waker;
   /** Redirects live Twilio calls on confirmation; absent when Twilio is not configured. */

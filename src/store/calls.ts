@@ -32,6 +32,7 @@ const jsonKey = (key: string) => sql`'$.' || ${p(key)}`;
  */
 export function createCallStore(db: Db) {
   const byId = db.select().from(calls).where(eq(calls.id, p('id'))).prepare();
+  const byConversation = db.select().from(calls).where(eq(calls.conversationId, p('conversationId'))).prepare();
 
   const insert = db
     .insert(calls)
@@ -172,6 +173,10 @@ export function createCallStore(db: Db) {
   return {
     async get(id: string): Promise<CallRow | undefined> {
       return (await byId.get({ id })) as CallRow | undefined;
+    },
+    /** The call an ElevenLabs conversation is bound to (the post-call webhook knows only that id). */
+    async byConversation(conversationId: string): Promise<CallRow | undefined> {
+      return (await byConversation.get({ conversationId })) as CallRow | undefined;
     },
 
     /** Creates the call unless it exists; either way returns the stored row. Idempotent per id. */

@@ -2,7 +2,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { literalLimit } from './sql.js';
 import { calls } from './schema/calls.js';
-import { didNonces, didSessions, webhookReceipts, type DidProvider } from './schema/did.js';
+import { didNonces, didSessions, type DidProvider } from './schema/did.js';
 
 export type DidSession = typeof didSessions.$inferSelect;
 type NewDidSession = typeof didSessions.$inferInsert;
@@ -103,7 +103,6 @@ export function createDidStore(db: Db) {
     .returning()
     .prepare();
 
-  const receiptByToken = db.select().from(webhookReceipts).where(eq(webhookReceipts.token, p('token'))).prepare();
 
   const one = <T>(rows: unknown): T | undefined => (rows as T[])[0];
 
@@ -168,24 +167,6 @@ export function createDidStore(db: Db) {
     },
     async useNonce(nonce: string, sessionId: string, deviceId: string, now: number) {
       return one<typeof didNonces.$inferSelect>(await useNonce.all({ nonce, sessionId, deviceId, now }));
-    },
-    async receipt(token: string) {
-      return (await receiptByToken.get({ token })) as typeof webhookReceipts.$inferSelect | undefined;
-    },
-    /** Records a one-time delivery; false when it was seen before (a replay). */
-    async claimReceipt(token: string, now: number): Promise<boolean> {
-      const rows = await db
-        .insert(webhookReceipts)
-        .values({ token, status: 0, contentType: '', body: '', createdAt: now })
-        .onConflictDoNothing()
-        .returning({ token: webhookReceipts.token });
-      return rows.length === 1;
-    },
-    async saveReceipt(r: { token: string; status: number; contentType: string; body: string; now: number }) {
-      await db
-        .insert(webhookReceipts)
-        .values({ token: r.token, status: r.status, contentType: r.contentType, body: r.body, createdAt: r.now })
-        .onConflictDoNothing();
     },
   };
 }
