@@ -4,6 +4,7 @@
 // are installed next to it); the bundle sits two folders below the project root, as
 // src/runtime/ does, so the migrations folder resolves the same way from both.
 import { build } from 'esbuild';
+import { isMain } from '../src/cli/run-main.js';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 
@@ -32,6 +33,6 @@ export async function buildEntries(entries: Record<string, string> = ENTRIES): P
   return outputs;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   for (const f of await buildEntries()) console.log(`built ${f}`);
 }

@@ -5,7 +5,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from '../app.js';
 import { hostUrl, loadConfig, type Config } from '../config.js';
 import { createKeys } from '../crypto/keys.js';
-import { jsonLogger, type Clock, type Logger } from '../deps.js';
+import { jsonLogger, systemClock, type Clock, type Logger } from '../deps.js';
 import { formatPolicyError, type PolicySet } from '../policy/index.js';
 import { createOtpSender, DevOutbox, type OtpSender } from '../providers/otp/index.js';
 import { devSecretsDir, loadOrCreateDevSecrets } from './dev-secrets.js';
@@ -82,7 +82,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const sqlite = openSqlite(config.db);
   const keys = await createKeys(config.secrets.key);
   const outbox = config.devOutbox ? new DevOutbox() : undefined;
-  const clock = opts.clock ?? { now: () => Date.now() };
+  const clock = opts.clock ?? systemClock;
   const otpSender = opts.otpSender ?? createOtpSender(config, { clock, outbox, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
 
   const { accountSid, authToken, apiBaseUrl } = config.twilio;

@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
+import { firstRow, isUniqueViolation } from './sql.js';
 import { calls, type CallRow, type CallStatus } from './schema/calls.js';
 
 /** Statuses a factor, signal or identification may still change. */
@@ -168,7 +169,6 @@ export function createCallStore(db: Db) {
     .returning()
     .prepare();
 
-  const first = <T>(rows: T[]): T | undefined => rows[0];
 
   return {
     async get(id: string): Promise<CallRow | undefined> {
@@ -204,10 +204,10 @@ export function createCallStore(db: Db) {
     /** Binds the conversation on first use. Returns false when another conversation holds the call. */
     async bindConversation(id: string, conversationId: string, now: number): Promise<boolean> {
       try {
-        if (first((await bindConversation.all({ id, conversationId, now })) as CallRow[])) return true;
+        if (firstRow<CallRow>(await bindConversation.all({ id, conversationId, now }))) return true;
       } catch (err) {
         // UNIQUE(conversation_id): this conversation is already bound to another call.
-        if (String((err as Error).message).includes('UNIQUE')) return false;
+        if (isUniqueViolation(err)) return false;
         throw err;
       }
       const call = await this.get(id);
@@ -215,35 +215,35 @@ export function createCallStore(db: Db) {
     },
 
     async recordSuccess(id: string, factor: string, at: number) {
-      return first((await recordSuccess.all({ id, factor, at })) as CallRow[]);
+      return firstRow<CallRow>(await recordSuccess.all({ id, factor, at }));
     },
     /** Takes one attempt of `factor` if fewer than `max` were used; undefined when exhausted. */
     async reserveAttempt(id: string, factor: string, max: number, now: number) {
-      return first((await reserveAttempt.all({ id, factor, max, now })) as CallRow[]);
+      return firstRow<CallRow>(await reserveAttempt.all({ id, factor, max, now }));
     },
     async recordFailure(id: string, now: number) {
-      return first((await recordFailure.all({ id, now })) as CallRow[]);
+      return firstRow<CallRow>(await recordFailure.all({ id, now }));
     },
     async setSignal(id: string, name: string, value: boolean | string | number, now: number) {
-      return first((await setSignal.all({ id, name, value: JSON.stringify(value), now })) as CallRow[]);
+      return firstRow<CallRow>(await setSignal.all({ id, name, value: JSON.stringify(value), now }));
     },
     async applyScreen(id: string, signals: Record<string, boolean>, clear: boolean, now: number) {
-      return first((await applyScreen.all({ id, signals: JSON.stringify(signals), clear: clear ? 1 : 0, now })) as CallRow[]);
+      return firstRow<CallRow>(await applyScreen.all({ id, signals: JSON.stringify(signals), clear: clear ? 1 : 0, now }));
     },
     async setKbaAsked(id: string, level: string, questionId: string, now: number) {
-      return first((await setKbaAsked.all({ id, level, questionId, now })) as CallRow[]);
+      return firstRow<CallRow>(await setKbaAsked.all({ id, level, questionId, now }));
     },
     async identify(id: string, customerId: string, by: NonNullable<CallRow['identifiedBy']>, now: number) {
-      return first((await identify.all({ id, customerId, by, now })) as CallRow[]);
+      return firstRow<CallRow>(await identify.all({ id, customerId, by, now }));
     },
     async claimByDevice(id: string, customerId: string, now: number) {
-      return first((await claimByDevice.all({ id, customerId, now })) as CallRow[]);
+      return firstRow<CallRow>(await claimByDevice.all({ id, customerId, now }));
     },
     async authenticate(id: string, now: number) {
-      return first((await authenticate.all({ id, now })) as CallRow[]);
+      return firstRow<CallRow>(await authenticate.all({ id, now }));
     },
     async stepDown(id: string, now: number) {
-      return first((await stepDown.all({ id, now })) as CallRow[]);
+      return firstRow<CallRow>(await stepDown.all({ id, now }));
     },
     /** pending|authenticated → handed_off|blocked, storing the handoff packet. Terminal calls stay as they are. */
     async close(id: string, to: 'handed_off' | 'blocked', handoff: Record<string, unknown>, now: number) {
@@ -252,10 +252,10 @@ export function createCallStore(db: Db) {
         .set({ status: to, handoff, updatedAt: now })
         .where(and(eq(calls.id, id), live))
         .returning();
-      return first(rows as CallRow[]);
+      return firstRow<CallRow>(rows as CallRow[]);
     },
     async end(id: string, now: number) {
-      return first((await end.all({ id, now })) as CallRow[]);
+      return firstRow<CallRow>(await end.all({ id, now }));
     },
   };
 }

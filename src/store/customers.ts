@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { literalLimit } from './sql.js';
+import { isUniqueViolation, literalLimit } from './sql.js';
 import { runAtomic } from './atomic.js';
 import { accountRefs, customerPhones, customers, devices, kbaAnswers, totpSecrets } from './schema/customers.js';
 
@@ -172,7 +172,7 @@ export function createCustomerStore(db: Db) {
             : []),
         ]);
       } catch (err) {
-        if (String((err as Error).message).includes('UNIQUE')) return 'exists';
+        if (isUniqueViolation(err)) return 'exists';
         throw err;
       }
       changed(c.id); // after the commit, so no hint read before it outlives it

@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { literalLimit } from './sql.js';
+import { firstRow, literalLimit } from './sql.js';
 import { calls } from './schema/calls.js';
 import { didNonces, didSessions, type DidProvider } from './schema/did.js';
 
@@ -104,7 +104,6 @@ export function createDidStore(db: Db) {
     .prepare();
 
 
-  const one = <T>(rows: unknown): T | undefined => (rows as T[])[0];
 
   return {
     async get(id: string) {
@@ -132,17 +131,17 @@ export function createDidStore(db: Db) {
     },
     /** Inserts unless a pending session exists for the call, or the DID is taken by another pending session. */
     async insertPending(s: NewDidSession): Promise<DidSession | undefined> {
-      return one<DidSession>(await db.insert(didSessions).values(s).onConflictDoNothing().returning());
+      return firstRow<DidSession>(await db.insert(didSessions).values(s).onConflictDoNothing().returning());
     },
     async confirm(id: string, deviceId: string, now: number) {
-      return one<DidSession>(await confirm.all({ id, deviceId, now }));
+      return firstRow<DidSession>(await confirm.all({ id, deviceId, now }));
     },
     async cancel(id: string, now: number) {
-      return one<DidSession>(await cancel.all({ id, now }));
+      return firstRow<DidSession>(await cancel.all({ id, now }));
     },
     /** pending → timeout, only once the TTL has passed. */
     async expire(id: string, now: number) {
-      return one<DidSession>(await expire.all({ id, now }));
+      return firstRow<DidSession>(await expire.all({ id, now }));
     },
     /** Times out every overdue pending session (bounded batch); returns the ones this call moved. */
     async sweep(now: number, limit = 500): Promise<DidSession[]> {
@@ -157,7 +156,7 @@ export function createDidStore(db: Db) {
     },
     /** Exactly one caller gets to redirect a confirmed call. */
     async claimIntercept(id: string) {
-      return one<DidSession>(await claimIntercept.all({ id }));
+      return firstRow<DidSession>(await claimIntercept.all({ id }));
     },
     async finishIntercept(id: string, to: 'succeeded' | 'failed') {
       await finishIntercept.run({ id, to });
@@ -166,7 +165,7 @@ export function createDidStore(db: Db) {
       await insertNonce.run(n);
     },
     async useNonce(nonce: string, sessionId: string, deviceId: string, now: number) {
-      return one<typeof didNonces.$inferSelect>(await useNonce.all({ nonce, sessionId, deviceId, now }));
+      return firstRow<typeof didNonces.$inferSelect>(await useNonce.all({ nonce, sessionId, deviceId, now }));
     },
   };
 }

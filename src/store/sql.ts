@@ -9,3 +9,9 @@ export const literalLimit = (n: number): number => {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError('limit must be a non-negative integer');
   return sql.raw(String(n)) as unknown as number;
 };
+
+/** The row a conditional `UPDATE … RETURNING` (or a keyed read) gave back, if any. */
+export const firstRow = <T>(rows: unknown): T | undefined => (rows as T[])[0];
+
+/** A UNIQUE constraint refused the write (the same text on better-sqlite3 and D1). */
+export const isUniqueViolation = (err: unknown): boolean => String((err as Error)?.message).includes('UNIQUE');
