@@ -106,37 +106,30 @@ describe('every answer is marked uncacheable and not sniffable', () => {
 });
 
 describe('size limits', () => {
-  it('refuses an oversized chunked body (no Content-Length) while streaming it', async () => {
-    const chunk = new TextEncoder().encode('x'.repeat(16 * 1024));
+  /** A tool call whose body is streamed (chunked, no Content-Length): `chunks` pieces, then the end. */
+  const chunked = (chunks: Uint8Array[]) => {
     let sent = 0;
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
-        if (sent++ < 8) controller.enqueue(chunk);
+        if (sent < chunks.length) controller.enqueue(chunks[sent++]!);
         else controller.close();
       },
     });
-    const res = await t.app.request('/tools/auth_orchestrator', {
+    return t.app.request('/tools/auth_orchestrator', {
       method: 'POST',
       headers: { authorization: `Bearer ${SECRETS.tool}` },
       body,
       duplex: 'half',
     } as RequestInit);
-    expect(res.status).toBe(413);
+  };
+
+  it('refuses an oversized chunked body (no Content-Length) while streaming it', async () => {
+    const chunk = new TextEncoder().encode('x'.repeat(16 * 1024));
+    expect((await chunked(Array.from({ length: 8 }, () => chunk))).status).toBe(413);
   });
 
   it('accepts a small chunked body', async () => {
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(new TextEncoder().encode(JSON.stringify({ call_id: 'CA1', conversation_id: 'conv-CA1', action: 'status' })));
-        controller.close();
-      },
-    });
-    const res = await t.app.request('/tools/auth_orchestrator', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${SECRETS.tool}` },
-      body,
-      duplex: 'half',
-    } as RequestInit);
+    const res = await chunked([new TextEncoder().encode(JSON.stringify({ call_id: 'CA1', conversation_id: 'conv-CA1', action: 'status' }))]);
     expect(res.status).toBe(200);
   });
 

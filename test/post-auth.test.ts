@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { postAuthTools } from '../tools/post-auth/index.js';
-import { enrolAda, makeTestApp, passOtp, ring, type TestApp } from './helpers/app.js';
+import { enrolAda, makeTestApp, passKba, passOtp, ring, type TestApp } from './helpers/app.js';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -15,11 +15,6 @@ const ARGS: Record<string, Record<string, unknown>> = {
   transfer_funds: { from_account: 'checking', to_account: 'savings', amount: 25 },
   update_card_limit: { new_limit: 2500 },
 };
-
-async function secondFactor(callId = 'CA1') {
-  await t.tool(callId, 'kba_question', { level: 'advanced' });
-  return t.tool(callId, 'kba_verify', { question_id: 'q_deposit', answer: '250 dollars'.replace('250', 'two hundred fifty') });
-}
 
 describe('POST /tools/post/{tool}', () => {
   it.each(Object.keys(postAuthTools))('%s is refused before authentication, with the next step', async (tool) => {
@@ -55,7 +50,7 @@ describe('POST /tools/post/{tool}', () => {
       next_step_args: { channel: 'app' },
     });
 
-    const kba = await secondFactor();
+    const kba = await passKba(t, 'CA1');
     expect(kba.body.success).toBe(true);
     const transfer = await t.post('transfer_funds', 'CA1', ARGS.transfer_funds);
     expect(transfer.status).toBe(200);
@@ -66,7 +61,7 @@ describe('POST /tools/post/{tool}', () => {
 
   it('refuses transfer_funds again when its proof is older than max_age_seconds', async () => {
     await passOtp(t, 'CA1');
-    await secondFactor();
+    await passKba(t, 'CA1');
     t.clock.advance(301_000);
     const stale = await t.post('transfer_funds', 'CA1', ARGS.transfer_funds);
     expect(stale.status).toBe(403);
@@ -77,13 +72,13 @@ describe('POST /tools/post/{tool}', () => {
     t.clock.advance(31_000);
     await t.tool('CA1', 'otp_send', { channel: 'sms' });
     await t.tool('CA1', 'otp_verify', { code: t.lastCode() });
-    await secondFactor();
+    await passKba(t, 'CA1');
     expect((await t.post('transfer_funds', 'CA1', ARGS.transfer_funds)).status).toBe(200);
   });
 
   it('moves money once when the platform retries the same transfer', async () => {
     await passOtp(t, 'CA1');
-    await secondFactor();
+    await passKba(t, 'CA1');
     const answers = await Promise.all(Array.from({ length: 10 }, () => t.post('transfer_funds', 'CA1', ARGS.transfer_funds)));
     expect(new Set(answers.map((a) => JSON.stringify(a.body))).size).toBe(1);
     const accounts = await t.ledger.accountsOf('cust_ada');
@@ -127,7 +122,7 @@ describe('POST /tools/post/{tool}', () => {
 
   it('commits a read tool\'s decision with its result, and a write tool\'s decision before it runs', async () => {
     await passOtp(t, 'CA1');
-    await secondFactor();
+    await passKba(t, 'CA1');
     const pairs = vi.spyOn(t.services.events, 'appendPair');
     const singles = vi.spyOn(t.services.events, 'append');
     expect((await t.post('account_summary', 'CA1')).status).toBe(200);
@@ -142,7 +137,7 @@ describe('POST /tools/post/{tool}', () => {
 
   it.each([['account_summary'], ['transfer_funds']])('keeps %s\'s decision on record when the tool fails', async (tool) => {
     await passOtp(t, 'CA1');
-    await secondFactor();
+    await passKba(t, 'CA1');
     t.sqlite.exec('DROP TABLE ledger_transfers; DROP TABLE ledger_accounts');
     const res = await t.post(tool, 'CA1', ARGS[tool]);
     expect(res.status).toBe(500);

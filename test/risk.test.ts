@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { signBody } from '../src/crypto/signature.js';
 import { mintHostSessionToken } from '../src/factors/host-session.js';
 import type { ScreenResult } from '../src/providers/voxeq/types.js';
-import { enrolAda, makeTestApp, passOtp, ring, testPolicies, type TestApp } from './helpers/app.js';
+import { enrolAda, makeTestApp, passKba, passOtp, ring, testPolicies, type TestApp } from './helpers/app.js';
 
 const VOXEQ = 'voxeq-test-secret-0123456789abcdef';
 const HOST = 'host-session-secret-0123456789abcdef';
@@ -37,11 +37,6 @@ async function push(body: unknown, opts: { secret?: string; at?: number; header?
     body: raw,
   });
   return { status: res.status, body: (await res.json()) as Record<string, any>, header };
-}
-
-async function secondFactor(callId: string) {
-  await t.tool(callId, 'kba_question', { level: 'advanced' });
-  return t.tool(callId, 'kba_verify', { question_id: 'q_deposit', answer: 'two hundred fifty dollars' });
 }
 
 describe('VoxEQ results: signed callbacks', () => {
@@ -98,8 +93,7 @@ describe('signals move the policy', () => {
     await setup();
     await ring(t, 'CA1');
     // The caller answered a question first: the packet must carry that it passed, never the answer.
-    await t.tool('CA1', 'kba_question', { level: 'advanced' });
-    expect((await t.tool('CA1', 'kba_verify', { question_id: 'q_deposit', answer: 'two hundred fifty dollars' })).body.success).toBe(true);
+    expect((await passKba(t, 'CA1')).body.success).toBe(true);
     const res = await push(result('CA1', { risk: 'high', [flag]: true }));
     expect(res.body).toMatchObject({ status: 'handed_off', risk_tier: 'high' });
     const status = await t.tool('CA1', 'status');
@@ -119,7 +113,7 @@ describe('signals move the policy', () => {
     await setup();
     await ring(t, 'CA1');
     await passOtp(t, 'CA1');
-    await secondFactor('CA1');
+    await passKba(t, 'CA1');
     expect((await t.post('transfer_funds', 'CA1', { to_account: 'savings', amount: 1 })).status).toBe(200);
     await push(result('CA1', { risk: 'high', watch_list: true }));
     const refused = await t.post('transfer_funds', 'CA1', { to_account: 'savings', amount: 1 });
@@ -139,7 +133,7 @@ describe('signals move the policy', () => {
     expect(res.body).toMatchObject({ risk_tier: 'medium', privileged_allowed: false, status: 'pending' });
     const refused = await t.post('account_summary', 'CA1');
     expect(refused).toMatchObject({ status: 403, body: { reason: 'step_up_required' } });
-    await secondFactor('CA1');
+    await passKba(t, 'CA1');
     expect((await t.post('account_summary', 'CA1')).status).toBe(200);
   });
 

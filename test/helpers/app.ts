@@ -154,6 +154,12 @@ export async function passOtp(t: TestApp, callId: string) {
   return t.tool(callId, 'otp_verify', { code: t.lastCode() });
 }
 
+/** Ada answers her advanced KBA question (a second factor after OTP). */
+export async function passKba(t: TestApp, callId: string) {
+  await t.tool(callId, 'kba_question', { level: 'advanced' });
+  return t.tool(callId, 'kba_verify', { question_id: 'q_deposit', answer: 'two hundred fifty dollars' });
+}
+
 /** A phone-app device: a real P-256 key pair, enrolled through the admin API. */
 export async function enrolDevice(t: TestApp, customerId: string, deviceId: string) {
   const { publicJwk, privateJwk } = await generateDeviceKeyPair();
