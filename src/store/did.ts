@@ -1,7 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { firstRow, literalLimit } from './sql.js';
-import { calls } from './schema/calls.js';
+import { calls, type CallRow } from './schema/calls.js';
 import { didNonces, didSessions, type DidProvider } from './schema/did.js';
 
 export type DidSession = typeof didSessions.$inferSelect;
@@ -44,7 +44,7 @@ export function createDidStore(db: Db) {
     .prepare();
 
   const pendingForCustomer = db
-    .select({ session: didSessions })
+    .select({ session: didSessions, call: calls })
     .from(didSessions)
     .innerJoin(calls, eq(calls.id, didSessions.callId))
     .where(and(eq(calls.customerId, p('customerId')), isPending))
@@ -122,8 +122,9 @@ export function createDidStore(db: Db) {
       return (await latestForRef.get({ provider, callRef })) as DidSession | undefined;
     },
     /** Pending sessions on calls already claimed by this customer. */
-    async pendingForCustomer(customerId: string): Promise<DidSession[]> {
-      return ((await pendingForCustomer.all({ customerId })) as { session: DidSession }[]).map((r) => r.session);
+    /** A customer's pending sessions, each with its call (read in the same join). */
+    async pendingForCustomer(customerId: string): Promise<{ session: DidSession; call: CallRow }[]> {
+      return (await pendingForCustomer.all({ customerId })) as { session: DidSession; call: CallRow }[];
     },
     /** Every pending session proving a factor for this call (any provider). */
     async pendingForCall(callId: string): Promise<DidSession[]> {

@@ -27,9 +27,8 @@ const WRONG_DID_LIMIT = { count: 5, windowMs: 60_000 };
  */
 async function countWrongDid(s: Services, device: { id: string; customerId: string }, now: number) {
   await s.audit.record(null, 'wrong_did', now, { device_id: device.id, customer_id: device.customerId });
-  for (const session of await s.did.pendingForCustomer(device.customerId)) {
-    const call = await s.calls.get(session.callId);
-    if (!call || !LIVE.includes(call.status)) continue;
+  for (const { session, call } of await s.did.pendingForCustomer(device.customerId)) {
+    if (!LIVE.includes(call.status)) continue;
     await s.audit.record(call.id, 'wrong_did', now, { device_id: device.id, session_id: session.id });
     await recordFailedCheck(s, call, policyFor(s, call), 'did', 'wrong_did', now);
   }
