@@ -175,6 +175,12 @@ export function buildWorkflow(postIds: string[], handoffNumber?: string): Workfl
     },
     [NODE.handoff]: handoff,
   };
+  // Either side of the gate hands the call to a person when callgate says so.
+  const toHandoff = (source: string): Edge => ({
+    source,
+    target: NODE.handoff,
+    forward_condition: when('callgate hands the call to a person', isString(NEXT_STEP_VARIABLE, HUMAN_STEP)),
+  });
   const edges: Record<string, Edge> = {
     [EDGE.start]: { source: NODE.start, target: NODE.preAuth, forward_condition: { type: 'unconditional' } },
     [EDGE.verified]: {
@@ -182,21 +188,13 @@ export function buildWorkflow(postIds: string[], handoffNumber?: string): Workfl
       target: NODE.postAuth,
       forward_condition: when('callgate verified the caller', isBool(PRIVILEGED_VARIABLE, true)),
     },
-    [EDGE.preAuthHandoff]: {
-      source: NODE.preAuth,
-      target: NODE.handoff,
-      forward_condition: when('callgate hands the call to a person', isString(NEXT_STEP_VARIABLE, HUMAN_STEP)),
-    },
+    [EDGE.preAuthHandoff]: toHandoff(NODE.preAuth),
     [EDGE.lostPrivilege]: {
       source: NODE.postAuth,
       target: NODE.preAuth,
       forward_condition: when('callgate withdrew privileged access', isBool(PRIVILEGED_VARIABLE, false)),
     },
-    [EDGE.postAuthHandoff]: {
-      source: NODE.postAuth,
-      target: NODE.handoff,
-      forward_condition: when('callgate hands the call to a person', isString(NEXT_STEP_VARIABLE, HUMAN_STEP)),
-    },
+    [EDGE.postAuthHandoff]: toHandoff(NODE.postAuth),
   };
   return { nodes, edges, prevent_subagent_loops: true };
 }
