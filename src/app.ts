@@ -28,6 +28,7 @@ import { createEventStore } from './store/events.js';
 import { createLedgerStore } from './store/ledger.js';
 import { createDidStore } from './store/did.js';
 import { createReceiptStore } from './store/receipts.js';
+import { createBudgetStore, createCounterStore } from './store/budgets.js';
 import { createLocalWaker, type Waker } from './factors/did/waker.js';
 import { createMemoryRateLimiter, type RateLimiter } from './http/rate-limit.js';
 import type { TwilioCallRedirector } from './providers/twilio/calls.js';
@@ -81,6 +82,8 @@ export function createApp(deps: AppDeps) {
     logger,
     otpSender: deps.otpSender,
     did: createDidStore(deps.db),
+    budgets: createBudgetStore(deps.db),
+    counters: createCounterStore(deps.db),
     receipts: createReceiptStore(deps.db),
     waker: deps.waker ?? createLocalWaker(),
     redirector: deps.twilio?.redirector,

@@ -128,14 +128,14 @@ describe('what a verified event does', () => {
   });
 
   it('finds a call by its Twilio call SID when no tool was ever called', async () => {
-    await ring(t, 'CA3');
+    await ring(t, 'CA3', undefined, { identify: false });
     const r = await deliver(transcription('conv-never-bound', { metadata: { phone_call: { type: 'twilio', call_sid: 'CA3' } } }));
     expect(r.body).toMatchObject({ reason: 'ok', call_id: 'CA3', status: 'ended' });
     expect(outcome('CA3')[0]).toMatchObject({ authenticated: false, contained: false, status_before: 'pending' });
   });
 
   it('ends a call on call_initiation_failure (Twilio metadata)', async () => {
-    await ring(t, 'CA4');
+    await ring(t, 'CA4', undefined, { identify: false });
     const r = await deliver({
       type: 'call_initiation_failure',
       event_timestamp: nowSeconds(),

@@ -343,7 +343,7 @@ function wrongAnswer(answer: string): string {
 
 async function call1(env: DemoEnv, policy: Policy): Promise<Call> {
   const ada = demoCustomer('demo-ada');
-  header('Call 1 · low risk: caller ID matches, SMS code, step-up before moving money');
+  header('Call 1 · low risk: member ID, SMS code, step-up before moving money');
   const call = new Call(env, newCallSid(), newConversationId());
   narrate(`${ada.body.display_name} calls from her enrolled phone ${ada.body.phones[0]}; call ${call.callId}, conversation ${call.conversationId}`);
 
@@ -354,7 +354,8 @@ async function call1(env: DemoEnv, policy: Policy): Promise<Call> {
     'dynamic_variables.auth_status': 'pending',
     'dynamic_variables.auth_privileged_allowed': false,
     'dynamic_variables.auth_risk_tier': 'low',
-    'dynamic_variables.auth_next_step': 'otp_send',
+    // Caller ID claims nobody: an enrolled number is answered exactly like an unknown one.
+    'dynamic_variables.auth_next_step': 'identify',
   });
   // A spoofed caller ID must learn nothing: no name, no number, only the five auth variables.
   const vars = (init.body.dynamic_variables ?? {}) as Json;
@@ -755,7 +756,7 @@ async function call5(env: DemoEnv, policy: Policy): Promise<Call> {
     http: 200,
     'dynamic_variables.auth_status': 'pending',
     'dynamic_variables.auth_risk_tier': 'low',
-    'dynamic_variables.auth_next_step': 'otp_send',
+    'dynamic_variables.auth_next_step': 'identify',
     'dynamic_variables.auth_privileged_allowed': false,
   });
 

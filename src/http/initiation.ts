@@ -25,7 +25,8 @@ const initiationSchema = z.object({
 
 /**
  * POST /elevenlabs/initiation — seeds the call's auth_state while the phone rings. Caller ID only
- * picks candidate customers; it proves nothing, and nothing personal goes back before auth.
+ * picks candidate customers; it proves and claims nothing, and the answer is the same for an
+ * enrolled and an unknown number.
  */
 export function initiationRoutes(s: Services) {
   return new Hono().post('/initiation', async (c) => {
@@ -42,9 +43,10 @@ export function initiationRoutes(s: Services) {
       call = stored;
       policy = policyFor(s, stored);
     } else {
+      // Candidates stay internal: the claim is made by what the caller says (identify) or a host
+      // session, so no answer before a factor passes differs for an enrolled caller ID.
       const phone = caller_id ? normalizePhone(caller_id) : '';
       const candidates = phone ? await s.customers.idsByPhone(phone) : [];
-      const single = candidates.length === 1 ? candidates[0]! : null;
       ({ call, policy } = await ensureCall(s, {
         id: call_sid,
         source: 'initiation',
@@ -52,8 +54,6 @@ export function initiationRoutes(s: Services) {
         calledNumber: called_number ?? null,
         callerId: caller_id ?? null,
         candidates,
-        customerId: single,
-        identifiedBy: single ? 'caller_id' : null,
         signals: callerIdSignals(stir_verstat),
         audit: { caller_id_candidates: candidates.length },
         now,

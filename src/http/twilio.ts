@@ -86,7 +86,7 @@ export function twilioRoutes(s: Services, opts: TwilioRouteOptions) {
 
   /** A new session for the call, or the next attempt after a timeout while retries remain. */
   async function issue(callSid: string, form: Form, locale: string | undefined) {
-    const { policy } = await ensureCall(s, {
+    const { policy, call } = await ensureCall(s, {
       id: callSid,
       source: 'ivr',
       calledNumber: form.To ?? null,
@@ -99,6 +99,7 @@ export function twilioRoutes(s: Services, opts: TwilioRouteOptions) {
       provider: 'twilio',
       callRef: callSid,
       callId: callSid,
+      customerId: call.customerId,
       policy,
       locale,
       dnis: form.To,

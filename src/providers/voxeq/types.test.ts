@@ -106,8 +106,8 @@ describe('signalsFromScreen', () => {
     expect(merged.screen_clear).toBe(true);
   });
 
-  it('every name is a policy signal, except screen_clear which is a policy factor', () => {
+  it('every name is a policy signal, screen_clear included (a signal, never a factor)', () => {
     const known = new Set<string>(SIGNALS);
-    expect(SCREEN_SIGNALS.filter((s) => !known.has(s))).toEqual(['screen_clear']);
+    expect(SCREEN_SIGNALS.filter((s) => !known.has(s))).toEqual([]);
   });
 });

@@ -40,7 +40,7 @@ export interface ScreenResult {
   score?: number;
 }
 
-/** The policy signal names a screen result sets (policy/schema.ts SIGNALS, plus the `screen_clear` factor). */
+/** The policy signal names a screen result sets (all in policy/schema.ts SIGNALS). */
 export const SCREEN_SIGNALS = [
   'screen_clear',
   'screen_uncertain',
