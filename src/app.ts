@@ -119,14 +119,14 @@ export function createApp(deps: AppDeps) {
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 
-  // ElevenLabs-facing: the initiation webhook and the tools (CONTRACT §2).
+  // ElevenLabs-facing: the initiation webhook and the tools (docs/api.md).
   app.use('/elevenlabs/initiation', bearer(deps.secrets.tool, 'elevenlabs'));
   app.route('/elevenlabs', initiationRoutes(services));
   app.route('/elevenlabs', postCallRoutes(services, deps));
   app.use('/tools/*', bearer(deps.secrets.tool, 'tools'));
   app.route('/tools', toolRoutes(services, orchestrate, ledger));
 
-  // Dynamic Identifier (CONTRACT §3): IVR REST, the Twilio TwiML flow, the phone app.
+  // Dynamic Identifier: IVR REST, the Twilio TwiML flow, the phone app (docs/api.md, docs/ivr.md).
   app.use('/ivr/sessions', bearer(deps.secrets.ivr, 'ivr'));
   app.use('/ivr/sessions/*', bearer(deps.secrets.ivr, 'ivr'));
   app.route('/ivr', ivrRoutes(services, deps.clientAddress ?? (() => 'unknown')));
@@ -140,10 +140,10 @@ export function createApp(deps: AppDeps) {
   }
   app.route('/app', appRoutes(services));
 
-  // Fraud screen results (CONTRACT §4), signed with VOXEQ_WEBHOOK_SECRET.
+  // Fraud screen results, signed with VOXEQ_WEBHOOK_SECRET.
   app.route('/voxeq', voxeqRoutes(services, deps.screen?.webhookSecret));
 
-  // Operators (CONTRACT §5).
+  // Operators.
   app.use('/admin/*', bearer(deps.secrets.admin, 'admin'));
   app.route('/admin', adminRoutes(services, deps.outbox));
 

@@ -212,7 +212,7 @@ class Call {
   }
 
   /**
-   * VoxEQ posts a verdict for this call to POST /voxeq/results, signed with the §1 scheme by the
+   * VoxEQ posts a verdict for this call to POST /voxeq/results, signed by the
    * simulator's postScreenResult; the request is recorded on its way out so the transcript shows
    * what was signed, and a replay can send exactly the same bytes.
    */
@@ -399,7 +399,7 @@ async function call1(env: DemoEnv, policy: Policy): Promise<Call> {
 
   const q = await call.orchestrate(
     { action: 'kba_question', level: 'advanced' },
-    // The call is authenticated at its tier, so `none` is contract-conformant here; `kba_verify` would guide an agent better.
+    // The call is authenticated at its tier, so `none` is a documented answer here; `kba_verify` would guide an agent better.
     { http: 200, success: true, 'question.id': present, 'question.text': present, next_required_step: oneOf('kba_verify', 'none') },
   );
   const questionId = q.body.question?.id as string | undefined;
@@ -557,7 +557,7 @@ interface DemoDevice {
 
 /** A number on no customer record (fictional 555-01xx). */
 const UNKNOWN_CALLER = '+17735550123';
-/** How long the agent's did_wait may hold (the contract allows up to 20 s). */
+/** How long the agent's did_wait may hold (wait_seconds allows up to 20 s). */
 const DID_WAIT_SECONDS = 15;
 /** A did_wait that answers later than this after the confirmation did not move on at once. */
 // Functional, not a speed check (the bench measures speed): did_wait must have been woken by the

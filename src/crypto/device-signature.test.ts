@@ -38,7 +38,7 @@ async function device() {
 beforeEach(() => clearDeviceKeyCache());
 
 describe('confirmMessage', () => {
-  it('is exactly the canonical string of CONTRACT §3, no trailing newline', () => {
+  it('is exactly the documented canonical string, no trailing newline', () => {
     expect(confirmMessage(FIELDS)).toBe(CANONICAL);
     expect(confirmMessage(FIELDS).endsWith('\n')).toBe(false);
     expect(confirmMessage(FIELDS).split('\n')).toEqual(['callgate-did-confirm:v1', 'csn_7Qm2', 'cb_CA0123456789abcdef', '482916', 'n_k3J9xQ']);

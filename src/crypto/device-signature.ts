@@ -1,4 +1,4 @@
-// Device-bound keys of the phone app (CONTRACT §3): the app holds a P-256 key pair, the operator
+// Device-bound keys of the phone app (docs/api.md): the app holds a P-256 key pair, the operator
 // enrols its public JWK, and the app confirms a spoken Dynamic Identifier by signing
 //   callgate-did-confirm:v1\n{session_id}\n{call_binding}\n{did}\n{nonce}
 // with ECDSA P-256 / SHA-256. The signature travels as base64url of the IEEE P1363 form r‖s

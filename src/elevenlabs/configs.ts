@@ -25,14 +25,14 @@ type WorkflowNode = wire.AgentWorkflowRequestModelNodesValue.Raw;
 
 export const DEFAULT_AGENT_NAME = 'callgate';
 export const AGENT_TAG = 'callgate';
-/** callgate's routes that ElevenLabs calls (CONTRACT §2). */
+/** callgate's routes that ElevenLabs calls. */
 export const INITIATION_PATH = '/elevenlabs/initiation';
 export const POST_CALL_PATH = '/elevenlabs/post-call';
 
 export type ToolGraph = 'pre_auth' | 'post_auth';
 
 /**
- * The dynamic variables the initiation webhook answers with (CONTRACT §2), and the value each
+ * The dynamic variables the initiation webhook answers with (docs/api.md), and the value each
  * takes when nothing set it (a web session has no initiation webhook): never privileged.
  */
 export const INITIATION_VARIABLE_DEFAULTS: Readonly<Record<string, string | boolean>> = Object.freeze({

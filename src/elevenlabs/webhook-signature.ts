@@ -12,7 +12,7 @@ export const MAX_AGE_SECONDS = 30 * 60;
 /** The SDK accepts any future timestamp; a few minutes of clock skew is all we allow. */
 export const MAX_SKEW_SECONDS = 5 * 60;
 
-/** The §1 scheme with ElevenLabs' tag and windows. */
+/** callgate's signature scheme with ElevenLabs' tag and windows. */
 const ELEVENLABS_SCHEME: Scheme = { version: 'v0', maxAgeSeconds: MAX_AGE_SECONDS, maxSkewSeconds: MAX_SKEW_SECONDS };
 
 export type ElevenLabsSignatureFailure = SignatureFailure;

@@ -3,7 +3,7 @@ import type { CallRow } from '../store/schema/calls.js';
 import { claimCustomer } from './identify.js';
 
 /**
- * Applies a host-app session token (CONTRACT §6) before the action runs. A valid token identifies
+ * Applies a host-app session token (docs/host-session.md) before the action runs. A valid token identifies
  * the caller, which can spare the `identify` step; it is never recorded as a success, so it never
  * opens a privileged tool by itself. An invalid, expired or mismatched token is a risk signal.
  */

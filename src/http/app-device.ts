@@ -14,7 +14,7 @@ const confirmSchema = z.object({
   signature: z.string().regex(/^[A-Za-z0-9_-]{80,96}={0,2}$/, 'base64url IEEE P1363 ECDSA P-256 signature'),
 });
 
-/** The phone app (CONTRACT §3). No bearer: the device's signature is the credential. */
+/** The phone app (docs/api.md). No bearer: the device's signature is the credential. */
 export function appRoutes(s: Services) {
   return new Hono()
     .post('/challenge', async (c) => {

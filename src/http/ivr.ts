@@ -36,7 +36,7 @@ const waitSchema = z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS);
 export const ivrCallId = (provider: DidProvider, callId: string) =>
   provider === 'twilio' || provider === 'generic' ? callId : `${provider}:${callId}`;
 
-/** IVR REST (Genesys Architect, NICE CXone Studio, Five9, any webhook IVR): CONTRACT §3. */
+/** IVR REST (Genesys Architect, NICE CXone Studio, Five9, any webhook IVR): docs/api.md, docs/ivr.md. */
 export function ivrRoutes(s: Services, clientAddress: (c: Context) => string) {
   /** The session as an IVR sees it; once confirmed, also whom the device proved the caller to be. */
   const view = async (d: DidSession) => {

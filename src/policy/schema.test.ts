@@ -17,7 +17,7 @@ describe('shipped policy files', () => {
     });
   }
 
-  it('default.yaml is the CONTRACT §7 blueprint', () => {
+  it('default.yaml is the seed blueprint', () => {
     const r = parsePolicy(read('default.yaml'), 'policies/default.yaml');
     if (!r.ok) throw new Error('default.yaml does not validate');
     expect(r.policy).toMatchObject({
@@ -63,7 +63,7 @@ describe('shipped policy files', () => {
 });
 
 describe('policySchema defaults', () => {
-  it('fills every default from CONTRACT §7 and the brief', () => {
+  it('fills every default policies/README.md lists', () => {
     const p = policySchema.parse({
       id: 'min',
       version: 1,

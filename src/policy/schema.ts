@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// The policy file format (CONTRACT §7). Strict objects everywhere: a misspelt key is an error,
+// The policy file format (policies/README.md). Strict objects everywhere: a misspelt key is an error,
 // never a silently ignored setting. Everything except id, version and tiers has a default.
 
 export const FACTORS = ['otp', 'totp', 'kba_basic', 'kba_advanced', 'did'] as const;

@@ -12,7 +12,7 @@ const base: ScreenResult = {
 };
 
 describe('screenResultSchema', () => {
-  it('accepts the CONTRACT §4 shape, with or without score', () => {
+  it('accepts the documented result shape, with or without score', () => {
     expect(screenResultSchema.parse(base)).toEqual(base);
     expect(screenResultSchema.parse({ ...base, score: 0.12 })).toEqual({ ...base, score: 0.12 });
   });
