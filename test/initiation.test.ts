@@ -20,6 +20,7 @@ describe('POST /elevenlabs/initiation', () => {
         auth_privileged_allowed: false,
         auth_next_step: 'otp_send',
         auth_risk_tier: 'low',
+        host_session_token: '',
       },
     });
   });
