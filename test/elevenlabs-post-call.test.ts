@@ -268,7 +268,7 @@ describe('our WebCrypto check agrees with the SDK’s constructEvent', () => {
       'only a comma': ',',
     };
 
-    // Every header on which the two disagree, and why we refuse it (docs/elevenlabs.md). A new
+    // Every header on which the two disagree, and why we refuse it. A new
     // difference, or one of these disappearing, fails the test.
     const EXPECTED_DIFFERENCES: Record<string, { sdk: 'accepts'; callgate: string }> = {
       // The SDK sets no bound on future timestamps: such a signature would stay replayable longer.

@@ -4,7 +4,7 @@
 // `crypto` (and the SDK's index pulls child_process, fs, ws…) and it compares the MAC with `!==`.
 // The header is read the way the SDK reads it (comma-separated, the first entry starting with
 // `t=` and the first starting with `v0=`, nothing trimmed, lower-case hex), so a header the SDK
-// accepts is accepted here too, except for two deliberate refusals (docs/elevenlabs.md):
+// accepts is accepted here too, except for two deliberate refusals:
 //   - `t` must be a plain integer: the SDK ages it with Number(), and a NaN passes its age check;
 //   - `t` at most MAX_SKEW_SECONDS ahead: the SDK sets no bound, which stretches the replay window.
 // The MAC is compared in constant time, before the age, so `stale_signature` is only ever
