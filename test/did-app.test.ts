@@ -1,4 +1,6 @@
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { confirmMessage } from '../src/crypto/device-signature.js';
 import { createTwilioCallRedirector } from '../src/providers/twilio/calls.js';
 import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.js';
 import { ADA, enrolAda, enrolDevice, makeTestApp, ring, testPolicies, unlimited, type TestApp } from './helpers/app.js';
@@ -34,6 +36,19 @@ async function setup(policies = testPolicies()) {
 }
 beforeEach(() => setup());
 afterEach(() => t.close());
+
+/** base64url P1363 r‖s → base64url DER SEQUENCE { INTEGER r, INTEGER s }, as a keystore returns it. */
+function toDer(p1363: string): string {
+  const raw = Buffer.from(p1363, 'base64url');
+  const int = (b: Buffer) => {
+    let i = 0;
+    while (i < b.length - 1 && b[i] === 0) i++;
+    const v = b[i]! & 0x80 ? Buffer.concat([Buffer.from([0]), b.subarray(i)]) : b.subarray(i);
+    return Buffer.concat([Buffer.from([0x02, v.length]), v]);
+  };
+  const seq = Buffer.concat([int(raw.subarray(0, 32)), int(raw.subarray(32))]);
+  return Buffer.concat([Buffer.from([0x30, seq.length]), seq]).toString('base64url');
+}
 
 const sid = (n: number) => `CA${n.toString(16).padStart(32, '0')}`;
 const twilioSession = (callSid: string) =>
@@ -204,6 +219,33 @@ describe('the phone app refuses, and the session stays as it was', () => {
     expect(res.status).toBe(401);
     expect(await pendingOf('CA9')).toBe('pending');
     expect(await pendingOf('CA10')).toBe('pending');
+  });
+
+  it('a DER-encoded signature: 400 signature_format, and the nonce still works for the P1363 form', async () => {
+    await ring(t, 'CA12');
+    const { body } = await t.tool('CA12', 'did_issue');
+    const ch = await ada.challenge(body.did);
+    const p1363 = await ada.sign(ch.body as never, body.did);
+    const confirm = (signature: string) =>
+      t.appPost('/confirm', { session_id: ch.body.session_id, device_id: 'ada-phone', nonce: ch.body.nonce, signature });
+
+    // A genuine DER signature: OpenSSL verifies it with the enrolled key.
+    const jwk = (await t.services.customers.device('ada-phone'))!.publicKeyJwk as Record<string, string>;
+    const message = confirmMessage({ sessionId: ch.body.session_id, callBinding: ch.body.call_binding, did: body.did, nonce: ch.body.nonce });
+    const key = createPublicKey({ key: jwk, format: 'jwk' });
+    expect(nodeVerify('sha256', Buffer.from(message), { key, dsaEncoding: 'der' }, Buffer.from(toDer(p1363), 'base64url'))).toBe(true);
+
+    const der = await confirm(toDer(p1363));
+    expect(der.status).toBe(400);
+    expect(der.body).toMatchObject({ success: false, reason: 'signature_format', errors: [{ field: 'signature' }] });
+    expect(der.body.errors[0].message).toMatch(/DER/);
+    expect(der.body.errors[0].message).toMatch(/IEEE P1363/);
+    expect(der.body.errors[0].message).toContain('r‖s');
+    expect(await pendingOf('CA12')).toBe('pending');
+    // The same signature, re-encoded, with the same nonce.
+    expect((await confirm(p1363)).body).toEqual({ success: true, status: 'confirmed' });
+    expect(await pendingOf('CA12')).toBe('confirmed');
+    expect(t.eventTypes('CA12').filter((e) => e === 'factor_failed')).toHaveLength(0);
   });
 
   it('an unknown device, a wrong DID, a malformed body', async () => {

@@ -20,6 +20,7 @@ describe('POST /elevenlabs/initiation', () => {
         auth_privileged_allowed: false,
         auth_next_step: 'identify',
         auth_risk_tier: 'low',
+        host_session_token: '',
       },
     });
   });

@@ -357,12 +357,13 @@ async function call1(env: DemoEnv, policy: Policy): Promise<Call> {
     // Caller ID claims nobody: an enrolled number is answered exactly like an unknown one.
     'dynamic_variables.auth_next_step': 'identify',
   });
-  // A spoofed caller ID must learn nothing: no name, no number, only the five auth variables.
+  // A spoofed caller ID must learn nothing: no name, no number, only the five auth variables
+  // and the agent's own placeholders.
   const vars = (init.body.dynamic_variables ?? {}) as Json;
   const keys = Object.keys(vars).sort().join(',');
   const personal = JSON.stringify(vars).match(/Ada|Lovelace|0142|example\.com/);
   env.checks.record('initiation has no personal data', [
-    ...(keys === 'auth_call_id,auth_next_step,auth_privileged_allowed,auth_risk_tier,auth_status' ? [] : [`unexpected dynamic variables: ${keys}`]),
+    ...(keys === 'auth_call_id,auth_next_step,auth_privileged_allowed,auth_risk_tier,auth_status,host_session_token' ? [] : [`unexpected dynamic variables: ${keys}`]),
     ...(personal ? [`personal data in dynamic_variables: ${personal[0]}`] : []),
   ]);
 

@@ -123,6 +123,24 @@ export function dynamicVariablePlaceholders(tools: readonly PlannedTool[]): Reco
   return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]!]));
 }
 
+let initiationPlaceholders: Readonly<Record<string, string | boolean>> | undefined;
+
+/**
+ * The variables the pushed agent defines that the initiation webhook does not compute itself
+ * (`host_session_token`), with their placeholders: ElevenLabs expects the initiation answer to
+ * carry every variable the agent defines. The names come from the tool registries, not the URL.
+ */
+export function initiationPlaceholderVariables(): Readonly<Record<string, string | boolean>> {
+  initiationPlaceholders ??= Object.freeze(
+    Object.fromEntries(
+      Object.entries(dynamicVariablePlaceholders(buildTools({ publicUrl: 'https://callgate.invalid', secretId: 'unused' }))).filter(
+        ([name]) => !Object.hasOwn(INITIATION_VARIABLE_DEFAULTS, name),
+      ),
+    ),
+  );
+  return initiationPlaceholders;
+}
+
 // ── the agent and its workflow ───────────────────────────────────────────────────────────────
 
 const variable = (name: string): AstNode => ({ type: 'dynamic_variable', name });

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { initiationPlaceholderVariables } from '../elevenlabs/configs.js';
 import { normalizePhone } from '../factors/normalize.js';
 import { callerIdSignals } from '../factors/caller-id.js';
 import { nextStep } from '../orchestrator/next-step.js';
@@ -65,6 +66,7 @@ export function initiationRoutes(s: Services) {
     return c.json({
       type: 'conversation_initiation_client_data',
       dynamic_variables: {
+        ...initiationPlaceholderVariables(),
         auth_call_id: settled.call.id,
         auth_status: settled.call.status,
         auth_privileged_allowed: privilegedAllowed(settled.call, settled.decision),

@@ -1,5 +1,5 @@
 import { toBase64Url } from '../../crypto/bytes.js';
-import { confirmMessage, importDevicePublicKey, verifyDeviceSignature } from '../../crypto/device-signature.js';
+import { confirmMessage, importDevicePublicKey, signatureFormat, verifyDeviceSignature } from '../../crypto/device-signature.js';
 import { recordFailedCheck } from '../../orchestrator/failures.js';
 import { policyFor, type Services } from '../../orchestrator/services.js';
 import { settle } from '../../orchestrator/settle.js';
@@ -11,12 +11,17 @@ import { intercept } from './intercept.js';
 import { settleGuess, takeGuess } from '../../orchestrator/guesses.js';
 import { onResolved, readSession } from './sessions.js';
 
-export type AppAnswer = { status: 200 | 401 | 404 | 409 | 429; body: Record<string, unknown> };
+export type AppAnswer = { status: 200 | 400 | 401 | 404 | 409 | 429; body: Record<string, unknown> };
 
 const refuse = (status: AppAnswer['status'], reason: string, extra: Record<string, unknown> = {}): AppAnswer => ({
   status,
   body: { success: false, reason, ...extra },
 });
+
+const SIGNATURE_FORMAT_MESSAGE = {
+  der: 'DER-encoded ECDSA signature: send base64url of the 64-byte IEEE P1363 form r‖s (r and s, 32 bytes each)',
+  other: 'not an ECDSA P-256 signature in IEEE P1363 form: send base64url of the 64 bytes r‖s (r and s, 32 bytes each)',
+} as const;
 
 const NONCE_TTL_MS = 120_000;
 const NONCE_GRACE_MS = 30_000;
@@ -93,6 +98,14 @@ export async function confirm(
     await s.audit.record(stored.callId, 'confirm_refused', now, { session_id: stored.id, device_id: device.id, reason });
     return refuse(status, reason);
   };
+
+  // A signature in the wrong encoding is the app's bug, not a failed proof: say so before the
+  // nonce is spent, so the same signature re-encoded can be sent again.
+  const format = signatureFormat(input.signature);
+  if (format !== 'p1363') {
+    await s.audit.record(stored.callId, 'confirm_refused', now, { session_id: stored.id, device_id: device.id, reason: 'signature_format' });
+    return refuse(400, 'signature_format', { errors: [{ field: 'signature', message: SIGNATURE_FORMAT_MESSAGE[format] }] });
+  }
 
   // Single use: the nonce must have been issued for this session and this device, unused, unexpired.
   const nonce = await s.did.useNonce(input.nonce, stored.id, device.id, now);
