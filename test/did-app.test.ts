@@ -55,6 +55,16 @@ const twilioSession = (callSid: string) =>
   t.ivr('POST', '/sessions', { provider: 'twilio', callId: callSid, redirectUrl: 'https://ivr.example.com/verified' });
 
 describe('did_issue / did_wait on the orchestrator', () => {
+  it('a did_wait that answers pending says to wait again, though the policy would offer an SMS code first', async () => {
+    await ring(t, 'CW1');
+    await t.tool('CW1', 'did_issue');
+    const waited = await t.tool('CW1', 'did_wait', { wait_seconds: 1 });
+    expect(waited.body).toMatchObject({ success: false, reason: 'pending', next_required_step: 'did_wait' });
+    // Once the DID has expired, the next step is the policy's again.
+    t.clock.advance(61_000);
+    expect((await t.tool('CW1', 'did_wait', { wait_seconds: 1 })).body).toMatchObject({ reason: 'expired', next_required_step: 'otp_send' });
+  });
+
   it('an identified caller confirms in the app: the factor is recorded, the call authenticated', async () => {
     await ring(t, 'CA1');
     const issued = await t.tool('CA1', 'did_issue');

@@ -126,7 +126,7 @@ describe('IVR REST sessions', () => {
     for (const id of [confirmed.sessionId, canceled.sessionId, timedOut.sessionId]) {
       await t.ivr('POST', `/sessions/${id}/cancel`);
       await t.services.did.expire(id, t.clock.now() + 10 ** 9);
-      await t.services.did.confirm(id, 'ada-phone', t.clock.now());
+      await t.services.did.confirm(id, 'ada-phone', 'cust_ada', t.clock.now());
       await t.ivr('GET', `/sessions/${id}?wait=1`);
     }
     await sweepExpired(t.services);

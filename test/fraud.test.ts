@@ -244,6 +244,17 @@ describe('identity swaps: every challenge is bound to the customer claimed when 
     expect((await t.tool('CA3', 'status')).body.auth_state.successes).toEqual([]);
   });
 
+  it("a DID confirmation commits only while the call claims nobody or the device's customer", async () => {
+    await withVictim();
+    await ring(t, 'CA5', '+15550001234', { identify: false });
+    const did = (await t.tool('CA5', 'did_issue')).body.did as string;
+    const session = await t.services.did.pendingByDid(did);
+    await t.tool('CA5', 'identify', { account_ref: 'MAL-0001' });
+    // The app's checks ran against the call as it was; the commit itself reads the claim again.
+    expect(await t.services.did.confirm(session!.id, 'ada-phone', 'cust_ada', t.clock.now())).toBeUndefined();
+    expect(await t.services.did.confirm(session!.id, 'mallory-phone', 'cust_mallory', t.clock.now())).toMatchObject({ status: 'confirmed' });
+  });
+
   it('a success found for a claim that moved meanwhile is discarded, not recorded', async () => {
     await withVictim();
     await ring(t, 'CA4', MALLORY_PHONE, { identify: false });

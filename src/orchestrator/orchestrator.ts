@@ -49,6 +49,7 @@ const LOCKED = fail('locked', { remaining_attempts: 0 });
 
 /** After a successful send or question the obvious next step is to check what the caller says. */
 function followUp(action: Action, req: OrchestratorRequest, result: StepResult): NextStep | undefined {
+  if (action === 'did_wait' && result.reason === 'pending') return { step: 'did_wait' };
   if (!result.success) return undefined;
   if (action === 'otp_send') return { step: 'otp_verify', args: { channel: req.channel! } };
   if (action === 'did_issue') return { step: 'did_wait' };

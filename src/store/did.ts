@@ -53,10 +53,18 @@ export function createDidStore(db: Db) {
 
   const pendingForCall = db.select().from(didSessions).where(and(eq(didSessions.callId, p('callId')), isPending)).prepare();
 
+  // Confirmed only while the call claims nobody or the device's customer, read in the same statement.
   const confirm = db
     .update(didSessions)
     .set({ status: 'confirmed', confirmedDeviceId: p('deviceId') as never, resolvedAt: p('now') as never })
-    .where(and(eq(didSessions.id, p('id')), isPending, sql`${didSessions.expiresAt} > ${p('now')}`))
+    .where(
+      and(
+        eq(didSessions.id, p('id')),
+        isPending,
+        sql`${didSessions.expiresAt} > ${p('now')}`,
+        sql`coalesce((SELECT ${calls.customerId} FROM ${calls} WHERE ${calls.id} = ${didSessions.callId}), ${p('customerId')}) = ${p('customerId')}`,
+      ),
+    )
     .returning()
     .prepare();
   const cancel = db
@@ -134,8 +142,9 @@ export function createDidStore(db: Db) {
     async insertPending(s: NewDidSession): Promise<DidSession | undefined> {
       return firstRow<DidSession>(await db.insert(didSessions).values(s).onConflictDoNothing().returning());
     },
-    async confirm(id: string, deviceId: string, now: number) {
-      return firstRow<DidSession>(await confirm.all({ id, deviceId, now }));
+    /** pending → confirmed by a device of `customerId`, unless the call now claims someone else. */
+    async confirm(id: string, deviceId: string, customerId: string, now: number) {
+      return firstRow<DidSession>(await confirm.all({ id, deviceId, customerId, now }));
     },
     async cancel(id: string, now: number) {
       return firstRow<DidSession>(await cancel.all({ id, now }));

@@ -127,15 +127,19 @@ export async function confirm(
   const session = await readSession(s, stored);
   if (session.status !== 'pending' || !LIVE.includes(call.status)) return lateConfirmation(s, session, call, device, policy, now);
 
-  const confirmed = await s.did.confirm(session.id, device.id, now);
+  const confirmed = await s.did.confirm(session.id, device.id, device.customerId, now);
   if (!confirmed) return lateConfirmation(s, (await s.did.get(session.id)) ?? session, call, device, policy, now);
   const committedAt = performance.now();
   const passed = await recordDevicePass(s, call, device.customerId, now, {});
-  if (!passed) {
-    await s.audit.record(call.id, 'confirm_refused', now, { session_id: session.id, device_id: device.id, reason: 'identity_changed' });
-  }
   await onResolved(s, confirmed, 'confirmed', now, { device_id: device.id });
-  await settle(s, passed ?? (await s.calls.get(call.id)) ?? call, policy, now, 'did_confirm', true);
+  if (!passed) {
+    // The claim moved to another customer between the check and the commit: the confirmation
+    // proves nothing for this call, so nothing is redirected and the app is told so.
+    await s.audit.record(call.id, 'confirm_refused', now, { session_id: session.id, device_id: device.id, reason: 'identity_changed' });
+    await settle(s, (await s.calls.get(call.id)) ?? call, policy, now, 'did_confirm', true);
+    return refuse(409, 'identity_changed');
+  }
+  await settle(s, passed, policy, now, 'did_confirm', true);
   if (confirmed.redirectUrl) s.background(intercept(s, confirmed, committedAt));
   return { status: 200, body: { success: true, status: 'confirmed' } };
 }
