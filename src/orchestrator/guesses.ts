@@ -19,7 +19,7 @@ export const budgetRule = (b: GuessBudget): BudgetRule => ({
   lockMs: b.lock_seconds * 1000,
 });
 
-export type Guess = { ok: true; taken: BudgetRow } | { ok: false; lockedUntil: number };
+export type Guess = { ok: true; taken: BudgetRow } | { ok: false };
 
 /**
  * Takes one guess from the customer's budget before it is checked. A lock that ended by itself
@@ -27,10 +27,7 @@ export type Guess = { ok: true; taken: BudgetRow } | { ok: false; lockedUntil: n
  */
 export async function takeGuess(s: Services, callId: string | null, customerId: string, family: GuessFamily, policy: Policy, now: number): Promise<Guess> {
   const taken = await s.budgets.take(customerId, family, budgetRule(policy.budgets[family]), now);
-  if (!taken) {
-    const lockedUntil = (await s.budgets.locked(customerId, now)).get(family) ?? now;
-    return { ok: false, lockedUntil };
-  }
+  if (!taken) return { ok: false };
   if (taken.endedLock > 0) {
     await s.audit.record(callId, 'budget_unlocked', now, { customer_id: customerId, family, locked_until: taken.endedLock, by: 'time' });
   }

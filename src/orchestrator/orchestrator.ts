@@ -14,7 +14,7 @@ import type { Action, OrchestratorRequest } from './request.js';
 import { recordFailedCheck } from './failures.js';
 import { ensureCall } from './ensure-call.js';
 import { closeCall, settle } from './settle.js';
-import { settleGuess, takeGuess, type Guess } from './guesses.js';
+import { settleGuess, takeGuess } from './guesses.js';
 import type { GuessFamily } from '../store/schema/budgets.js';
 import { fail, ok, policyFor, type Services, type StepContext, type StepResult } from './services.js';
 
@@ -55,6 +55,27 @@ function followUp(action: Action, req: OrchestratorRequest, result: StepResult):
   if (action === 'did_issue') return { step: 'did_wait' };
   if (action === 'kba_question') return { step: 'kba_verify', args: { question_id: (result.extra?.question as { id: string }).id } };
   return undefined;
+}
+
+/**
+ * Runs the action behind the claimed customer's guess budget: a guess is taken before it is
+ * checked and settled by what the check found; a challenge is not started while its family is
+ * locked. Unclaimed calls have nothing to guess against yet.
+ */
+async function guarded(ctx: StepContext, req: OrchestratorRequest): Promise<StepResult> {
+  const { s, call, policy, now } = ctx;
+  const customerId = call.customerId;
+  const guessFamily = GUESSES[req.action];
+  if (customerId && guessFamily) {
+    const guess = await takeGuess(s, call.id, customerId, guessFamily, policy, now);
+    if (!guess.ok) return LOCKED;
+    const result = await STEPS[req.action](ctx, req);
+    await settleGuess(s, call.id, customerId, guessFamily, guess.taken, result, now);
+    return result;
+  }
+  const startFamily = STARTS[req.action];
+  if (customerId && startFamily && (await s.budgets.locked(customerId, now)).has(startFamily)) return LOCKED;
+  return STEPS[req.action](ctx, req);
 }
 
 export function createOrchestrator(s: Services) {
@@ -105,18 +126,8 @@ export function createOrchestrator(s: Services) {
       call = await checkScreenDeadline(s, call, policy, now);
     }
     const ctx: StepContext = { s, call, policy, now };
-    const live = LIVE.includes(call.status);
-    const customerId = live ? call.customerId : null;
-    const family = GUESSES[req.action] ?? STARTS[req.action];
-    let guess: Guess | undefined;
-    let result: StepResult | undefined;
-    if (!live && req.action !== 'status') result = fail(call.status === 'ended' ? 'ended' : 'blocked');
-    else if (customerId && family && GUESSES[req.action]) {
-      guess = await takeGuess(s, call.id, customerId, family, policy, now);
-      if (!guess.ok) result = LOCKED;
-    } else if (customerId && family && (await s.budgets.locked(customerId, now)).has(family)) result = LOCKED;
-    result ??= await STEPS[req.action](ctx, req);
-    if (guess?.ok) await settleGuess(s, call.id, customerId!, family!, guess.taken, result, now);
+    let result: StepResult =
+      !LIVE.includes(call.status) && req.action !== 'status' ? fail(call.status === 'ended' ? 'ended' : 'blocked') : await guarded(ctx, req);
 
     const factorAttempt = result.passed !== undefined || result.failed !== undefined;
     // The call as the last write of this request returned it (every transition returns its row).
@@ -124,19 +135,19 @@ export function createOrchestrator(s: Services) {
     if (result.passed) {
       // Counted only for the customer the factor was checked against: a claim that moved while
       // the check ran gets nothing.
-      written = await s.calls.recordSuccess(call.id, result.passed, customerId!, now);
+      written = await s.calls.recordSuccess(call.id, result.passed, call.customerId!, now);
       if (written) await s.audit.record(call.id, 'factor_passed', now, { factor: result.passed });
       else {
         await s.audit.record(call.id, 'factor_discarded', now, { factor: result.passed, reason: 'identity_changed' });
         result = fail('identity_changed');
       }
     }
-    if (result.close) written = await closeCall(s, written ?? call, policy, result.close, now);
     if (result.failed) {
       const failed = await recordFailedCheck(s, call, policy, result.failed, result.reason, now);
       if (failed.call !== call) written = failed.call;
       if (failed.locked) result = { ...result, reason: 'locked', remaining_attempts: 0 };
     }
+    if (result.close) written = await closeCall(s, written ?? call, policy, result.close, now);
     // Any action but `status` may have changed the call (identity, attempts, questions asked, status).
     if (req.action !== 'status') call = written ?? (await s.calls.get(call.id)) ?? call;
 
