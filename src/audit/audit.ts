@@ -29,6 +29,15 @@ export const FRAUD_OPS_EVENTS: ReadonlySet<string> = new Set([
   'confirm_refused',
   'conversation_mismatch',
   'host_session_invalid',
+  // Limits across calls: a lock, a refused send or a tripped breaker is what an attack looks like.
+  'budget_locked',
+  'budget_unlocked',
+  'otp_send_refused',
+  'sms_breaker_tripped',
+  'probe_breaker_tripped',
+  'identify_refused',
+  'call_limited',
+  'factor_discarded',
 ]);
 
 export interface AuditEvent {

@@ -54,7 +54,11 @@ export async function identify({ s, call, policy, now }: StepContext, accountRef
 
   const customerId = await s.customers.idByAccountRef(normalizeAccountRef(accountRef));
   if (!customerId) {
-    if (callerKey) await s.counters.take(callerKey, perCaller.max, perCaller.window_seconds * 1000, now);
+    // The check above is a fast refusal; this take is the limit itself (concurrent probes past it get nothing).
+    if (callerKey && (await s.counters.take(callerKey, perCaller.max, perCaller.window_seconds * 1000, now)) === undefined) {
+      await s.audit.record(call.id, 'identify_refused', now, { limit: 'identify_failures_per_caller_id' });
+      return fail('rate_limited', { close: 'probe_limit' });
+    }
     const ceiling = policy.limits.identify_failures_per_hour;
     const n = await s.counters.take('identify:service', ceiling, HOUR_MS, now);
     if (n === ceiling) await s.audit.record(call.id, 'probe_breaker_tripped', now, { failures_last_hour: n, ceiling });

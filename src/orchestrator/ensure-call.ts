@@ -3,6 +3,7 @@ import type { NewCall } from '../store/calls.js';
 import type { CallRow } from '../store/schema/calls.js';
 import { policyFor, type Services } from './services.js';
 import { closeCall } from './settle.js';
+import { normalizePhone } from '../factors/normalize.js';
 
 export type EnsureCallInput = Omit<NewCall, 'policyId' | 'policyVersion'> & {
   /** Extra labels for the one `call_created` event (provider, caller-ID candidates…). */
@@ -15,7 +16,9 @@ export type EnsureCallInput = Omit<NewCall, 'policyId' | 'policyVersion'> & {
  * and its stored policy, whatever it sends now.
  */
 export async function ensureCall(s: Services, input: EnsureCallInput): Promise<{ call: CallRow; policy: Policy }> {
-  const { audit, ...call } = input;
+  const { audit, ...given } = input;
+  // One spelling per number, so "+1 415…" and "+1415…" share the per-caller-ID cap.
+  const call = { ...given, callerId: given.callerId ? normalizePhone(given.callerId) || given.callerId : (given.callerId ?? null) };
   const selected = s.policies().select({ called_number: call.calledNumber ?? undefined, agent_id: call.agentId ?? undefined });
   const ensured = await s.calls.ensure({ ...call, policyId: selected.id, policyVersion: selected.version });
   const policy = policyFor(s, ensured.call);
@@ -28,7 +31,7 @@ export async function ensureCall(s: Services, input: EnsureCallInput): Promise<{
   // Many calls from one number (spoofed or not) go to a human: nothing is sent, nothing guessed.
   const cap = policy.limits.calls_per_caller_id;
   if (call.callerId) {
-    const rank = await s.calls.rankFromCaller(ensured.call.id, call.callerId, call.now - cap.window_seconds * 1000);
+    const rank = await s.calls.rankFromCaller(ensured.call.id, call.callerId, call.now - cap.window_seconds * 1000, cap.max + 1);
     if (rank > cap.max) {
       await s.audit.record(ensured.call.id, 'call_limited', call.now, { calls_in_window: rank, limit: cap.max });
       return { call: await closeCall(s, ensured.call, policy, 'call_limit', call.now), policy };

@@ -46,6 +46,13 @@ describe('policy check: raising the risk never lowers the bar', () => {
     expect(parsePolicy(text, 'p.yaml').ok).toBe(false);
   });
 
+  it('refuses screen_clear as a factor, saying why', () => {
+    const r = parsePolicy(base(`  low: {require: 1, from: [otp]}\n  medium: {require: 2, from: [screen_clear, otp]}\n  high: {handoff: true}`), 'p.yaml');
+    expect(r.ok ? [] : r.errors.map((e) => `${e.field}: ${e.message}`)).toEqual([
+      'tiers.medium.from[0]: screen_clear is a fraud-screen result, not an authentication factor: it cannot count toward a tier (see policies/README.md)',
+    ]);
+  });
+
   it('accepts the shipped shape: each tier at least as strict as the one below', () => {
     const text = base(
       `  low:    {require: 1, from: [otp, totp, kba_advanced, did]}

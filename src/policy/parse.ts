@@ -165,7 +165,9 @@ const start = (n: Node): number => n.range?.[0] ?? 0;
 
 function messageFor(issue: Issue, data: unknown, path: readonly Key[]): string {
   const value = valueAt(data, path);
-  if (issue.code === 'invalid_value' && typeof value === 'string' && issue.values.every((v) => typeof v === 'string')) {
+  // zod's own "Invalid option…" becomes a list with a suggestion; a schema's own message is kept.
+  const generic = issue.message.startsWith('Invalid option');
+  if (issue.code === 'invalid_value' && generic && typeof value === 'string' && issue.values.every((v) => typeof v === 'string')) {
     const options = issue.values as string[];
     const hint = suggest(value, options);
     return `"${value}" is not one of ${options.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`;

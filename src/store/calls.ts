@@ -58,15 +58,12 @@ export function createCallStore(db: Db) {
 
   // Calls from one caller ID created up to and including this one within the window: insertion
   // order (rowid) ranks them, so concurrent creations each get a distinct count.
+  // The count stops at `upTo`, so a number flooding calls costs O(limit) per call, not O(calls).
   const rankFromCaller = db
     .select({ n: sql<number>`count(*)` })
-    .from(calls)
-    .where(
-      and(
-        eq(calls.callerId, p('callerId')),
-        sql`${calls.createdAt} > ${p('since')}`,
-        sql`rowid <= (SELECT rowid FROM calls WHERE id = ${p('id')})`,
-      ),
+    .from(
+      sql`(SELECT 1 FROM ${calls} WHERE ${calls.callerId} = ${p('callerId')} AND ${calls.createdAt} > ${p('since')}
+        AND rowid <= (SELECT rowid FROM ${calls} WHERE ${calls.id} = ${p('id')}) LIMIT ${p('upTo')})`,
     )
     .prepare();
 
@@ -218,9 +215,9 @@ export function createCallStore(db: Db) {
       return { call: existing, created: false };
     },
 
-    /** How many calls from this caller ID since `since` were created before this one, itself included. */
-    async rankFromCaller(id: string, callerId: string, since: number): Promise<number> {
-      return ((await rankFromCaller.get({ id, callerId, since })) as { n: number }).n;
+    /** How many calls from this caller ID since `since` were created before this one, itself included (counted up to `upTo`). */
+    async rankFromCaller(id: string, callerId: string, since: number, upTo: number): Promise<number> {
+      return ((await rankFromCaller.get({ id, callerId, since, upTo })) as { n: number }).n;
     },
 
     /** Binds the conversation on first use. Returns false when another conversation holds the call. */

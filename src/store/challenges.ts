@@ -55,9 +55,9 @@ export function createChallengeStore(db: Db) {
   // What refused a send across calls (read only after a refusal, to say why).
   const sendCounts = db
     .select({
-      dest: sql<number>`(SELECT count(*) FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('destSince')})`,
-      day: sql<number>`(SELECT count(*) FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('daySince')})`,
-      sms: sql<number>`(SELECT count(*) FROM otp_challenges WHERE channel = 'sms' AND created_at > ${p('hourSince')})`,
+      dest: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('destSince')} LIMIT ${p('destMax')}))`,
+      day: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('daySince')} LIMIT ${p('dayMax')}))`,
+      sms: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE channel = 'sms' AND created_at > ${p('hourSince')} LIMIT ${p('smsMax')}))`,
     })
     .from(sql`(SELECT 1)`)
     .prepare();
@@ -137,10 +137,11 @@ export function createChallengeStore(db: Db) {
             // The claim is still the customer the code is for (an identity swap cannot race a send).
             eq(calls.customerId, p('customerId')),
             // Across calls: per destination in a short and a daily sliding window, and the
-            // service-wide SMS ceiling. Undelivered sends count: they cost as much.
-            sql`(SELECT count(*) FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('destSince')}) < ${p('destMax')}`,
-            sql`(SELECT count(*) FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('daySince')}) < ${p('dayMax')}`,
-            sql`(${p('channel')} != 'sms' OR (SELECT count(*) FROM otp_challenges WHERE channel = 'sms' AND created_at > ${p('hourSince')}) < ${p('smsMax')})`,
+            // service-wide SMS ceiling. Undelivered sends count: they cost as much. Each count
+            // stops at its limit, so a flooded destination costs no more to refuse than to allow.
+            sql`(SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('destSince')} LIMIT ${p('destMax')})) < ${p('destMax')}`,
+            sql`(SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('daySince')} LIMIT ${p('dayMax')})) < ${p('dayMax')}`,
+            sql`(${p('channel')} != 'sms' OR (SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE channel = 'sms' AND created_at > ${p('hourSince')} LIMIT ${p('smsMax')})) < ${p('smsMax')})`,
           ),
         ),
     )

@@ -51,12 +51,16 @@ const devicePolicy = (s: Services): Policy => s.policies().get('default')!;
 export async function challenge(s: Services, deviceId: string, did: string): Promise<AppAnswer> {
   const now = s.clock.now();
   if (!s.rateLimit.take(`app:challenge:${deviceId}`, 20, 60_000, now)) return refuse(429, 'rate_limited');
-  const [device, found] = await Promise.all([s.customers.device(deviceId), s.did.pendingByDid(did)]);
-  if (!device) return refuse(404, 'wrong_did');
   // Checked before the lookup (so a device cannot probe DIDs faster than this) but spent only
-  // by wrong DIDs, so a caller retrying the right one is never throttled by it.
+  // by wrong DIDs, so a caller retrying the right one is never throttled by it. Unknown device ids
+  // are limited alike, so the limit does not tell which ids exist.
   const wrongKey = `app:wrong_did:${deviceId}`;
   if (s.rateLimit.exhausted(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now)) return refuse(429, 'rate_limited');
+  const [device, found] = await Promise.all([s.customers.device(deviceId), s.did.pendingByDid(did)]);
+  if (!device) {
+    s.rateLimit.take(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now);
+    return refuse(404, 'wrong_did');
+  }
   const guess = await takeGuess(s, null, device.customerId, 'did', devicePolicy(s), now);
   if (!guess.ok) return refuse(429, 'locked');
   const session = found ? await readSession(s, found) : undefined;
@@ -66,7 +70,11 @@ export async function challenge(s: Services, deviceId: string, did: string): Pro
     await countWrongDid(s, device, now);
     return refuse(404, 'wrong_did');
   }
-  await settleGuess(s, null, device.customerId, 'did', guess.taken, { success: true, reason: 'ok', passed: 'did' }, now);
+  // A DID issued for another customer's claim is no right guess for this device's customer (its
+  // confirmation will be refused on that call, and counted there): the guess stays spent.
+  const foreign = session.customerId !== null && session.customerId !== device.customerId;
+  const outcome = foreign ? { success: false, reason: 'device_not_allowed', failed: 'did' } : { success: true, reason: 'ok', passed: 'did' };
+  await settleGuess(s, null, device.customerId, 'did', guess.taken, outcome, now);
   const nonce = toBase64Url(s.random.bytes(18));
   // The nonce outlives the session by the policy's late window plus a grace period, so a late
   // confirmation reaches the late-confirmation rule instead of failing as an unknown nonce.
@@ -92,8 +100,8 @@ export async function confirm(
   const now = s.clock.now();
   if (!s.rateLimit.take(`app:confirm:${input.deviceId}`, 20, 60_000, now)) return refuse(429, 'rate_limited');
   const [device, stored] = await Promise.all([s.customers.device(input.deviceId), s.did.get(input.sessionId)]);
-  if (!device) return refuse(401, 'unknown_device');
-  if (!stored) return refuse(404, 'unknown_session');
+  // One answer for an unknown device and an unknown session: neither tells which ids exist.
+  if (!device || !stored) return refuse(404, 'unknown_session');
   const refused = async (status: AppAnswer['status'], reason: string) => {
     await s.audit.record(stored.callId, 'confirm_refused', now, { session_id: stored.id, device_id: device.id, reason });
     return refuse(status, reason);
