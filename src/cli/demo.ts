@@ -1,9 +1,11 @@
 // `npm run demo`: the real server on a free port with a throw-away database, the demo customers,
-// and five calls played over real HTTP exactly as ElevenLabs would send them; in the third the
+// and six calls played over real HTTP exactly as ElevenLabs would send them; in the third the
 // caller confirms a Dynamic Identifier with the phone-app simulator (src/cli/device.ts), whose
 // device key lives in the temporary folder; in the fifth the VoxEQ screen (its simulator, signing
-// with VOXEQ_WEBHOOK_SECRET) flags an authenticated caller on the watch list mid-call. Every answer
-// is checked, so the demo doubles as a smoke test: exit 0 when every expectation held, 1 otherwise.
+// with VOXEQ_WEBHOOK_SECRET) flags an authenticated caller on the watch list mid-call; the sixth is
+// a fraudster at scale, many calls against one victim, each defence shown by the answer it gives.
+// Every answer is checked, so the demo doubles as a smoke test: exit 0 when every expectation
+// held, 1 otherwise.
 //
 //   npm run demo                # play the calls, then delete the temporary database
 //   npm run demo -- --keep      # keep it, to try `npm run policy -- explain <call_id>` on it
@@ -114,7 +116,8 @@ interface DemoEnv {
   toolSecret: string;
   adminToken: string;
   checks: Checks;
-  clock: { advance(seconds: number): void };
+  /** The server's clock: moved forward by `advance`, read by `now` (epoch ms). */
+  clock: { advance(seconds: number): void; now(): number };
   /** Long-polls the server is holding right now (did_wait, ?wait=). */
   longPolls: () => number;
   /** The fraud screen's push endpoint and its signing secret (VOXEQ_WEBHOOK_SECRET), and the server's clock to sign with. */
@@ -870,6 +873,429 @@ async function call5(env: DemoEnv, policy: Policy): Promise<Call> {
   return call;
 }
 
+// ── call 6: a fraudster tries ──────────────────────────────────────────────────────────────────
+
+/** A call of the sixth scene that goes into the audit summary. */
+interface Tracked {
+  label: string;
+  call: Call;
+  expect: { status: string; types: string[] };
+}
+
+const scene = (title: string) => {
+  out();
+  out(bold(`   ▸ ${title}`));
+};
+
+/** The newest code sent for a call, read without a request line: it is on the victim's phone, the fraudster never sees it. */
+async function peekCode(env: DemoEnv, call: Call): Promise<string> {
+  const res = await env.http.request<Json>('GET', '/admin/outbox', { bearer: env.adminToken });
+  const msg = ((res.body.messages ?? []) as Json[]).find((m) => m.call_id === call.callId);
+  if (typeof msg?.code !== 'string') throw new CallAborted(`no code in the outbox for ${call.callId}`);
+  return msg.code;
+}
+
+/** Codes the dev outbox holds for one destination (every send of this demo is inside the limit's window). */
+async function sentTo(env: DemoEnv, to: string): Promise<number> {
+  const res = await env.http.request<Json>('GET', '/admin/outbox', { bearer: env.adminToken });
+  return ((res.body.messages ?? []) as Json[]).filter((m) => m.to === to).length;
+}
+
+/** An answer as the caller sees it, minus the call's own ids (which differ by design). */
+function callerView(res: JsonResponse<Json>): string {
+  const ids = new Set(['call_id', 'conversation_id', 'auth_call_id']);
+  return JSON.stringify(res.body, (k, v) => (ids.has(k) ? undefined : v));
+}
+
+/** The last audit event of a type for a call, printed with the fields named. */
+async function showAuditEvent(call: Call, type: string, fields: string[]): Promise<Json | undefined> {
+  const trail = await call.audit();
+  const e = ((trail.events ?? []) as Json[]).filter((x) => x.type === type).at(-1);
+  const time = (x: unknown) => (typeof x === 'number' ? `${new Date(x).toISOString().slice(11, 19)}Z` : JSON.stringify(x));
+  if (e) out(`   ${bold('audit')} ${dim(`GET /admin/calls/${call.callId}:`)} ${bold(type)} ${fields.map((f) => `${f}=${f.endsWith('_until') ? time(e[f]) : JSON.stringify(e[f])}`).join(' ')}`);
+  return e;
+}
+
+async function call6(env: DemoEnv, policy: Policy, device: DemoDevice | undefined, track: (t: Tracked) => void): Promise<undefined> {
+  const ada = demoCustomer('demo-ada');
+  const alan = demoCustomer('demo-alan');
+  const adaPhone = ada.body.phones[0]!;
+  const alanPhone = alan.body.phones[0]!;
+  /** The fraudster's dialer: a fresh made-up number per call (fictional 555-01xx, on no customer record). */
+  let dialed = 0;
+  const fraudNumber = () => `+1646555${String(101 + dialed++).padStart(4, '0')}`;
+  header('Call 6 · a fraudster tries: spoofed caller ID, identity swap, guessing across calls, SMS flooding, raised risk');
+  narrate(`the victim is ${ada.body.display_name} (${ada.memberId}); the fraudster holds a customer account of their own (played by`);
+  narrate(`${alan.body.display_name}'s, ${alan.memberId}) and places many calls, each with a new call SID, most from a new made-up number`);
+
+  const pendingInit: Expectation = {
+    http: 200,
+    'dynamic_variables.auth_status': 'pending',
+    'dynamic_variables.auth_next_step': 'identify',
+    'dynamic_variables.auth_risk_tier': 'low',
+    'dynamic_variables.auth_privileged_allowed': false,
+  };
+  /** A new call from `from`: its initiation, then (when `ref` is given) the member ID the caller says. */
+  const dial = async (what: string, from: string, ref?: { memberId: string; next: unknown }): Promise<{ call: Call; init: JsonResponse<Json> }> => {
+    const call = new Call(env, newCallSid(), newConversationId());
+    narrate(`${what}: call ${call.callId} from ${from}`);
+    const init = await call.initiation(from, pendingInit);
+    if (ref) {
+      await call.orchestrate(
+        { action: 'identify', account_ref: ref.memberId },
+        { http: 200, success: true, reason: 'ok', 'auth_state.identified': true, 'auth_state.status': 'pending', next_required_step: ref.next, privileged_allowed: false },
+      );
+    }
+    return { call, init };
+  };
+
+  // ── 1 ──────────────────────────────────────────────────────────────────────────────────────
+  scene(`1 · caller ID: a spoofed copy of ${ada.body.display_name}'s number is answered exactly like an unknown number`);
+  const spoofed = await dial(`the fraudster spoofs ${adaPhone}`, adaPhone);
+  const unknown = await dial('for comparison, a number on no customer record', fraudNumber());
+  const spoofedStatus = await spoofed.call.orchestrate({ action: 'status' }, { http: 200, success: true, 'auth_state.identified': false, next_required_step: 'identify', privileged_allowed: false });
+  const unknownStatus = await unknown.call.orchestrate({ action: 'status' }, { http: 200, success: true, 'auth_state.identified': false, next_required_step: 'identify', privileged_allowed: false });
+  const initSame = callerView(spoofed.init) === callerView(unknown.init);
+  const statusSame = callerView(spoofedStatus) === callerView(unknownStatus);
+  narrate(initSame && statusSame ? 'the two initiation answers are identical apart from the call id, and so are the two status answers' : 'the answers differ');
+  env.checks.record('a spoofed enrolled number answers like an unknown one', [
+    ...(initSame ? [] : [`initiation ${callerView(spoofed.init)} vs ${callerView(unknown.init)}`]),
+    ...(statusSame ? [] : [`status ${callerView(spoofedStatus)} vs ${callerView(unknownStatus)}`]),
+    ...(/Ada|Lovelace|0142|example\.com/.test(JSON.stringify([spoofed.init.body, spoofedStatus.body])) ? ['personal data in a pre-auth answer'] : []),
+  ]);
+
+  // ── 2 ──────────────────────────────────────────────────────────────────────────────────────
+  scene('2 · identity swap: a code proves only the customer it was sent for');
+  const { call: swap } = await dial('the fraudster rings from their own phone and gives their own member ID', alanPhone, { memberId: alan.memberId, next: 'otp_send' });
+  await swap.orchestrate(
+    { action: 'otp_send', channel: 'sms' },
+    { http: 200, success: true, reason: 'ok', next_required_step: 'otp_verify', destination_hint: `SMS to the number ending ${alanPhone.slice(-2)}` },
+  );
+  const ownCode = await swap.readSms();
+  swap.spoken.add(ownCode);
+  narrate(`the code reached the fraudster's own phone; now they claim to be ${ada.body.display_name} (allowed: no factor has passed yet;`);
+  narrate('the move voids every challenge outstanding on the call)');
+  // The resend cooldown of this call still runs, so the next step offered is Ada's question.
+  await swap.orchestrate(
+    { action: 'identify', account_ref: ada.memberId },
+    { http: 200, success: true, reason: 'ok', 'auth_state.identified': true, 'auth_state.status': 'pending', privileged_allowed: false, next_required_step: 'kba_question' },
+  );
+  const moved = await showAuditEvent(swap, 'identified', ['by', 'customer_id', 'previous_customer_id']);
+  env.checks.record('the claim moved, and the audit says from whom', [
+    ...(moved?.customer_id === ada.body.customer_id && moved.previous_customer_id === alan.body.customer_id ? [] : [`identified ${JSON.stringify(moved?.previous_customer_id)} → ${JSON.stringify(moved?.customer_id)}`]),
+  ]);
+  narrate(`and read out their own code, issued for someone else: for ${ada.body.display_name} no code was ever sent`);
+  await swap.orchestrate(
+    { action: 'otp_verify', code: ownCode },
+    { http: 200, success: false, reason: 'no_code_sent', 'auth_state.status': 'pending', 'auth_state.auth_success_count': 0, privileged_allowed: false, next_required_step: 'kba_question' },
+  );
+  await swap.tool('account_summary', {}, { http: 403, success: false, reason: 'not_authenticated' });
+  track({ label: 'Call 6 swap', call: swap, expect: { status: 'pending', types: ['identified', 'otp_sent'] } });
+
+  // A new call, not a resend on this one: the resend cooldown would outlast the fraud screen's wait.
+  const { call: order } = await dial('the other order: pass a factor first, then move the claim', alanPhone, { memberId: alan.memberId, next: 'otp_send' });
+  await order.orchestrate({ action: 'otp_send', channel: 'sms' }, { http: 200, success: true, reason: 'ok', next_required_step: 'otp_verify' });
+  const ownCode2 = await order.readSms();
+  order.spoken.add(ownCode2);
+  await order.orchestrate(
+    { action: 'otp_verify', code: ownCode2 },
+    { http: 200, success: true, reason: 'ok', 'auth_state.status': 'authenticated', privileged_allowed: true, next_required_step: 'none' },
+  );
+  narrate(`authenticated as themselves, the fraudster claims ${ada.body.display_name}: refused, the identity is fixed for the call`);
+  await order.orchestrate(
+    { action: 'identify', account_ref: ada.memberId },
+    { http: 200, success: false, reason: 'already_authenticated', 'auth_state.status': 'authenticated', privileged_allowed: true },
+  );
+  const own = await order.tool('account_summary', {}, { http: 200, success: true });
+  const ownRefs = ((own.body.accounts ?? []) as Json[]).map((a) => String(a.account));
+  const alanTails = alan.accounts.map((a) => a.ref.slice(-4));
+  const adaTails = ada.accounts.map((a) => a.ref.slice(-4));
+  env.checks.record("the swap call sees only the fraudster's own accounts", [
+    ...(ownRefs.length > 0 && ownRefs.every((r) => alanTails.some((t) => r.endsWith(t))) ? [] : [`accounts ${ownRefs.join(', ')}`]),
+    ...(ownRefs.some((r) => adaTails.some((t) => r.endsWith(t))) ? ["an account of Ada's"] : []),
+  ]);
+  track({ label: 'Call 6 order', call: order, expect: { status: 'authenticated', types: ['identified', 'otp_sent', 'factor_passed'] } });
+
+  // ── 3 ──────────────────────────────────────────────────────────────────────────────────────
+  const kb = policy.budgets.knowledge;
+  const perCall = policy.factors.kba_advanced.max_attempts;
+  scene(
+    `3 · guessing across calls: ${ada.body.display_name}'s knowledge answers, ${perCall} guesses a call, ` +
+      `${kb.max_failures} failures per ${kb.window_seconds / 60} min for the customer, whatever the call`,
+  );
+  // Ada's one knowledge answer so far (call 1) was right: her budget is whole.
+  let kbaFailures = 0;
+  /** Asks a question on `c` and answers it wrong; the answer expected depends on what is left. */
+  const wrongGuess = async (c: Call, used: number): Promise<JsonResponse<Json>> => {
+    const q = await c.orchestrate({ action: 'kba_question', level: 'advanced' }, { http: 200, success: true, 'question.id': present, next_required_step: 'kba_verify' });
+    const id = q.body.question?.id as string | undefined;
+    const right = id ? demoAnswer(ada.body.customer_id, id) : undefined;
+    if (!id || !right) throw new CallAborted(`no answer known for question ${id}`);
+    const wrong = wrongAnswer(right);
+    c.spoken.add(wrong);
+    kbaFailures++;
+    return c.orchestrate(
+      { action: 'kba_verify', question_id: id, answer: wrong },
+      { http: 200, success: false, reason: used + 1 < perCall ? 'wrong_answer' : 'max_attempts', privileged_allowed: false, 'auth_state.status': 'pending' },
+    );
+  };
+  let lastGuessCall: Call | undefined;
+  let second: Call | undefined;
+  let secondQuestion: string | undefined;
+  for (let n = 1; kbaFailures < kb.max_failures && n <= kb.max_failures; n++) {
+    const { call: c } = await dial(`guessing call ${n}`, fraudNumber(), { memberId: ada.memberId, next: 'otp_send' });
+    lastGuessCall = c;
+    for (let used = 0; used < perCall && kbaFailures < kb.max_failures; used++) {
+      if (kbaFailures === kb.max_failures - 1 && !second) {
+        // The last guess of the window: a second line asks its question first, to answer it right afterwards.
+        const line2 = await dial('meanwhile, on a second line', fraudNumber(), { memberId: ada.memberId, next: 'otp_send' });
+        second = line2.call;
+        const q = await second.orchestrate({ action: 'kba_question', level: 'advanced' }, { http: 200, success: true, 'question.id': present, next_required_step: 'kba_verify' });
+        secondQuestion = q.body.question?.id as string | undefined;
+        narrate(`back on guessing call ${n}: the guess that spends the budget (failure ${kb.max_failures} in the window)`);
+      }
+      await wrongGuess(c, used);
+    }
+  }
+  const kbaLock = lastGuessCall ? await showAuditEvent(lastGuessCall, 'budget_locked', ['customer_id', 'family', 'failures_in_window', 'consecutive_failures', 'locked_until']) : undefined;
+  env.checks.record('the knowledge budget locks', [
+    ...(kbaLock ? [] : ['no budget_locked event on the call that spent the budget']),
+    ...(kbaLock && (kbaLock.customer_id !== ada.body.customer_id || kbaLock.family !== 'knowledge') ? [`budget_locked ${kbaLock.customer_id}/${kbaLock.family}`] : []),
+    ...(kbaLock && kbaLock.failures_in_window !== kb.max_failures ? [`failures_in_window ${kbaLock.failures_in_window}, expected ${kb.max_failures}`] : []),
+  ]);
+  if (!second || !secondQuestion) throw new CallAborted('the second line got no question');
+  const right = demoAnswer(ada.body.customer_id, secondQuestion);
+  if (!right) throw new CallAborted(`no answer known for question ${secondQuestion}`);
+  second.spoken.add(right);
+  narrate('on the second line the fraudster now gives the right answer (say they found it): refused, the family is locked;');
+  narrate(`the next step offered is a code to ${ada.body.display_name}'s phone, never another question`);
+  await second.orchestrate(
+    { action: 'kba_verify', question_id: secondQuestion, answer: right },
+    { http: 200, success: false, reason: 'locked', remaining_attempts: 0, 'auth_state.auth_success_count': 0, privileged_allowed: false, next_required_step: 'otp_send' },
+  );
+  await second.orchestrate(
+    { action: 'kba_question', level: 'advanced' },
+    { http: 200, success: false, reason: 'locked', remaining_attempts: 0, privileged_allowed: false, next_required_step: 'otp_send' },
+  );
+  track({ label: 'Call 6 guesses', call: lastGuessCall!, expect: { status: 'pending', types: ['identified', 'factor_failed', 'budget_locked'] } });
+
+  // ── 4 ──────────────────────────────────────────────────────────────────────────────────────
+  const dest = policy.limits.sends_per_destination;
+  const cb = policy.budgets.code;
+  const codeGuessesPerCall = 2;
+  scene(
+    `4 · SMS flooding: at most ${dest.max} codes to one number per ${dest.window_seconds / 60} min across calls; ` +
+      `codes guessed count against ${cb.max_failures} failures per ${cb.window_seconds / 60} min`,
+  );
+  const already = await sentTo(env, adaPhone);
+  narrate(`${already} code(s) went to ${ada.body.display_name}'s phone earlier in this demo (call 1); every fraud call asks for one more and guesses it`);
+  let sent = already;
+  let codeFailures = 0; // call 1's code was right: the code budget is whole
+  let refusedCall: Call | undefined;
+  for (let n = 1; !refusedCall && n <= dest.max + 1; n++) {
+    // Once the number's limit is reached, the next step offered is no longer a send.
+    const { call: c } = await dial(`flood call ${n}`, fraudNumber(), { memberId: ada.memberId, next: sent >= dest.max ? 'did_issue' : 'otp_send' });
+    if (sent >= dest.max) {
+      refusedCall = c;
+      // Codes and knowledge are out: what is left for Ada is her device, which the fraudster does not hold.
+      await c.orchestrate(
+        { action: 'otp_send', channel: 'sms' },
+        { http: 200, success: false, reason: 'rate_limited', privileged_allowed: false, next_required_step: 'did_issue' },
+      );
+      break;
+    }
+    await c.orchestrate({ action: 'otp_send', channel: 'sms' }, { http: 200, success: true, reason: 'ok', next_required_step: 'otp_verify', destination_hint: `SMS to the number ending ${adaPhone.slice(-2)}` });
+    sent++;
+    const code = await peekCode(env, c);
+    let guess = code;
+    narrate("the code is on Ada's phone, not the fraudster's: they guess");
+    for (let g = 0; g < codeGuessesPerCall && codeFailures < cb.max_failures - 1; g++) {
+      guess = misread(guess);
+      c.spoken.add(guess);
+      codeFailures++;
+      await c.orchestrate({ action: 'otp_verify', code: guess }, { http: 200, success: false, reason: 'wrong_code', privileged_allowed: false, 'auth_state.status': 'pending' });
+    }
+  }
+  if (!refusedCall) throw new CallAborted('no send was refused');
+  const refusal = await showAuditEvent(refusedCall, 'otp_send_refused', ['channel', 'limit', 'customer_id']);
+  env.checks.record('the destination limit refused the send', [
+    ...(sent === dest.max ? [] : [`${sent} codes reached the number, the limit is ${dest.max}`]),
+    ...(refusal?.limit === 'sends_per_destination' ? [] : [`otp_send_refused limit ${JSON.stringify(refusal?.limit)}`]),
+  ]);
+
+  narrate('the fraudster switches to e-mail (another destination, its own limit): the codes still count against the same budget');
+  await refusedCall.orchestrate({ action: 'otp_send', channel: 'email' }, { http: 200, success: true, reason: 'ok', next_required_step: 'otp_verify' });
+  const mailed = await peekCode(env, refusedCall);
+  let guess = mailed;
+  while (codeFailures < cb.max_failures) {
+    guess = misread(guess);
+    refusedCall.spoken.add(guess);
+    codeFailures++;
+    await refusedCall.orchestrate({ action: 'otp_verify', code: guess }, { http: 200, success: false, reason: oneOf('wrong_code', 'max_attempts'), privileged_allowed: false });
+  }
+  const codeLock = await showAuditEvent(refusedCall, 'budget_locked', ['customer_id', 'family', 'failures_in_window', 'consecutive_failures', 'locked_until']);
+  env.checks.record('the code budget locks', [
+    ...(codeLock?.family === 'code' && codeLock.customer_id === ada.body.customer_id ? [] : [`budget_locked ${JSON.stringify(codeLock?.customer_id)}/${JSON.stringify(codeLock?.family)}`]),
+    ...(codeLock && codeLock.failures_in_window !== cb.max_failures ? [`failures_in_window ${codeLock.failures_in_window}, expected ${cb.max_failures}`] : []),
+  ]);
+  refusedCall.spoken.add(mailed);
+  narrate('even the real code (as if the fraudster had intercepted the e-mail) is refused now');
+  await refusedCall.orchestrate(
+    { action: 'otp_verify', code: mailed },
+    { http: 200, success: false, reason: 'locked', remaining_attempts: 0, 'auth_state.auth_success_count': 0, privileged_allowed: false, next_required_step: 'did_issue' },
+  );
+  await refusedCall.orchestrate(
+    { action: 'otp_send', channel: 'email' },
+    { http: 200, success: false, reason: 'locked', remaining_attempts: 0, privileged_allowed: false, next_required_step: 'did_issue' },
+  );
+  track({ label: 'Call 6 flood', call: refusedCall, expect: { status: 'pending', types: ['otp_send_refused', 'otp_sent', 'factor_failed', 'budget_locked'] } });
+
+  narrate(`rotating numbers is forced: one caller ID opens at most ${policy.limits.calls_per_caller_id.max} calls per ${policy.limits.calls_per_caller_id.window_seconds / 60} min`);
+  const dialer = fraudNumber();
+  const cap = policy.limits.calls_per_caller_id.max;
+  let capped: Call | undefined;
+  for (let n = 1; n <= cap + 1; n++) {
+    const c = new Call(env, newCallSid(), newConversationId());
+    if (n <= cap) {
+      await c.initiation(dialer, pendingInit);
+      continue;
+    }
+    narrate(`call ${n} from ${dialer}: ${c.callId}`);
+    await c.initiation(dialer, { http: 200, 'dynamic_variables.auth_next_step': 'transfer_to_human', 'dynamic_variables.auth_privileged_allowed': false });
+    await c.orchestrate(
+      { action: 'identify', account_ref: ada.memberId },
+      { http: 200, success: false, reason: 'blocked', next_required_step: 'transfer_to_human', privileged_allowed: false, 'handoff.reason': 'call_limit' },
+    );
+    capped = c;
+  }
+  if (capped) track({ label: 'Call 6 cap', call: capped, expect: { status: 'handed_off', types: ['call_created', 'call_limited', 'handoff'] } });
+
+  // ── 5 ──────────────────────────────────────────────────────────────────────────────────────
+  const transferNeeds = policy.actions.transfer_funds?.require ?? 1;
+  scene(`5 · raising your own risk never lowers the bar: transfer_funds needs ${transferNeeds} factors, a clear fraud screen is none`);
+  const { call: risky } = await dial('the fraudster, on their own account, rings from their own phone', alanPhone);
+  narrate("VoxEQ's verdict: clear");
+  await risky.screen(presetResult('clear', risky.callId), { http: 200, success: true, status: 'pending', risk_tier: 'low' });
+  await risky.orchestrate({ action: 'identify', account_ref: alan.memberId }, { http: 200, success: true, 'auth_state.identified': true, 'auth_state.risk_signals.screen_clear': true });
+  const q = await risky.orchestrate({ action: 'kba_question', level: 'advanced' }, { http: 200, success: true, 'question.id': present, next_required_step: 'kba_verify' });
+  const qid = q.body.question?.id as string | undefined;
+  const answer = qid ? demoAnswer(alan.body.customer_id, qid) : undefined;
+  if (!qid || !answer) throw new CallAborted(`no answer known for question ${qid}`);
+  risky.spoken.add(answer);
+  await risky.orchestrate(
+    { action: 'kba_verify', question_id: qid, answer },
+    { http: 200, success: true, reason: 'ok', 'auth_state.status': 'authenticated', 'auth_state.risk_tier': 'low', 'auth_state.auth_success_count': 1, privileged_allowed: true },
+  );
+  await risky.tool('transfer_funds', { to_account: 'savings', amount: 2500 }, { http: 403, success: false, reason: 'step_up_required', next_required_step: 'otp_send' });
+  await risky.orchestrate({ action: 'otp_send', channel: 'sms' }, { http: 200, success: true, reason: 'ok', next_required_step: 'otp_verify' });
+  const riskyCode = await risky.readSms();
+  risky.spoken.add(riskyCode);
+  const burst = policy.bursts.wrong_code.count;
+  narrate(`${burst} wrong codes on purpose (wrong_code_burst: medium tier, which once let the clear screen count as a factor)`);
+  let wrong = riskyCode;
+  for (let i = 1; i <= burst; i++) {
+    wrong = misread(wrong);
+    risky.spoken.add(wrong);
+    await risky.orchestrate(
+      { action: 'otp_verify', code: wrong },
+      i < burst
+        ? { http: 200, success: false, reason: 'wrong_code' }
+        : {
+            http: 200,
+            success: false,
+            reason: 'max_attempts',
+            'auth_state.risk_tier': 'medium',
+            'auth_state.risk_signals.wrong_code_burst': true,
+            'auth_state.status': 'pending',
+            'auth_state.auth_success_count': 1,
+            'auth_state.required_successes': 2,
+            privileged_allowed: false,
+            // The knowledge factor has passed, the fraudster has no device, and their number has had
+            // its codes for the quarter hour (checked below): only a human is left.
+            next_required_step: 'transfer_to_human',
+          },
+    );
+  }
+  const toAlan = await sentTo(env, alanPhone);
+  narrate(`nothing is left to offer: ${toAlan} codes went to this number in the last ${dest.window_seconds / 60} min (calls 2 and 5, and three in this scene), and no device`);
+  env.checks.record("the fraudster's number is at its send limit", toAlan === dest.max ? [] : [`${toAlan} codes to ${alanPhone}, the limit is ${dest.max}`]);
+  narrate('the raised tier took the authentication back: the clear screen is no factor, the transfer stays refused');
+  await risky.tool('transfer_funds', { to_account: 'savings', amount: 2500 }, { http: 403, success: false, reason: 'step_up_required', next_required_step: 'transfer_to_human' });
+  await risky.orchestrate(
+    { action: 'status' },
+    {
+      http: 200,
+      'auth_state.risk_tier': 'medium',
+      'auth_state.status': 'pending',
+      'auth_state.auth_success_count': 1,
+      'auth_state.required_successes': 2,
+      'auth_state.successes.0': 'kba_advanced',
+      privileged_allowed: false,
+    },
+  );
+  narrate(`a factor has passed on this call: moving the claim to ${ada.body.display_name} is refused and counted`);
+  await risky.orchestrate(
+    { action: 'identify', account_ref: ada.memberId },
+    { http: 200, success: false, reason: 'identity_locked', 'auth_state.status': 'pending', privileged_allowed: false, next_required_step: 'transfer_to_human' },
+  );
+  track({ label: 'Call 6 risk', call: risky, expect: { status: 'pending', types: ['screen_result', 'factor_passed', 'wrong_code_burst', 'tool_gate'] } });
+
+  // ── 6 ──────────────────────────────────────────────────────────────────────────────────────
+  scene(`6 · the genuine ${ada.body.display_name} still gets in: her device-bound path is not the fraudster's to lock`);
+  const { call: victim } = await dial(`${ada.body.display_name} rings from her own phone and gives her member ID; knowledge and codes are locked for her`, adaPhone, {
+    memberId: ada.memberId,
+    next: 'did_issue',
+  });
+  if (!device) throw new CallAborted('no demo device enrolled');
+  const issued = await victim.orchestrate(
+    { action: 'did_issue' },
+    { http: 200, success: true, reason: 'ok', did: sixDigits, next_required_step: 'did_wait', privileged_allowed: false },
+  );
+  const did = issued.body.did;
+  if (typeof did !== 'string') throw new CallAborted('did_issue gave no DID');
+  victim.spoken.add(did);
+  out(`   ${bold('agent says:')} "${String(issued.body.prompts?.speak)}"`);
+  const wait = victim.begin({ action: 'did_wait', wait_seconds: DID_WAIT_SECONDS });
+  const holding = await until(() => env.longPolls() > 0, 10_000);
+  env.checks.record('did_wait holds (call 6)', holding ? [] : ['the did_wait request was not holding on the server within 10 s']);
+  narrate(`${ada.body.display_name} types ${did} into the app on her phone (key ${device.deviceId})`);
+  const confirmed = await confirmDid({ env: {}, url: env.http.baseUrl, deviceDir: device.deviceDir, deviceId: device.deviceId, did });
+  out(`   ${bold('phone')} POST /app/challenge → sign → POST /app/confirm ${bold('←')} ${confirmed.ok ? `${green('200')} confirmed session ${confirmed.sessionId} ${green('✓')}` : red(`✗ ${confirmed.message}`)}`);
+  env.checks.record('the victim confirms on her device', confirmed.ok ? [] : [`confirmDid failed: ${confirmed.reason}`]);
+  const { res } = await wait.answered;
+  wait.finish(res, {
+    http: 200,
+    success: true,
+    did_status: 'confirmed',
+    'auth_state.status': 'authenticated',
+    'auth_state.successes.0': 'did',
+    privileged_allowed: true,
+    next_required_step: 'none',
+  });
+  await victim.tool('account_summary', {}, { http: 200, success: true });
+  track({ label: 'Call 6 victim', call: victim, expect: { status: 'authenticated', types: ['identified', 'did_issued', 'factor_passed', 'confirmed'] } });
+
+  const lockEnds = Math.max(Number(kbaLock?.locked_until ?? 0), Number(codeLock?.locked_until ?? 0));
+  const later = Math.max(60, Math.ceil((lockEnds - env.clock.now()) / 1000) + 60);
+  narrate(`every lock ends by itself: ${Math.round(later / 60)} min pass on the server's clock, past the end of both windows`);
+  env.clock.advance(later);
+  const { call: after } = await dial(`${ada.body.display_name} calls again`, adaPhone, { memberId: ada.memberId, next: 'otp_send' });
+  const q2 = await after.orchestrate({ action: 'kba_question', level: 'advanced' }, { http: 200, success: true, reason: 'ok', 'question.id': present, next_required_step: 'kba_verify' });
+  const q2id = q2.body.question?.id as string | undefined;
+  const a2 = q2id ? demoAnswer(ada.body.customer_id, q2id) : undefined;
+  if (!q2id || !a2) throw new CallAborted(`no answer known for question ${q2id}`);
+  after.spoken.add(a2);
+  await after.orchestrate(
+    { action: 'kba_verify', question_id: q2id, answer: a2 },
+    { http: 200, success: true, reason: 'ok', 'auth_state.status': 'authenticated', 'auth_state.successes.0': 'kba_advanced', privileged_allowed: true, next_required_step: 'none' },
+  );
+  const unlocked = await showAuditEvent(after, 'budget_unlocked', ['customer_id', 'family', 'locked_until', 'by']);
+  env.checks.record('the knowledge lock ended by itself', unlocked?.family === 'knowledge' && unlocked.by === 'time' ? [] : [`budget_unlocked ${JSON.stringify(unlocked ?? null)}`]);
+  track({ label: 'Call 6 later', call: after, expect: { status: 'authenticated', types: ['identified', 'budget_unlocked', 'factor_passed'] } });
+  // Every call of the scene worth auditing was tracked as it was played.
+  return undefined;
+}
+
 function compressTypes(types: string[]): string {
   const parts: string[] = [];
   for (let i = 0; i < types.length; ) {
@@ -983,7 +1409,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       toolSecret,
       adminToken,
       checks,
-      clock: { advance: (s) => (offsetMs += s * 1000) },
+      clock: { advance: (s) => (offsetMs += s * 1000), now: () => clock.now() },
       longPolls: () => server!.services.waker.waiting(),
       voxeq: { url: `${server.url}/voxeq/results`, secret: voxeqSecret, clock },
       fraudOps,
@@ -1022,6 +1448,8 @@ export async function runDemo(argv: string[]): Promise<number> {
       status: 'handed_off',
       types: ['call_created', 'screen_result', 'identified', 'otp_sent', 'factor_passed', 'tool_result', 'screen_risk', 'handoff', 'policy_decision', 'tool_gate'],
     });
+    // Call 6 is many calls: each one worth auditing is tracked as it is played (nothing is returned).
+    await play('Call 6', () => call6(demoEnv, policy, device, (t) => played.push(t)), { status: 'authenticated', types: [] });
     await auditSummaries(demoEnv, played);
 
     out();
