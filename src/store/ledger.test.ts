@@ -212,4 +212,29 @@ describe('a transfer is one atomic unit', () => {
     expect(seen).toEqual([...FAULT_POINTS]);
     expect(rows()).toEqual([{ status: 'rejected', reason: 'insufficient_funds' }]);
   });
+
+  it('start-up recovery gives a transfer left pending its terminal outcome; its retry answers that at once', async () => {
+    const sum = await total();
+    // What the earlier four-commit code left behind when killed after its claim.
+    t.sqlite
+      .prepare(
+        `INSERT INTO ledger_transfers (id, idempotency_key, call_id, customer_id, from_ref, to_ref, amount_cents, status, created_at)
+         VALUES ('trf_stuck', 'key-1', 'CA1', 'cust_alice', 'CHK-0001-1234', 'SAV-0001-5678', 2500, 'pending', 1)`,
+      )
+      .run();
+    expect(await ledger.transfer(req())).toMatchObject({ ok: false, reason: 'in_progress' });
+    const recovered = await ledger.recoverInterrupted();
+    expect(recovered).toMatchObject([{ id: 'trf_stuck', status: 'rejected', reason: 'interrupted' }]);
+    expect(await ledger.recoverInterrupted()).toEqual([]);
+    expect(await ledger.transfer(req())).toMatchObject({
+      ok: false,
+      reason: 'interrupted',
+      replayed: true,
+      transfer: { id: 'trf_stuck', status: 'rejected' },
+    });
+    expect(await total()).toBe(sum);
+    // Terminal stays terminal: a settled transfer is never recovered again.
+    await ledger.transfer(req({ idempotencyKey: 'key-2' }));
+    expect(await ledger.recoverInterrupted()).toEqual([]);
+  });
 });

@@ -53,8 +53,10 @@ export type TransferReason =
   | 'unsupported_account'
   | 'currency_mismatch'
   | 'invalid_amount'
-  /** A pending row: only a process that died mid-transfer under the earlier code leaves one. */
-  | 'in_progress';
+  /** A pending row: only a dead process leaves one, and start-up recovery settles it. */
+  | 'in_progress'
+  /** Left pending by a process that died mid-transfer, and settled as rejected at start-up. */
+  | 'interrupted';
 
 export interface TransferRequest {
   callId: string;
@@ -116,6 +118,11 @@ export interface LedgerStore {
   setCardLimit(req: CardLimitRequest): Promise<CardLimitOutcome>;
   /** Inserts accounts that do not exist yet (by ref); never overwrites an existing account. Returns how many were inserted. */
   seedAccounts(customerId: string, accounts: readonly SeedAccount[]): Promise<number>;
+  /**
+   * Start-up: settles every transfer still `pending` as rejected (`interrupted`) and returns them.
+   * A unit of this code never commits a pending row, so these were left by a dead process.
+   */
+  recoverInterrupted(): Promise<TransferRecord[]>;
 }
 
 export interface LedgerStoreOptions {
@@ -231,6 +238,14 @@ export function createLedgerStore(db: Db, opts: LedgerStoreOptions = {}): Ledger
     .from(ledgerTransfers)
     .where(eq(ledgerTransfers.idempotencyKey, p('key')))
     .limit(literalLimit(1))
+    .prepare();
+
+  // Pending → rejected for rows no live unit can own (see recoverInterrupted); one statement.
+  const recoverQ = db
+    .update(ledgerTransfers)
+    .set({ status: 'rejected', reason: 'interrupted' })
+    .where(eq(ledgerTransfers.status, 'pending'))
+    .returning()
     .prepare();
 
   const setLimitQ = db
@@ -402,7 +417,12 @@ export function createLedgerStore(db: Db, opts: LedgerStoreOptions = {}): Ledger
     return inserted;
   }
 
-  return { accountsOf, resolveAccount, transfer, setCardLimit, seedAccounts };
+  async function recoverInterrupted(): Promise<TransferRecord[]> {
+    const rows = (await recoverQ.all()) as TransferRecord[];
+    return rows.map(toRecord);
+  }
+
+  return { accountsOf, resolveAccount, transfer, setCardLimit, seedAccounts, recoverInterrupted };
 }
 
 function toRecord(row: TransferRecord): TransferRecord {
