@@ -17,6 +17,7 @@ import { createTwilioCallRedirector } from '../providers/twilio/calls.js';
 import { createVoxeqPullProvider } from '../providers/voxeq/pull.js';
 import { createVoxeqSimulator } from '../providers/voxeq/simulator.js';
 import { createLedgerStore } from '../store/ledger.js';
+import { killAtFault } from './fault.js';
 import type { ScreenProvider } from '../providers/voxeq/types.js';
 
 const SWEEP_INTERVAL_MS = 1_000;
@@ -118,6 +119,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     outbox,
     clock,
     logger,
+    fault: killAtFault(config.fault),
   });
 
   const server: ServerType = await new Promise((ready) => {
