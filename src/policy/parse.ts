@@ -1,3 +1,4 @@
+import { describeViolation, findNonMonotone } from './monotone.js';
 import { LineCounter, isCollection, isMap, isScalar, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { policySchema, type Policy } from './schema.js';
@@ -21,12 +22,23 @@ type Key = string | number;
 type Issue = z.core.$ZodIssue;
 
 export function parsePolicy(text: string, path: string): { ok: true; policy: Policy } | { ok: false; errors: PolicyError[] } {
-  const r = parseYaml(policySchema, text, path);
+  const r = parseYaml(policySchema, text, path, (policy) => {
+    const v = findNonMonotone(policy);
+    return v ? [{ at: ['tiers', v.higher], message: describeViolation(v) }] : [];
+  });
   return r.ok ? { ok: true, policy: r.value } : r;
 }
 
+/** A rule over the whole parsed file (not one field's shape), reported at the field it names. */
+type WholeFileCheck<T> = (value: T) => { at: Key[]; message: string }[];
+
 /** Parse any YAML file against a zod schema (policies, scenario fixtures). */
-export function parseYaml<S extends z.ZodType>(schema: S, text: string, path: string): ParseResult<z.output<S>> {
+export function parseYaml<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  path: string,
+  check: WholeFileCheck<z.output<S>> = () => [],
+): ParseResult<z.output<S>> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const at = (offset: number) => {
@@ -49,7 +61,11 @@ export function parseYaml<S extends z.ZodType>(schema: S, text: string, path: st
     return { ok: false, errors: [{ path, line: 1, column: 1, field: '', message: 'the file is empty' }] };
   }
   const r = schema.safeParse(data);
-  if (r.success) return { ok: true, value: r.data };
+  if (r.success) {
+    const problems = check(r.data);
+    if (problems.length === 0) return { ok: true, value: r.data };
+    return { ok: false, errors: problems.map((e) => ({ path, ...at(locate(doc, e.at)), field: fieldName(e.at), message: e.message })) };
+  }
 
   const errors: PolicyError[] = [];
   for (const issue of flattenUnions(r.error.issues)) {
