@@ -1,4 +1,4 @@
-// End to end under crashes: full calls (initiation → otp_send → the code from the dev outbox →
+// End to end under crashes: full calls (initiation → identify → otp_send → the code from the dev outbox →
 // otp_verify → KBA → transfer_funds) run concurrently against a real child server on a real SQLite
 // file, and the server is `kill -9`ed several times at random moments and restarted on the same
 // file. Whatever a client saw succeed must still hold afterwards; nothing may happen twice.
@@ -9,10 +9,11 @@ import { afterAll, expect, it } from 'vitest';
 import { openSqlite } from '../src/runtime/sqlite.js';
 import { createLedgerStore } from '../src/store/ledger.js';
 import { ADA } from './helpers/app.js';
-import { childClient, cleanUpChildServers, startChildServer, type Answer, type ChildClient } from './helpers/child-server.js';
+import { childClient, cleanUpChildServers, crashTestPolicies, startChildServer, type Answer, type ChildClient } from './helpers/child-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callgate-e2e-crash-'));
 const db = join(dir, 'callgate.sqlite');
+const policies = { CALLGATE_POLICY_DIR: crashTestPolicies(dir) };
 afterAll(() => {
   cleanUpChildServers();
   rmSync(dir, { recursive: true, force: true });
@@ -23,8 +24,8 @@ const WORKERS = 6;
 const CHECKING = 1_000_000;
 const SAVINGS = 2_000_000;
 
-/** Three customers like Ada (own phone, account, KBA answer), so calls do not all share one. */
-const CUSTOMERS = [0, 1, 2].map((i) => ({
+/** Six customers like Ada (own phone, account, KBA answer), so calls do not all share one. */
+const CUSTOMERS = [0, 1, 2, 3, 4, 5].map((i) => ({
   enrol: {
     ...ADA,
     customer_id: `cust_crash_${i}`,
@@ -34,6 +35,7 @@ const CUSTOMERS = [0, 1, 2].map((i) => ({
     totp: false,
   },
   phone: `+1415555090${i}`,
+  accountRef: `AC-90${i}`,
   checking: `CHK-90${i}`,
   savings: `SAV-90${i}`,
 }));
@@ -92,7 +94,7 @@ it('kill -9 under a load of full calls loses no success a client saw and repeats
   }
   seeded.close();
 
-  let running = await startChildServer(db);
+  let running = await startChildServer(db, policies);
   let client: ChildClient = childClient(running.url);
   for (const c of CUSTOMERS) expect((await client.admin('POST', '/customers', c.enrol)).status).toBe(201);
 
@@ -112,6 +114,8 @@ it('kill -9 under a load of full calls loses no success a client saw and repeats
   async function fullCall(c: ChildClient, log: CallLog) {
     const id = log.callId;
     seen('initiation', await c.initiation(id, log.customer.phone));
+    // Caller ID claims nobody: the caller says their account number.
+    if (!seen('identify', await c.tool(id, 'identify', { account_ref: log.customer.accountRef })).body.success) return;
     if (!seen('otp_send', await c.tool(id, 'otp_send', { channel: 'sms' })).body.success) return;
     log.code = await c.codeFor(id);
     if (!log.code) return;
@@ -152,7 +156,7 @@ it('kill -9 under a load of full calls loses no success a client saw and repeats
     const rows = ledgerRows();
     expect(rows.integrity, context).toBe('ok');
     expect(rows.transfers.filter((t) => t.status === 'pending'), context).toEqual([]);
-    running = await startChildServer(db);
+    running = await startChildServer(db, policies);
     client = childClient(running.url);
     reopen();
   }

@@ -10,10 +10,11 @@ import { openSqlite } from '../src/runtime/sqlite.js';
 import { createLedgerStore } from '../src/store/ledger.js';
 import { transferIdempotencyKey } from '../tools/post-auth/transfer_funds.js';
 import { ADA } from './helpers/app.js';
-import { childClient, cleanUpChildServers, startChildServer, type ChildClient } from './helpers/child-server.js';
+import { childClient, cleanUpChildServers, crashTestPolicies, startChildServer, type ChildClient } from './helpers/child-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callgate-transfer-crash-'));
 const db = join(dir, 'callgate.sqlite');
+const policies = { CALLGATE_POLICY_DIR: crashTestPolicies(dir) };
 afterAll(() => {
   cleanUpChildServers();
   rmSync(dir, { recursive: true, force: true });
@@ -42,9 +43,10 @@ function ledgerState() {
   }
 }
 
-/** initiation → otp_send → the code from the dev outbox → otp_verify → KBA (a transfer needs two factors). */
+/** initiation → identify → otp_send → the code from the dev outbox → otp_verify → KBA (a transfer needs two factors). */
 async function authenticate(c: ChildClient, callId: string) {
   await c.initiation(callId, '+14155550142');
+  expect((await c.tool(callId, 'identify', { account_ref: 'AC-1001-2002' })).body.success).toBe(true);
   expect((await c.tool(callId, 'otp_send', { channel: 'sms' })).body.success).toBe(true);
   const code = await c.codeFor(callId);
   expect((await c.tool(callId, 'otp_verify', { code })).body).toMatchObject({ success: true, privileged_allowed: true });
@@ -59,7 +61,7 @@ beforeAll(async () => {
     { ref: 'SAV-2002', kind: 'savings', balanceCents: 1_000_000 },
   ]);
   seeded.close();
-  const server = await startChildServer(db);
+  const server = await startChildServer(db, policies);
   expect((await childClient(server.url).admin('POST', '/customers', ADA)).status).toBe(201);
   await server.stop();
 }, 90_000);
@@ -69,7 +71,7 @@ describe('transfer_funds under kill -9 at every step boundary', () => {
     const callId = `CA-${point.replace(/\W/g, '-')}`;
     const args = { from_account: 'checking', to_account: 'savings', amount: 12.34, memo: point };
 
-    const armedServer = await startChildServer(db, { CALLGATE_FAULT: point });
+    const armedServer = await startChildServer(db, { ...policies, CALLGATE_FAULT: point });
     const armed = childClient(armedServer.url);
     await authenticate(armed, callId);
     const before = ledgerState();
@@ -95,7 +97,7 @@ describe('transfer_funds under kill -9 at every step boundary', () => {
     }
 
     // Restart on the same file; the platform retries the same tool call (same idempotency key).
-    const server = await startChildServer(db);
+    const server = await startChildServer(db, policies);
     const c = childClient(server.url);
     const retry = await c.post('transfer_funds', callId, args);
     expect(retry.status, JSON.stringify(retry.body)).toBe(200);
@@ -116,7 +118,7 @@ describe('transfer_funds under kill -9 at every step boundary', () => {
   it('a transfer left pending by a dead process is settled at start-up; its retry answers at once', { timeout: 60_000 }, async () => {
     const callId = 'CA-stuck';
     const args = { from_account: 'checking', to_account: 'savings', amount: 5 };
-    const first = await startChildServer(db);
+    const first = await startChildServer(db, policies);
     await authenticate(childClient(first.url), callId);
     await first.kill9();
     // What the earlier four-commit code left when killed between its claim and its settle.
@@ -131,7 +133,7 @@ describe('transfer_funds under kill -9 at every step boundary', () => {
     o.close();
     const before = ledgerState();
 
-    const server = await startChildServer(db);
+    const server = await startChildServer(db, policies);
     const retry = await childClient(server.url).post('transfer_funds', callId, args);
     expect(retry.body).toMatchObject({ success: false, reason: 'interrupted', transfer: { id: 'trf_stuck', status: 'rejected' } });
     expect(retry.status).toBe(422);
@@ -145,10 +147,10 @@ describe('transfer_funds under kill -9 at every step boundary', () => {
   });
 
   it('refuses CALLGATE_FAULT in production, and an unknown point anywhere', { timeout: 60_000 }, async () => {
-    const prod = await startChildServer(db, { NODE_ENV: 'production', CALLGATE_FAULT: 'transfer:after_debit' }).catch((e: Error) => e);
+    const prod = await startChildServer(db, { ...policies, NODE_ENV: 'production', CALLGATE_FAULT: 'transfer:after_debit' }).catch((e: Error) => e);
     expect(prod).toBeInstanceOf(Error);
     expect(String(prod)).toContain('CALLGATE_FAULT: fault injection is for tests only and refused in production');
-    const typo = await startChildServer(db, { CALLGATE_FAULT: 'transfer:after_lunch' }).catch((e: Error) => e);
+    const typo = await startChildServer(db, { ...policies, CALLGATE_FAULT: 'transfer:after_lunch' }).catch((e: Error) => e);
     expect(String(typo)).toMatch(/CALLGATE_FAULT: must be one of transfer:after_claim, /);
   });
 });

@@ -1,7 +1,7 @@
 // callgate as a real child process (`npm start`'s entry) on a real SQLite file, for crash tests:
 // it can be killed with SIGKILL mid-request and started again on the same file.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildEntries } from '../../scripts/build.js';
@@ -29,6 +29,26 @@ export const CHILD_SECRETS = {
   CALLGATE_ADMIN_TOKEN: 'child-admin-token-0123456789abcdef',
   CALLGATE_SECRET_KEY: 'child-secret-key-0123456789abcdef0123',
 };
+
+/**
+ * The shipped policies, copied into `dir` with the cross-call limits (sends per destination,
+ * calls per caller ID) raised to the most the schema allows: crash tests play many calls from a
+ * few numbers in seconds, and they test durability, not flood limits. Returns the folder for
+ * CALLGATE_POLICY_DIR.
+ */
+export function crashTestPolicies(dir: string): string {
+  const out = join(dir, 'policies');
+  mkdirSync(out, { recursive: true });
+  for (const f of readdirSync(join(ROOT, 'policies')).filter((f) => f.endsWith('.yaml'))) copyFileSync(join(ROOT, 'policies', f), join(out, f));
+  const shipped = readFileSync(join(out, 'default.yaml'), 'utf8');
+  const raised = shipped
+    .replace(/sends_per_destination: \{max: \d+/, 'sends_per_destination: {max: 100')
+    .replace(/sends_per_destination_per_day: \d+/, 'sends_per_destination_per_day: 1000')
+    .replace(/calls_per_caller_id: \{max: \d+/, 'calls_per_caller_id: {max: 10000');
+  if (raised === shipped) throw new Error('policies/default.yaml changed shape: update crashTestPolicies');
+  writeFileSync(join(out, 'default.yaml'), raised);
+  return out;
+}
 
 export interface ChildServer {
   url: string;
