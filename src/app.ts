@@ -32,6 +32,7 @@ import { createBudgetStore, createCounterStore } from './store/budgets.js';
 import { createLocalWaker, type Waker } from './factors/did/waker.js';
 import { createMemoryRateLimiter, type RateLimiter } from './http/rate-limit.js';
 import type { TwilioCallRedirector } from './providers/twilio/calls.js';
+import type { FaultHook } from './fault.js';
 
 export interface AppDeps {
   /** Twilio account used to redirect live calls and to check X-Twilio-Signature on the TwiML routes. */
@@ -63,6 +64,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Largest accepted request body; tool calls are small. */
   maxBodyBytes?: number;
+  /** Crash tests only (CALLGATE_FAULT): reached at each step boundary of a transfer. */
+  fault?: FaultHook | undefined;
 }
 
 /** Builds the whole service from its dependencies; the same app runs on Node and on Workers. */
@@ -98,7 +101,7 @@ export function createApp(deps: AppDeps) {
     },
     policies: deps.policies,
   };
-  const ledger = createLedgerStore(deps.db);
+  const ledger = createLedgerStore(deps.db, deps.fault ? { fault: deps.fault } : {});
   const orchestrate = createOrchestrator(services);
 
   const app = new Hono();

@@ -268,3 +268,19 @@ describe('describeConfig', () => {
     expect(new Set(lines.map((l) => l.split(/\s+/)[0])).size).toBe(lines.length);
   });
 });
+
+describe('CALLGATE_FAULT', () => {
+  it('is absent unless set, names a transfer step when set, and is refused in production', () => {
+    expect(ok({}).fault).toBeUndefined();
+    const armed = ok({ CALLGATE_FAULT: 'transfer:after_debit' });
+    expect(armed.fault).toBe('transfer:after_debit');
+    expect(describeConfig(armed)).toMatch(/^CALLGATE_FAULT\s+transfer:after_debit/m);
+    expect(describeConfig(ok({}))).not.toContain('CALLGATE_FAULT');
+    expect(errors({ CALLGATE_FAULT: 'transfer:after_lunch' })).toEqual([
+      expect.stringMatching(/^CALLGATE_FAULT: must be one of transfer:after_claim, .*got "transfer:after_lunch"$/),
+    ]);
+    expect(errors({ NODE_ENV: 'production', ...PROD_SECRETS, CALLGATE_FAULT: 'transfer:after_debit' })).toEqual([
+      'CALLGATE_FAULT: fault injection is for tests only and refused in production',
+    ]);
+  });
+});

@@ -3,6 +3,7 @@
 // nothing here touches the file system or the process. A bad start-up answers one line per problem,
 // each naming its variable, and never repeats a secret's value.
 import { z } from 'zod';
+import { FAULT_POINTS, type FaultPoint } from './fault.js';
 import { VOXEQ_PRESET_NAMES, type VoxeqPresetName } from './providers/voxeq/simulator.js';
 
 export const DEV_SECRET_NAMES = [
@@ -85,6 +86,8 @@ export interface Config {
   hostSession: { secret?: string };
   /** GET /admin/outbox and the in-memory outbox: only outside production with console delivery. */
   devOutbox: boolean;
+  /** CALLGATE_FAULT: crash tests only; the process kills itself at this point. Never in production. */
+  fault?: FaultPoint;
 }
 
 export type LoadConfigResult =
@@ -117,6 +120,7 @@ export const CONFIG_VARIABLES = [
   'ELEVENLABS_BASE_URL',
   'ELEVENLABS_WEBHOOK_SECRET',
   'CALLGATE_HOST_SESSION_SECRET',
+  'CALLGATE_FAULT',
 ] as const;
 type VarName = (typeof CONFIG_VARIABLES)[number];
 
@@ -330,6 +334,12 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
   // Issued by ElevenLabs: its format is theirs, so no length rule.
   const elevenlabsWebhookSecret = featureSecret('ELEVENLABS_WEBHOOK_SECRET', false);
   const hostSessionSecret = featureSecret('CALLGATE_HOST_SESSION_SECRET', true);
+  const fault = read(
+    'CALLGATE_FAULT',
+    z.enum(FAULT_POINTS, { error: (iss) => `must be one of ${FAULT_POINTS.join(', ')}, ${got(iss.input)}` }),
+  );
+  // A server that kills itself on purpose must never be the one taking real calls.
+  if (fault !== undefined && production) errors.push('CALLGATE_FAULT: fault injection is for tests only and refused in production');
 
   if (production && delivery === 'console')
     warnings.push('CALLGATE_OTP_DELIVERY: console in production delivers nothing (codes are not printed); use webhook or twilio');
@@ -369,6 +379,7 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
     elevenlabs: { apiKey: elevenlabsApiKey, baseUrl: elevenlabsBaseUrl, webhookSecret: elevenlabsWebhookSecret },
     hostSession: { secret: hostSessionSecret },
     devOutbox: !production && delivery === 'console',
+    ...(fault !== undefined ? { fault } : {}),
   };
   return { ok: true, config, usedDevSecrets, warnings };
 }
@@ -425,6 +436,7 @@ export function describeConfig(config: Config): string {
     ['ELEVENLABS_WEBHOOK_SECRET', showSecret(config.elevenlabs.webhookSecret)],
     ['CALLGATE_HOST_SESSION_SECRET', showSecret(config.hostSession.secret)],
     ['dev outbox', config.devOutbox ? 'on (GET /admin/outbox)' : 'off'],
+    ...(config.fault ? ([['CALLGATE_FAULT', `${config.fault} (the process kills itself there)`]] as [string, string][]) : []),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');

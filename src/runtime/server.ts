@@ -16,6 +16,8 @@ import { sweepExpired } from '../factors/did/sessions.js';
 import { createTwilioCallRedirector } from '../providers/twilio/calls.js';
 import { createVoxeqPullProvider } from '../providers/voxeq/pull.js';
 import { createVoxeqSimulator } from '../providers/voxeq/simulator.js';
+import { createLedgerStore } from '../store/ledger.js';
+import { killAtFault } from './fault.js';
 import type { ScreenProvider } from '../providers/voxeq/types.js';
 
 const SWEEP_INTERVAL_MS = 1_000;
@@ -80,6 +82,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const stdout = opts.logger ? undefined : batchedStdout();
   const logger = opts.logger ?? jsonLogger((line) => stdout!.write(line));
   const sqlite = openSqlite(config.db);
+  // Before the first request: a transfer a dead process left pending gets a terminal outcome,
+  // so its retry answers that instead of `in_progress`. No live unit can own a pending row (a unit
+  // commits settled or not at all); one left by the earlier four-commit code may have moved part
+  // of its money, so each is logged by id for an operator to reconcile.
+  for (const t of await createLedgerStore(sqlite.db).recoverInterrupted()) {
+    logger.warn('ledger_transfer_interrupted', { transfer_id: t.id, amount_cents: t.amountCents });
+  }
   const keys = await createKeys(config.secrets.key);
   const outbox = config.devOutbox ? new DevOutbox() : undefined;
   const clock = opts.clock ?? systemClock;
@@ -110,6 +119,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     outbox,
     clock,
     logger,
+    fault: killAtFault(config.fault),
   });
 
   const server: ServerType = await new Promise((ready) => {

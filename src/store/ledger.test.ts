@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDb } from '../../test/helpers/db.js';
+import { FAULT_POINTS, type FaultPoint } from '../fault.js';
 import type { OpenedSqlite } from '../runtime/sqlite.js';
 import { createLedgerStore, type LedgerStore, type TransferRequest } from './ledger.js';
 
@@ -160,5 +161,80 @@ describe('ledger store', () => {
     });
     const bob = await ledger.accountsOf('cust_bob');
     expect(bob.find((a) => a.ref === 'CRD-0002-8765')?.cardLimitCents).toBe(100_000);
+  });
+});
+
+describe('a transfer is one atomic unit', () => {
+  const total = async () =>
+    (t.sqlite.prepare('SELECT sum(balance_cents) AS s FROM ledger_accounts').get() as { s: number }).s;
+  const rows = () => t.sqlite.prepare('SELECT status, reason FROM ledger_transfers').all();
+  class Crash extends Error {}
+
+  it.each(FAULT_POINTS.filter((p) => p !== 'transfer:after_commit'))(
+    'a crash at %s leaves no trace, and the retry moves the money once',
+    async (point) => {
+      const before = await balances('cust_alice');
+      const sum = await total();
+      const crashing = createLedgerStore(t.db, {
+        fault: (p: FaultPoint) => {
+          if (p === point) throw new Crash(p);
+        },
+      });
+      await expect(crashing.transfer(req())).rejects.toBeInstanceOf(Crash);
+      expect(await balances('cust_alice')).toEqual(before);
+      expect(rows()).toEqual([]);
+      expect(await total()).toBe(sum);
+
+      const retry = await ledger.transfer(req());
+      expect(retry).toMatchObject({ ok: true, reason: 'ok', replayed: false, transfer: { status: 'completed' } });
+      expect(await ledger.transfer(req())).toMatchObject({ ok: true, replayed: true });
+      expect(await balances('cust_alice')).toMatchObject({ 'CHK-0001-1234': 97_500, 'SAV-0001-5678': 52_500 });
+      expect(await total()).toBe(sum);
+    },
+  );
+
+  it('a crash after the commit leaves the whole transfer, and the retry answers it without moving money again', async () => {
+    const crashing = createLedgerStore(t.db, {
+      fault: (p) => {
+        if (p === 'transfer:after_commit') throw new Crash(p);
+      },
+    });
+    await expect(crashing.transfer(req())).rejects.toBeInstanceOf(Crash);
+    expect(rows()).toEqual([{ status: 'completed', reason: 'ok' }]);
+    expect(await ledger.transfer(req())).toMatchObject({ ok: true, replayed: true, transfer: { status: 'completed' } });
+    expect(await balances('cust_alice')).toMatchObject({ 'CHK-0001-1234': 97_500, 'SAV-0001-5678': 52_500 });
+  });
+
+  it('reaches every step boundary in order, and a refusal settles in the same unit', async () => {
+    const seen: string[] = [];
+    const watched = createLedgerStore(t.db, { fault: (p) => seen.push(p) });
+    expect(await watched.transfer(req({ amountCents: 100_001 }))).toMatchObject({ ok: false, reason: 'insufficient_funds' });
+    expect(seen).toEqual([...FAULT_POINTS]);
+    expect(rows()).toEqual([{ status: 'rejected', reason: 'insufficient_funds' }]);
+  });
+
+  it('start-up recovery gives a transfer left pending its terminal outcome; its retry answers that at once', async () => {
+    const sum = await total();
+    // What the earlier four-commit code left behind when killed after its claim.
+    t.sqlite
+      .prepare(
+        `INSERT INTO ledger_transfers (id, idempotency_key, call_id, customer_id, from_ref, to_ref, amount_cents, status, created_at)
+         VALUES ('trf_stuck', 'key-1', 'CA1', 'cust_alice', 'CHK-0001-1234', 'SAV-0001-5678', 2500, 'pending', 1)`,
+      )
+      .run();
+    expect(await ledger.transfer(req())).toMatchObject({ ok: false, reason: 'in_progress' });
+    const recovered = await ledger.recoverInterrupted();
+    expect(recovered).toMatchObject([{ id: 'trf_stuck', status: 'rejected', reason: 'interrupted' }]);
+    expect(await ledger.recoverInterrupted()).toEqual([]);
+    expect(await ledger.transfer(req())).toMatchObject({
+      ok: false,
+      reason: 'interrupted',
+      replayed: true,
+      transfer: { id: 'trf_stuck', status: 'rejected' },
+    });
+    expect(await total()).toBe(sum);
+    // Terminal stays terminal: a settled transfer is never recovered again.
+    await ledger.transfer(req({ idempotencyKey: 'key-2' }));
+    expect(await ledger.recoverInterrupted()).toEqual([]);
   });
 });

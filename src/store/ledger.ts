@@ -1,13 +1,16 @@
-import { and, asc, eq, gte, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import { sha256Hex } from '../crypto/hmac.js';
+import { TRANSFER_FAULT_STEPS, type FaultHook } from '../fault.js';
+import { runAtomic } from './atomic.js';
 import type { Db } from './db.js';
 import { literalLimit } from './sql.js';
 import { ledgerAccounts, ledgerTransfers } from './schema/ledger.js';
 
 // The demo ledger behind the example post-auth tools. Money is integer cents. Every state change
-// is ONE conditional statement (see "Guarantees" in README.md); a transfer is claimed by
-// its UNIQUE idempotency key first, so a retried tool call answers the stored outcome instead of
-// moving money twice.
+// is ONE conditional statement, and a transfer's four (claim, debit, credit, settle) commit as one
+// atomic unit: a crash anywhere leaves either the whole transfer or nothing. The claim is keyed by
+// the UNIQUE idempotency key, so a retried tool call answers the stored outcome instead of moving
+// money twice.
 
 export type AccountKind = 'checking' | 'savings' | 'card';
 
@@ -50,7 +53,10 @@ export type TransferReason =
   | 'unsupported_account'
   | 'currency_mismatch'
   | 'invalid_amount'
-  | 'in_progress';
+  /** A pending row: only a dead process leaves one, and start-up recovery settles it. */
+  | 'in_progress'
+  /** Left pending by a process that died mid-transfer, and settled as rejected at start-up. */
+  | 'interrupted';
 
 export interface TransferRequest {
   callId: string;
@@ -112,11 +118,16 @@ export interface LedgerStore {
   setCardLimit(req: CardLimitRequest): Promise<CardLimitOutcome>;
   /** Inserts accounts that do not exist yet (by ref); never overwrites an existing account. Returns how many were inserted. */
   seedAccounts(customerId: string, accounts: readonly SeedAccount[]): Promise<number>;
+  /**
+   * Start-up: settles every transfer still `pending` as rejected (`interrupted`) and returns them.
+   * A unit of this code never commits a pending row, so these were left by a dead process.
+   */
+  recoverInterrupted(): Promise<TransferRecord[]>;
 }
 
 export interface LedgerStoreOptions {
-  /** How long a duplicate request waits for an in-flight twin to finish before answering `in_progress`. */
-  pendingWaitMs?: number;
+  /** Fault injection for crash tests: called at each step boundary of a transfer. */
+  fault?: FaultHook;
 }
 
 /** Largest single transfer (1,000,000.00) and card limit (50,000.00), in cents. */
@@ -150,10 +161,68 @@ function kindWord(input: string): AccountKind | undefined {
   return KIND_WORDS[w];
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+interface TransferUnit {
+  id: string;
+  key: string;
+  callId: string;
+  customerId: string;
+  fromRef: string;
+  toRef: string;
+  amountCents: number;
+  now: number;
+}
+
+/**
+ * A transfer's four statements, built up front and run all-or-nothing (one better-sqlite3
+ * transaction on Node, one `batch` on D1). Nothing is read between them: the claim decides in SQL,
+ * stores the decision in `reason` while the row is pending, and the others act only on a pending
+ * row with a decision. A twin request's claim inserts nothing, the row it meets is already
+ * settled, so its other three statements change nothing either.
+ */
+function transferStatements(db: Db, u: TransferUnit) {
+  const a = ledgerAccounts;
+  const t = ledgerTransfers;
+  // This unit's row, claimed and found good: only then does money move.
+  const approved = sql`exists (select 1 from ${t} where ${t.id} = ${u.id} and ${t.status} = 'pending' and ${t.reason} = 'ok')`;
+  const funded = sql`exists (select 1 from ${a} where ${a.ref} = ${u.fromRef} and ${a.customerId} = ${u.customerId} and ${a.balanceCents} >= ${u.amountCents})`;
+  const destination = sql`exists (select 1 from ${a} where ${a.ref} = ${u.toRef})`;
+  return [
+    // 1. Claim: the UNIQUE idempotency key decides which of several identical requests executes.
+    db
+      .insert(t)
+      .values({
+        id: u.id,
+        idempotencyKey: u.key,
+        callId: u.callId,
+        customerId: u.customerId,
+        fromRef: u.fromRef,
+        toRef: u.toRef,
+        amountCents: u.amountCents,
+        status: 'pending',
+        reason: sql`(case when not ${funded} then 'insufficient_funds' when not ${destination} then 'unknown_account' else 'ok' end)`,
+        createdAt: u.now,
+      })
+      .onConflictDoNothing({ target: t.idempotencyKey }),
+    // 2. Debit: only the owner's account, only if the money is there (checked again, in SQL).
+    db
+      .update(a)
+      .set({ balanceCents: sql`${a.balanceCents} - ${u.amountCents}` })
+      .where(and(eq(a.ref, u.fromRef), eq(a.customerId, u.customerId), sql`${a.balanceCents} >= ${u.amountCents}`, approved)),
+    // 3. Credit.
+    db
+      .update(a)
+      .set({ balanceCents: sql`${a.balanceCents} + ${u.amountCents}` })
+      .where(and(eq(a.ref, u.toRef), approved)),
+    // 4. Settle: pending → completed | rejected, once.
+    db
+      .update(t)
+      .set({ status: sql`(case when ${t.reason} = 'ok' then 'completed' else 'rejected' end)` })
+      .where(and(eq(t.id, u.id), eq(t.status, 'pending'), isNotNull(t.reason))),
+  ];
+}
 
 export function createLedgerStore(db: Db, opts: LedgerStoreOptions = {}): LedgerStore {
-  const pendingWaitMs = opts.pendingWaitMs ?? 2_000;
+  const fault = opts.fault;
 
   const accountsOfQ = db
     .select()
@@ -171,52 +240,12 @@ export function createLedgerStore(db: Db, opts: LedgerStoreOptions = {}): Ledger
     .limit(literalLimit(1))
     .prepare();
 
-  // 1. Claim: the UNIQUE idempotency key decides which of several identical requests executes.
-  const claimQ = db
-    .insert(ledgerTransfers)
-    .values({
-      id: p('id'),
-      idempotencyKey: p('key'),
-      callId: p('callId'),
-      customerId: p('customerId'),
-      fromRef: p('fromRef'),
-      toRef: p('toRef'),
-      amountCents: p('amount'),
-      status: 'pending',
-      createdAt: p('now'),
-    })
-    .onConflictDoNothing({ target: ledgerTransfers.idempotencyKey })
-    .returning({ id: ledgerTransfers.id })
-    .prepare();
-
-  // 2. Debit: only the owner's account, only if the money is there. Zero rows = insufficient funds.
-  const debitQ = db
-    .update(ledgerAccounts)
-    .set({ balanceCents: sql`${ledgerAccounts.balanceCents} - ${p('amount')}` })
-    .where(
-      and(
-        eq(ledgerAccounts.ref, p('ref')),
-        eq(ledgerAccounts.customerId, p('customerId')),
-        gte(ledgerAccounts.balanceCents, p('amount')),
-      ),
-    )
-    .returning({ ref: ledgerAccounts.ref })
-    .prepare();
-
-  // 3. Credit (and the refund that undoes a debit whose credit found no account).
-  const creditQ = db
-    .update(ledgerAccounts)
-    .set({ balanceCents: sql`${ledgerAccounts.balanceCents} + ${p('amount')}` })
-    .where(eq(ledgerAccounts.ref, p('ref')))
-    .returning({ ref: ledgerAccounts.ref })
-    .prepare();
-
-  // 4. Settle: pending → completed | rejected, once.
-  const settleQ = db
+  // Pending → rejected for rows no live unit can own (see recoverInterrupted); one statement.
+  const recoverQ = db
     .update(ledgerTransfers)
-    .set({ status: p('status') as never, reason: p('reason') as never })
-    .where(and(eq(ledgerTransfers.id, p('id')), eq(ledgerTransfers.status, 'pending')))
-    .returning({ id: ledgerTransfers.id })
+    .set({ status: 'rejected', reason: 'interrupted' })
+    .where(eq(ledgerTransfers.status, 'pending'))
+    .returning()
     .prepare();
 
   const setLimitQ = db
@@ -307,19 +336,6 @@ export function createLedgerStore(db: Db, opts: LedgerStoreOptions = {}): Ledger
     };
   }
 
-  /** A twin request holds the key: wait (bounded) for it to settle, then answer its outcome. */
-  async function awaitSettled(key: string): Promise<TransferOutcome> {
-    const deadline = Date.now() + pendingWaitMs;
-    let delay = 1;
-    for (;;) {
-      const rec = await byKey(key);
-      if (!rec) throw new Error('ledger: transfer key claimed by another request but not readable');
-      if (rec.status !== 'pending' || Date.now() >= deadline) return stored(rec);
-      await sleep(delay);
-      delay = Math.min(delay * 2, 50);
-    }
-  }
-
   async function transfer(req: TransferRequest): Promise<TransferOutcome> {
     const refused = (reason: TransferReason): TransferOutcome => ({
       ok: false,
@@ -334,7 +350,7 @@ export function createLedgerStore(db: Db, opts: LedgerStoreOptions = {}): Ledger
 
     // A retry of a request already seen answers its stored outcome, whatever changed since.
     const seen = await byKey(req.idempotencyKey);
-    if (seen) return seen.status === 'pending' ? awaitSettled(req.idempotencyKey) : stored(seen);
+    if (seen) return stored(seen);
 
     const own = await accountsOf(req.customerId);
     const from = await resolveAccount(req.customerId, req.fromRef, { defaultKind: 'checking' }, own);
@@ -346,40 +362,25 @@ export function createLedgerStore(db: Db, opts: LedgerStoreOptions = {}): Ledger
     if (from.account.currency !== to.account.currency) return refused('currency_mismatch');
 
     const id = `trf_${(await sha256Hex(`ledger-transfer:v1\n${req.idempotencyKey}`)).slice(0, 26)}`;
-    const claimed = (await claimQ.all({
+    const statements = transferStatements(db, {
       id,
       key: req.idempotencyKey,
       callId: req.callId,
       customerId: req.customerId,
       fromRef: from.account.ref,
       toRef: to.account.ref,
-      amount: req.amountCents,
+      amountCents: req.amountCents,
       now: req.now,
-    })) as { id: string }[];
-    if (claimed.length === 0) return awaitSettled(req.idempotencyKey);
+    });
+    // Statement i ends at step boundary i (claim, debit, credit, settle), still inside the unit.
+    const afterEach = fault && ((i: number) => fault(`transfer:${TRANSFER_FAULT_STEPS[i]!}`));
+    const [claimed] = await runAtomic(db, statements, afterEach ? { afterEach } : {});
+    fault?.('transfer:after_commit');
 
-    const settle = async (status: 'completed' | 'rejected', reason: TransferReason): Promise<TransferOutcome> => {
-      // Only the claimer settles, so this cannot lose a race; the WHERE keeps a settled row settled regardless.
-      await settleQ.run({ id, status, reason });
-      const rec = await byKey(req.idempotencyKey);
-      if (!rec) throw new Error('ledger: claimed transfer vanished');
-      return { ...(await stored(rec, from.account.currency)), replayed: false };
-    };
-
-    const debited = (await debitQ.all({
-      ref: from.account.ref,
-      customerId: req.customerId,
-      amount: req.amountCents,
-    })) as unknown[];
-    if (debited.length === 0) return settle('rejected', 'insufficient_funds');
-
-    const credited = (await creditQ.all({ ref: to.account.ref, amount: req.amountCents })) as unknown[];
-    if (credited.length === 0) {
-      // The destination disappeared between lookup and credit: put the money back.
-      await creditQ.all({ ref: from.account.ref, amount: req.amountCents });
-      return settle('rejected', 'unknown_account');
-    }
-    return settle('completed', 'ok');
+    // Claimed or not, the row is settled now: this unit's outcome, or a twin's that won the key.
+    const rec = await byKey(req.idempotencyKey);
+    if (!rec) throw new Error('ledger: transfer unit committed but its row is not readable');
+    return { ...(await stored(rec, from.account.currency)), replayed: claimed === 0 };
   }
 
   async function setCardLimit(req: CardLimitRequest): Promise<CardLimitOutcome> {
@@ -416,7 +417,12 @@ export function createLedgerStore(db: Db, opts: LedgerStoreOptions = {}): Ledger
     return inserted;
   }
 
-  return { accountsOf, resolveAccount, transfer, setCardLimit, seedAccounts };
+  async function recoverInterrupted(): Promise<TransferRecord[]> {
+    const rows = (await recoverQ.all()) as TransferRecord[];
+    return rows.map(toRecord);
+  }
+
+  return { accountsOf, resolveAccount, transfer, setCardLimit, seedAccounts, recoverInterrupted };
 }
 
 function toRecord(row: TransferRecord): TransferRecord {

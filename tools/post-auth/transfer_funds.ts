@@ -15,6 +15,8 @@ const STATUS_BY_REASON: Record<Exclude<TransferReason, 'ok'>, 400 | 404 | 409 | 
   currency_mismatch: 422,
   invalid_amount: 400,
   in_progress: 409,
+  // Terminal: a crash stopped it before it committed; nothing more will happen to it.
+  interrupted: 422,
 };
 
 /**
