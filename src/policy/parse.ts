@@ -20,9 +20,40 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: Polic
 type Key = string | number;
 type Issue = z.core.$ZodIssue;
 
-export function parsePolicy(text: string, path: string): { ok: true; policy: Policy } | { ok: false; errors: PolicyError[] } {
+export interface ParsePolicyOptions {
+  /**
+   * Names of the registered post-auth tools. When given, every key under `actions` must be one
+   * of them: a misspelt tool would otherwise fall back to the tier's threshold.
+   */
+  tools?: readonly string[];
+}
+
+export function parsePolicy(
+  text: string,
+  path: string,
+  opts: ParsePolicyOptions = {},
+): { ok: true; policy: Policy } | { ok: false; errors: PolicyError[] } {
   const r = parseYaml(policySchema, text, path);
-  return r.ok ? { ok: true, policy: r.value } : r;
+  if (!r.ok) return r;
+  const tools = opts.tools;
+  const unknown = tools === undefined ? [] : Object.keys(r.value.actions).filter((name) => !tools.includes(name));
+  if (unknown.length === 0) return { ok: true, policy: r.value };
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  return {
+    ok: false,
+    errors: unknown.map((name) => {
+      const { line, col } = lineCounter.linePos(locate(doc, ['actions'], name));
+      const hint = suggest(name, [...tools!]);
+      return {
+        path,
+        line,
+        column: col,
+        field: fieldName(['actions', name]),
+        message: `"${name}" is not a post-auth tool${hint ? ` (did you mean "${hint}"?)` : ''}; known tools: ${tools!.join(', ')}`,
+      };
+    }),
+  };
 }
 
 /** Parse any YAML file against a zod schema (policies, scenario fixtures). */
