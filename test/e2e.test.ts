@@ -93,7 +93,7 @@ describe('start-up refuses a bad environment with one line per problem', () => {
     cpSync('policies', policies, { recursive: true });
     const server = await startServer({ env: { ...env, CALLGATE_POLICY_DIR: policies }, print: () => {}, logger: silentLogger });
     writeFileSync(join(policies, 'default.yaml'), 'id: default\nversion: 2\ntiers:\n  low: {require: zero, from: [otp]}\n');
-    const reload = server.reloadPolicies();
+    const reload = await server.reloadPolicies();
     expect(reload.ok).toBe(false);
     expect(reload.errors.join('\n')).toMatch(/default\.yaml:4:\d+ tiers\.low\.require/);
     const c = client(server);
@@ -103,6 +103,32 @@ describe('start-up refuses a bad environment with one line per problem', () => {
     const err = (await startServer({ env: { ...env, CALLGATE_POLICY_DIR: policies }, print: () => {} }).catch((e) => e)) as StartupError;
     expect(err).toBeInstanceOf(StartupError);
     expect(err.lines.join('\n')).toMatch(/default\.yaml:4/);
+  });
+});
+
+describe('an action that names no post-auth tool', () => {
+  it('is refused at start-up and on reload', async () => {
+    const policies = join(dir, 'policies-typo');
+    cpSync('policies', policies, { recursive: true });
+    const file = join(policies, 'default.yaml');
+    const good = readFileSync(file, 'utf8');
+    const typo = good.replace('  transfer_funds:    {require: 2', '  transfer_fund:     {require: 2');
+    writeFileSync(file, typo);
+    const err = (await startServer({ env: { ...env, CALLGATE_POLICY_DIR: policies }, print: () => {} }).catch((e) => e)) as StartupError;
+    expect(err).toBeInstanceOf(StartupError);
+    expect(err.lines.join('\n')).toMatch(/default\.yaml:\d+:3 actions\.transfer_fund: .*did you mean "transfer_funds"/);
+
+    writeFileSync(file, good);
+    const server = await startServer({ env: { ...env, CALLGATE_POLICY_DIR: policies }, print: () => {}, logger: silentLogger });
+    try {
+      writeFileSync(file, typo.replace('version: 1', 'version: 2'));
+      const reload = await server.reloadPolicies();
+      expect(reload.ok).toBe(false);
+      expect(reload.errors.join('\n')).toMatch(/actions\.transfer_fund: "transfer_fund" is not a post-auth tool/);
+      expect(server.policies().get('default')!.version).toBe(1);
+    } finally {
+      await server.close();
+    }
   });
 });
 

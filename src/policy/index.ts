@@ -27,6 +27,7 @@ export {
   parsePolicy,
   parseYaml,
   yamlLocator,
+  type ParsePolicyOptions,
   type ParseResult,
   type PolicyError,
 } from './parse.js';
@@ -39,7 +40,16 @@ export {
   type Signals,
   type Successes,
 } from './evaluate.js';
-export { PolicySet, appliesTo, type CallContext } from './select.js';
+export {
+  PolicySet,
+  appliesTo,
+  policyContent,
+  policyFromContent,
+  unavailablePolicy,
+  versionConflicts,
+  type CallContext,
+  type InForce,
+} from './select.js';
 export {
   SCENARIO_NOW,
   runScenarioFile,

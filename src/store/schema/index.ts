@@ -4,3 +4,4 @@ export * from './challenges.js';
 export * from './events.js';
 export * from './ledger.js';
 export * from './did.js';
+export * from './policies.js';
