@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, cpSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, cpSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,31 @@ describe('start-up refuses a bad environment with one line per problem', () => {
     expect(err).toBeInstanceOf(StartupError);
     const text = (err as StartupError).lines.join('\n');
     for (const name of ['CALLGATE_TOOL_SECRET', 'CALLGATE_IVR_SECRET', 'CALLGATE_ADMIN_TOKEN', 'CALLGATE_SECRET_KEY']) expect(text).toContain(name);
+  });
+
+  it('refuses a NODE_ENV it does not know before generating or printing any secret', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'callgate-env-'));
+    try {
+      const lines: string[] = [];
+      const err = (await startServer({ env: { ...env, CALLGATE_DB: join(fresh, 'db.sqlite'), NODE_ENV: 'Production' }, print: (l) => lines.push(l) }).catch(
+        (e: unknown) => e,
+      )) as StartupError;
+      expect(err).toBeInstanceOf(StartupError);
+      expect(err.lines).toEqual(['NODE_ENV: must be production, development, test or unset, got "Production"']);
+      expect(lines).toEqual([]);
+      expect(existsSync(join(fresh, 'dev-secrets.json'))).toBe(false);
+      expect(existsSync(join(fresh, 'db.sqlite'))).toBe(false);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a development server on a non-loopback HOST unless told', async () => {
+    const err = (await startServer({ env: { ...env, HOST: '0.0.0.0' }, print: () => {} }).catch((e: unknown) => e)) as StartupError;
+    expect(err).toBeInstanceOf(StartupError);
+    expect(err.lines.join('\n')).toMatch(/^HOST: 0\.0\.0\.0 is reachable from other machines/);
+    const server = await startServer({ env: { ...env, HOST: '0.0.0.0', CALLGATE_ALLOW_REMOTE_DEV: '1' }, print: () => {}, logger: silentLogger });
+    await server.close();
   });
 
   it('refuses a bad value, naming the variable', async () => {

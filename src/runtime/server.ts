@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from '../app.js';
-import { hostUrl, loadConfig, type Config } from '../config.js';
+import { hostUrl, loadConfig, readNodeEnv, type Config } from '../config.js';
 import { createKeys } from '../crypto/keys.js';
 import { jsonLogger, systemClock, type Clock, type Logger } from '../deps.js';
 import { formatPolicyError, policyContent, policyFromContent, type InForce, type Policy, type PolicyError, type PolicySet } from '../policy/index.js';
@@ -63,7 +63,10 @@ export class StartupError extends Error {
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const print = opts.print ?? ((l: string) => console.log(l));
-  const production = opts.env.NODE_ENV === 'production';
+  // Read first: a misspelt NODE_ENV must not generate (and print) development secrets.
+  const mode = readNodeEnv(opts.env);
+  if (!mode.ok) throw new StartupError([mode.error]);
+  const production = mode.production;
   // Development secrets live next to the database, generated once and kept across restarts.
   const dev = production ? undefined : loadOrCreateDevSecrets(devSecretsDir(opts.env));
   const loaded = loadConfig(opts.env, dev?.secrets);
