@@ -1,9 +1,35 @@
 // Node-only: the process around startServer — the banner, SIGHUP policy reload, clean shutdown,
 // and a start-up refusal printed one line per problem. `npm start` and the bench's profiled
 // entry both run exactly this.
-import { describeConfig } from '../config.js';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeConfig, type Config } from '../config.js';
 import type { InForce } from '../policy/index.js';
+import { devSecretsDir } from './dev-secrets.js';
 import { startServer, StartupError } from './server.js';
+
+export const PID_FILE = 'callgate.pid';
+const PARENT_CHECK_MS = 500;
+
+/** CALLGATE_PID_FILE, else callgate.pid next to the database (./data for an in-memory one). */
+export function pidFileOf(config: Config): string {
+  return config.pidFile ?? join(devSecretsDir({ CALLGATE_DB: config.db }), PID_FILE);
+}
+
+/**
+ * The server's own pid, for signals: `npm start` puts npm (and a shell) between a person and
+ * this process, and npm does not pass SIGHUP on. Removed on exit if it still names us.
+ */
+function writePidFile(file: string): void {
+  writeFileSync(file, `${process.pid}\n`);
+  process.once('exit', () => {
+    try {
+      if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
+    } catch {
+      // already gone
+    }
+  });
+}
 
 /** One line per policy in force: which rules new calls get, and from which file. */
 export function describePolicies(list: readonly InForce[]): string {
@@ -16,6 +42,9 @@ export async function runNodeServer(env: Record<string, string | undefined> = pr
     console.log(`callgate listening on ${server.url}`);
     console.log(describeConfig(server.config));
     console.log(`policies in force:\n${describePolicies(server.policies().inForce())}`);
+    const pidFile = pidFileOf(server.config);
+    writePidFile(pidFile);
+    console.log(`pid ${process.pid} (in ${pidFile}): kill -HUP $(cat ${pidFile}) reloads the policies, kill $(cat ${pidFile}) stops`);
     let reloading = Promise.resolve();
     process.on('SIGHUP', () => {
       // One reload at a time, in signal order.
@@ -28,10 +57,17 @@ export async function runNodeServer(env: Record<string, string | undefined> = pr
         );
       });
     });
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(signal, () => {
-        void server.close().then(() => process.exit(0));
-      });
+    let stopping: Promise<void> | undefined;
+    const stop = () => (stopping ??= server.close().then(() => process.exit(0)));
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());
+    // Under an npm script, npm (and its shell) sit between a person and this process, and a
+    // signal that kills them (SIGHUP, or SIGTERM through the shell) never reaches us: a server
+    // outliving the command that started it is an orphan nobody knows about, so it stops too.
+    if (env.npm_lifecycle_event) {
+      const parent = process.ppid;
+      setInterval(() => {
+        if (process.ppid !== parent) void stop();
+      }, PARENT_CHECK_MS).unref();
     }
   } catch (err) {
     if (err instanceof StartupError) {
