@@ -1,8 +1,8 @@
 // Node-only: the process around startServer — the banner, SIGHUP policy reload, clean shutdown,
 // and a start-up refusal printed one line per problem. `npm start` and the bench's profiled
 // entry both run exactly this.
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describeConfig, type Config } from '../config.js';
 import type { InForce } from '../policy/index.js';
 import { devSecretsDir } from './dev-secrets.js';
@@ -21,6 +21,7 @@ export function pidFileOf(config: Config): string {
  * this process, and npm does not pass SIGHUP on. Removed on exit if it still names us.
  */
 function writePidFile(file: string): void {
+  mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${process.pid}\n`);
   process.once('exit', () => {
     try {

@@ -165,7 +165,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   };
 }
 
-
 /**
  * The policy folder, checked against every version recorded in the database, then recorded: a
  * version known to any process (or an earlier run) keeps its rules, and a file that changed them
