@@ -130,6 +130,24 @@ describe('policy pinning', () => {
     }
   });
 
+  it('a process serves a call created under a version only another process has loaded', async () => {
+    writeFileSync(defaultFile, shippedDefault);
+    writeFileSync(nistFile, nistText);
+    const a = await start(); // knows default v1, v2 and nist-aal2 v1
+    const other = join(dir, 'policies-b');
+    cpSync(policies, other, { recursive: true });
+    writeFileSync(join(other, 'nist-aal2.yaml'), nistText.replace(/^version: 1$/m, 'version: 3'));
+    const b = await startServer({ env: { ...env, CALLGATE_POLICY_DIR: other }, print: () => {}, logger: silentLogger });
+    try {
+      await client(b).ring('CAshared', 'agent_nist');
+      const kba = await client(a).passKba('CAshared');
+      expect(kba.body).toMatchObject({ privileged_allowed: false, auth_state: { status: 'pending', policy: { id: 'nist-aal2', version: 3 } } });
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+
   it('a call whose version cannot be found anywhere is handed to a human, never given a looser policy', async () => {
     const sqlite = new Database(env.CALLGATE_DB);
     sqlite.prepare("update calls set policy_id = 'vanished', policy_version = 7 where id = 'CAnist'").run();

@@ -49,6 +49,7 @@ export {
   versionConflicts,
   type CallContext,
   type InForce,
+  type VersionLookup,
 } from './select.js';
 export {
   SCENARIO_NOW,

@@ -14,6 +14,9 @@ export interface InForce {
 
 const key = (id: string, version: number) => `${id}@${version}`;
 
+/** Finds a recorded version by id and version (synchronously: decisions are made without waiting). */
+export type VersionLookup = (id: string, version: number) => Policy | undefined;
+
 /**
  * The loaded policies. Order matters: callers pass them sorted by file name, and the first policy
  * whose `applies_to` matches a call wins; otherwise the `default` policy applies.
@@ -26,11 +29,14 @@ export class PolicySet {
   readonly #ordered: readonly Policy[];
   readonly #versions = new Map<string, Policy>();
   readonly #files: Readonly<Record<string, string>>;
+  /** Where versions this set has not seen are looked up (versions recorded by other processes). */
+  readonly lookup: VersionLookup | undefined;
 
   constructor(
     policies: readonly Policy[],
-    opts: { files?: Readonly<Record<string, string>>; known?: readonly Policy[] } = {},
+    opts: { files?: Readonly<Record<string, string>>; known?: readonly Policy[]; lookup?: VersionLookup } = {},
   ) {
+    this.lookup = opts.lookup;
     for (const p of policies) {
       if (this.#byId.has(p.id)) throw new Error(`two policies share the id "${p.id}"`);
       this.#byId.set(p.id, p);
@@ -51,9 +57,16 @@ export class PolicySet {
     return this.#byId.get(id);
   }
 
-  /** One exact version, in force or still known; undefined when this set has never seen it. */
+  /** One exact version: in force, still known, or found by `lookup`; undefined when it is nowhere. */
   version(id: string, version: number): Policy | undefined {
-    return this.#versions.get(key(id, version));
+    const k = key(id, version);
+    let p = this.#versions.get(k);
+    if (p === undefined && this.lookup) {
+      const found = this.lookup(id, version);
+      // A version names one content, so what is found once stays valid.
+      if (found && found.id === id && found.version === version) this.#versions.set(k, (p = found));
+    }
+    return p;
   }
 
   /** The policy for a call: first `applies_to` match in order, else `default`. */

@@ -8,6 +8,7 @@ import {
   versionConflicts,
   type Policy,
   type PolicyError,
+  type VersionLookup,
 } from '../policy/index.js';
 
 // Node-only: reads a folder of policy files. The pure parsing lives in src/policy.
@@ -18,6 +19,8 @@ export const POST_AUTH_TOOL_NAMES: readonly string[] = Object.keys(postAuthTools
 export interface LoadOptions {
   /** Tool names `actions:` may use; the registered post-auth tools unless told otherwise. */
   tools?: readonly string[];
+  /** For reloadPolicySet: where the new set finds versions it does not know (else the previous set's). */
+  lookup?: VersionLookup;
 }
 
 export interface LoadedPolicies {
@@ -142,5 +145,6 @@ export function reloadPolicySet(
   if (conflicts.length > 0) {
     return { set: previous, errors: conflicts.map((c) => versionConflictError(files[c.policy.id]!, c.policy, known)) };
   }
-  return { set: new PolicySet(policies, { files, known }), errors };
+  const lookup = opts.lookup ?? previous?.lookup;
+  return { set: new PolicySet(policies, { files, known, ...(lookup ? { lookup } : {}) }), errors };
 }

@@ -6,7 +6,7 @@ import { createApp } from '../app.js';
 import { hostUrl, loadConfig, readNodeEnv, type Config } from '../config.js';
 import { createKeys } from '../crypto/keys.js';
 import { jsonLogger, systemClock, type Clock, type Logger } from '../deps.js';
-import { formatPolicyError, policyContent, policyFromContent, type InForce, type Policy, type PolicyError, type PolicySet } from '../policy/index.js';
+import { formatPolicyError, policyContent, policyFromContent, type InForce, type Policy, type PolicyError, type PolicySet, type VersionLookup } from '../policy/index.js';
 import { createPolicyStore, type PolicyStore } from '../store/policies.js';
 import { createOtpSender, DevOutbox, type OtpSender } from '../providers/otp/index.js';
 import { devSecretsDir, loadOrCreateDevSecrets } from './dev-secrets.js';
@@ -83,9 +83,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const clock = opts.clock ?? systemClock;
   const sqlite = openSqlite(config.db);
   const policyStore = createPolicyStore(sqlite.db);
+  // A version another process recorded after this one loaded (a call it created, now served here).
+  const byVersion = sqlite.sqlite.prepare<[string, number], { content: string }>(
+    'SELECT content FROM policy_versions WHERE policy_id = ? AND version = ?',
+  );
+  const lookup = (id: string, version: number) => {
+    const row = byVersion.get(id, version);
+    return row ? policyFromContent(row.content) : undefined;
+  };
   let policies: PolicySet;
   try {
-    const first = await loadPinnedPolicies(config.policyDir, policyStore, undefined, clock.now(), logger);
+    const first = await loadPinnedPolicies(config.policyDir, policyStore, undefined, clock.now(), logger, lookup);
     if (!first.set) throw new StartupError(first.errors.map(formatPolicyError));
     policies = first.set;
   } catch (err) {
@@ -176,6 +184,7 @@ async function loadPinnedPolicies(
   previous: PolicySet | undefined,
   now: number,
   logger: Logger,
+  lookup?: VersionLookup,
 ): Promise<{ set: PolicySet | undefined; errors: PolicyError[] }> {
   const recorded: Policy[] = [];
   for (const row of await store.all()) {
@@ -184,7 +193,7 @@ async function loadPinnedPolicies(
     if (p && p.id === row.policyId && p.version === row.version) recorded.push(p);
     else logger.error('policy_version_unreadable', { policy: { id: row.policyId, version: row.version } });
   }
-  const next = reloadPolicySet(dir, previous, recorded);
+  const next = reloadPolicySet(dir, previous, recorded, lookup ? { lookup } : {});
   if (!next.set || next.errors.length > 0) return next;
   const errors: PolicyError[] = [];
   for (const p of next.set.list()) {
