@@ -28,6 +28,7 @@ import { createEventStore } from './store/events.js';
 import { createLedgerStore } from './store/ledger.js';
 import { createDidStore } from './store/did.js';
 import { createReceiptStore } from './store/receipts.js';
+import { createBudgetStore, createCounterStore } from './store/budgets.js';
 import { createLocalWaker, type Waker } from './factors/did/waker.js';
 import { createMemoryRateLimiter, type RateLimiter } from './http/rate-limit.js';
 import type { TwilioCallRedirector } from './providers/twilio/calls.js';
@@ -81,6 +82,8 @@ export function createApp(deps: AppDeps) {
     logger,
     otpSender: deps.otpSender,
     did: createDidStore(deps.db),
+    budgets: createBudgetStore(deps.db),
+    counters: createCounterStore(deps.db),
     receipts: createReceiptStore(deps.db),
     waker: deps.waker ?? createLocalWaker(),
     redirector: deps.twilio?.redirector,
@@ -122,14 +125,14 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
-  // ElevenLabs-facing: the initiation webhook and the tools (CONTRACT §2).
+  // ElevenLabs-facing: the initiation webhook and the tools (docs/api.md).
   app.use('/elevenlabs/initiation', bearer(deps.secrets.tool, 'elevenlabs'));
   app.route('/elevenlabs', initiationRoutes(services));
   app.route('/elevenlabs', postCallRoutes(services, deps));
   app.use('/tools/*', bearer(deps.secrets.tool, 'tools'));
   app.route('/tools', toolRoutes(services, orchestrate, ledger));
 
-  // Dynamic Identifier (CONTRACT §3): IVR REST, the Twilio TwiML flow, the phone app.
+  // Dynamic Identifier: IVR REST, the Twilio TwiML flow, the phone app (docs/api.md, docs/ivr.md).
   app.use('/ivr/sessions', bearer(deps.secrets.ivr, 'ivr'));
   app.use('/ivr/sessions/*', bearer(deps.secrets.ivr, 'ivr'));
   app.route('/ivr', ivrRoutes(services, deps.clientAddress ?? (() => 'unknown')));
@@ -143,10 +146,10 @@ export function createApp(deps: AppDeps) {
   }
   app.route('/app', appRoutes(services));
 
-  // Fraud screen results (CONTRACT §4), signed with VOXEQ_WEBHOOK_SECRET.
+  // Fraud screen results, signed with VOXEQ_WEBHOOK_SECRET.
   app.route('/voxeq', voxeqRoutes(services, deps.screen?.webhookSecret));
 
-  // Operators (CONTRACT §5).
+  // Operators.
   app.use('/admin/*', bearer(deps.secrets.admin, 'admin'));
   app.route('/admin', adminRoutes(services, deps.outbox));
 

@@ -30,7 +30,7 @@ function errors(env: Record<string, string | undefined>, dev: DevSecrets | undef
 }
 
 describe('loadConfig defaults', () => {
-  it('fills every default of CONTRACT §1', () => {
+  it('fills every documented default', () => {
     const c = ok({});
     expect(c.port).toBe(8787);
     expect(c.host).toBe('127.0.0.1');

@@ -1,4 +1,4 @@
-// Every environment variable of CONTRACT §1, read and validated in one place.
+// Every environment variable (docs/api.md#environment-variables), read and validated in one place.
 // Pure: the environment arrives as a plain object (process.env on Node, the bindings on Workers),
 // nothing here touches the file system or the process. A bad start-up answers one line per problem,
 // each naming its variable, and never repeats a secret's value.
@@ -109,7 +109,7 @@ export type LoadConfigResult =
   | { ok: true; config: Config; usedDevSecrets: DevSecretName[]; warnings: string[] }
   | { ok: false; errors: string[] };
 
-/** Every variable loadConfig reads (CONTRACT §1 plus TWILIO_MESSAGING_FROM). */
+/** Every variable loadConfig reads. */
 export const CONFIG_VARIABLES = [
   'NODE_ENV',
   'PORT',

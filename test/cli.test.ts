@@ -169,6 +169,7 @@ describe('npm run seed:demo and npm run policy -- explain', () => {
       const init = await post('/elevenlabs/initiation', { caller_id: '+14155550142', agent_id: 'agent_test', called_number: '+18005550100', call_sid: callId });
       expect(init.status).toBe(200);
       const base = { call_id: callId, conversation_id: 'conv_cli_test' };
+      expect((await post('/tools/auth_orchestrator', { ...base, action: 'identify', account_ref: 'M-100042' })).body.success).toBe(true);
       const sent = await post('/tools/auth_orchestrator', { ...base, action: 'otp_send', channel: 'sms' });
       expect(sent.body).toMatchObject({ success: true, next_required_step: 'otp_verify' });
       const outbox = await fetch(`${server.url}/admin/outbox`, { headers: { authorization: `Bearer ${server.config.secrets.admin}` } });

@@ -1,6 +1,6 @@
 // The companion-app simulator (src/cli/device.ts) against a real server over a real socket: enrol,
 // and confirm DIDs issued by POST /ivr/sessions and by the orchestrator's did_issue. A small contract
-// fake of the phone-app routes of CONTRACT §3 also pins what the simulator sends (the exact signed
+// fake of the phone-app routes (docs/api.md) also pins what the simulator sends (the exact signed
 // string) and how it reports each refusal.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -197,7 +197,7 @@ describe('command line', () => {
   });
 });
 
-// ── confirm against a contract fake of /app/challenge and /app/confirm (CONTRACT §3) ──────────────
+// ── confirm against a contract fake of /app/challenge and /app/confirm ──────────────────────────
 
 interface FakeSession {
   id: string;
@@ -318,7 +318,7 @@ describe('confirm (against a contract fake of the phone-app routes)', () => {
   });
 });
 
-// ── confirm against the real server (CONTRACT §3) ────────────────────────────────────────────────
+// ── confirm against the real server ──────────────────────────────────────────────────────────────
 // The same simulator against the server's own /ivr/sessions, /app/challenge and /app/confirm.
 
 describe('confirm (against the real server)', () => {

@@ -1,4 +1,6 @@
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { confirmMessage } from '../src/crypto/device-signature.js';
 import { createTwilioCallRedirector } from '../src/providers/twilio/calls.js';
 import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.js';
 import { ADA, enrolAda, enrolDevice, makeTestApp, ring, testPolicies, unlimited, type TestApp } from './helpers/app.js';
@@ -34,6 +36,19 @@ async function setup(policies = testPolicies()) {
 }
 beforeEach(() => setup());
 afterEach(() => t.close());
+
+/** base64url P1363 r‖s → base64url DER SEQUENCE { INTEGER r, INTEGER s }, as a keystore returns it. */
+function toDer(p1363: string): string {
+  const raw = Buffer.from(p1363, 'base64url');
+  const int = (b: Buffer) => {
+    let i = 0;
+    while (i < b.length - 1 && b[i] === 0) i++;
+    const v = b[i]! & 0x80 ? Buffer.concat([Buffer.from([0]), b.subarray(i)]) : b.subarray(i);
+    return Buffer.concat([Buffer.from([0x02, v.length]), v]);
+  };
+  const seq = Buffer.concat([int(raw.subarray(0, 32)), int(raw.subarray(32))]);
+  return Buffer.concat([Buffer.from([0x30, seq.length]), seq]).toString('base64url');
+}
 
 const sid = (n: number) => `CA${n.toString(16).padStart(32, '0')}`;
 const twilioSession = (callSid: string) =>
@@ -73,6 +88,7 @@ describe('did_issue / did_wait on the orchestrator', () => {
   it('says not_enrolled for an identified customer without a device, and offers the next factor', async () => {
     await t.admin('POST', '/customers', { customer_id: 'cust_cy', phones: ['+15552220000'], account_refs: ['CY-1'] });
     await ring(t, 'CB1', '+15552220000');
+    await t.tool('CB1', 'identify', { account_ref: 'CY-1' });
     const res = await t.tool('CB1', 'did_issue');
     expect(res.body.reason).toBe('not_enrolled');
     t.close();
@@ -81,6 +97,7 @@ describe('did_issue / did_wait on the orchestrator', () => {
     expect((await t.tool('CA3', 'status')).body.next_required_step).toBe('did_issue');
     await t.admin('POST', '/customers', { customer_id: 'cust_eve', phones: ['+15550001111'], account_refs: ['EVE-1'] });
     await ring(t, 'CE1', '+15550001111');
+    await t.tool('CE1', 'identify', { account_ref: 'EVE-1' });
     expect((await t.tool('CE1', 'status')).body.next_required_step).toBe('otp_send');
   });
 
@@ -204,9 +221,39 @@ describe('the phone app refuses, and the session stays as it was', () => {
     expect(await pendingOf('CA10')).toBe('pending');
   });
 
+  it('a DER-encoded signature: 400 signature_format, and the nonce still works for the P1363 form', async () => {
+    await ring(t, 'CA12');
+    const { body } = await t.tool('CA12', 'did_issue');
+    const ch = await ada.challenge(body.did);
+    const p1363 = await ada.sign(ch.body as never, body.did);
+    const confirm = (signature: string) =>
+      t.appPost('/confirm', { session_id: ch.body.session_id, device_id: 'ada-phone', nonce: ch.body.nonce, signature });
+
+    // A genuine DER signature: OpenSSL verifies it with the enrolled key.
+    const jwk = (await t.services.customers.device('ada-phone'))!.publicKeyJwk as Record<string, string>;
+    const message = confirmMessage({ sessionId: ch.body.session_id, callBinding: ch.body.call_binding, did: body.did, nonce: ch.body.nonce });
+    const key = createPublicKey({ key: jwk, format: 'jwk' });
+    expect(nodeVerify('sha256', Buffer.from(message), { key, dsaEncoding: 'der' }, Buffer.from(toDer(p1363), 'base64url'))).toBe(true);
+
+    const der = await confirm(toDer(p1363));
+    expect(der.status).toBe(400);
+    expect(der.body).toMatchObject({ success: false, reason: 'signature_format', errors: [{ field: 'signature' }] });
+    expect(der.body.errors[0].message).toMatch(/DER/);
+    expect(der.body.errors[0].message).toMatch(/IEEE P1363/);
+    expect(der.body.errors[0].message).toContain('r‖s');
+    expect(await pendingOf('CA12')).toBe('pending');
+    // The same signature, re-encoded, with the same nonce.
+    expect((await confirm(p1363)).body).toEqual({ success: true, status: 'confirmed' });
+    expect(await pendingOf('CA12')).toBe('confirmed');
+    expect(t.eventTypes('CA12').filter((e) => e === 'factor_failed')).toHaveLength(0);
+  });
+
   it('an unknown device, a wrong DID, a malformed body', async () => {
-    expect((await t.appPost('/challenge', { device_id: 'nobody', did: '123456' })).body.reason).toBe('unknown_device');
-    expect((await ada.challenge('000000')).status).toBe(404);
+    // One answer for both: nothing tells which device ids exist.
+    const unknown = await t.appPost('/challenge', { device_id: 'nobody', did: '123456' });
+    const wrong = await ada.challenge('000000');
+    expect([unknown.status, unknown.body]).toEqual([404, { success: false, reason: 'wrong_did' }]);
+    expect([wrong.status, wrong.body]).toEqual([unknown.status, unknown.body]);
     const bad = await t.appPost('/confirm', { session_id: 'x', device_id: 'ada-phone', nonce: '!', signature: 'abc' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['nonce', 'signature']);
@@ -245,7 +292,10 @@ describe('races and the live-call redirect', () => {
     const callSid = sid(1);
     const session = (await twilioSession(callSid)).body;
     const before = twilio.callUpdates.length;
-    const challenges = await Promise.all(Array.from({ length: 50 }, () => ada.challenge(session.did)));
+    // Nonces one after another (each names the DID: a guess from Ada's budget, given back when
+    // right), then the 50 confirmations at once.
+    const challenges = [];
+    for (let i = 0; i < 50; i++) challenges.push(await ada.challenge(session.did));
     const confirms = await Promise.all(
       challenges.map(async (ch) =>
         t.appPost('/confirm', { session_id: ch.body.session_id, device_id: 'ada-phone', nonce: ch.body.nonce, signature: await ada.sign(ch.body as never, session.did) }),

@@ -1,3 +1,7 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import * as official from 'twilio/lib/webhooks/webhooks.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTwilioCallRedirector } from '../src/providers/twilio/calls.js';
 import { twilioSignature } from '../src/providers/twilio/signature.js';
@@ -150,5 +154,60 @@ describe('Twilio flow in Spanish', () => {
     expect(cancel.text).toContain('Verificación cancelada.');
     expect(cancel.text).toContain(`${PUBLIC_URL}/ivr/twilio/failure?locale=es-US`);
     expect((await webhook('/ivr/twilio/failure?locale=es-US', callParams)).text).toContain('No pudimos verificar su identidad.');
+  });
+});
+
+// Over a real socket, signed by the twilio package: the request target reaches the app with the
+// characters Twilio sent (app.request would re-parse the URL and percent-encode a `'`).
+describe('webhooks as Twilio signs them, over HTTP', () => {
+  let server: ServerType;
+  let port = 0;
+  beforeEach(async () => {
+    server = await new Promise<ServerType>((ready) => {
+      const s = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => ready(s));
+    });
+    port = (server.address() as AddressInfo).port;
+  });
+  afterEach(() => new Promise<void>((done) => server.close(() => done())));
+
+  function post(pathAndQuery: string, headers: Record<string, string>, body: string) {
+    return new Promise<{ status: number; text: string }>((done, fail) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port, method: 'POST', path: pathAndQuery, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => done({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', fail);
+      req.end(body);
+    });
+  }
+
+  const signed = (pathAndQuery: string, algorithm?: string) => ({
+    'x-twilio-signature': official.getExpectedTwilioSignature(twilio.authToken, PUBLIC_URL + pathAndQuery, callParams, algorithm),
+  });
+  const body = new URLSearchParams(callParams).toString();
+
+  it("accepts a webhook URL whose query holds a ' (signed over the URL as sent, which no re-encoding reproduces)", async () => {
+    const path = "/ivr/twilio/verify?campaign=o'brien+jr";
+    const res = await post(path, signed(path), body);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('Your verification number is');
+  });
+
+  it('accepts HMAC-SHA256 signatures named by X-Twilio-Webhooks-Signature-Settings, and nothing else', async () => {
+    const path = "/ivr/twilio/verify?campaign=o'brien+jr";
+    const settings = { 'x-twilio-webhooks-signature-settings': 'key=webhooks_sharedkey_1,algorithm=HMAC_SHA256' };
+    expect((await post(path, { ...signed(path, 'HMAC_SHA256'), ...settings }, body)).status).toBe(200);
+    // A SHA-256 signature without the header naming it, or a SHA-1 one under it, is refused.
+    expect((await post(path, signed(path, 'HMAC_SHA256'), body)).status).toBe(403);
+    expect((await post(path, { ...signed(path), ...settings }, body)).status).toBe(403);
+    const unknown = { 'x-twilio-webhooks-signature-settings': 'key=k,algorithm=HMAC_SHA512' };
+    const refused = await post(path, { ...signed(path, 'HMAC_SHA256'), ...unknown }, body);
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.text)).toMatchObject({ success: false, reason: 'bad_signature' });
   });
 });

@@ -45,9 +45,10 @@ describe('end to end over a real socket and a real SQLite file', () => {
       Array.from({ length: 50 }, () => c.initiation({ call_sid: 'CAe2e', caller_id: '+14155550142', agent_id: 'a', called_number: '+18005550100' })),
     );
     expect(new Set(rings.map((r) => JSON.stringify(r.body))).size).toBe(1);
-    expect(rings[0]!.body.dynamic_variables.auth_next_step).toBe('otp_send');
+    expect(rings[0]!.body.dynamic_variables.auth_next_step).toBe('identify');
 
     const base = { call_id: 'CAe2e', conversation_id: 'conv_e2e' };
+    expect((await c.tool({ ...base, action: 'identify', account_ref: 'AC-1001-2002' })).body.next_required_step).toBe('otp_send');
     expect((await c.tool({ ...base, action: 'otp_send', channel: 'sms' })).body.success).toBe(true);
     const outbox = await c.admin('GET', '/outbox');
     code = outbox.body.messages[0].code;
@@ -68,7 +69,7 @@ describe('end to end over a real socket and a real SQLite file', () => {
     expect((await c.tool({ ...base, action: 'otp_verify', code })).body.reason).toBe('code_used');
     const trail = await c.admin('GET', '/calls/CAe2e');
     expect(trail.body.events.map((e: { type: string }) => e.type)).toEqual(
-      expect.arrayContaining(['call_created', 'otp_sent', 'factor_passed', 'policy_decision', 'tool_gate']),
+      expect.arrayContaining(['call_created', 'identified', 'otp_sent', 'factor_passed', 'policy_decision', 'tool_gate']),
     );
     await server.close();
   });

@@ -9,7 +9,7 @@ import {
   dynamicVariablePlaceholders,
   EDGE,
   HUMAN_STEP,
-  INITIATION_VARIABLE_DEFAULTS,
+  initiationPlaceholderVariables,
   NEXT_STEP_VARIABLE,
   NODE,
   PRIVILEGED_VARIABLE,
@@ -209,9 +209,18 @@ describe('dynamic variable placeholders', () => {
     for (const v of used) if (!v.startsWith('system__')) expect(vars, v).toHaveProperty(v);
   });
 
-  it('include every variable the initiation webhook answers with', async () => {
+  it('are exactly what the initiation webhook answers: every variable the pushed agent defines, the rest as neutral placeholders', async () => {
     t = await makeTestApp();
-    const res = await ring(t, 'CAplaceholders');
-    expect(Object.keys(res.body.dynamic_variables).sort()).toEqual(Object.keys(INITIATION_VARIABLE_DEFAULTS).sort());
+    for (const channel of ['telephony', 'web'] as const) {
+      const agent = (await plan({ channel })).agent.conversation_config.agent as Json;
+      const vars = agent.dynamic_variables.dynamic_variable_placeholders as Record<string, unknown>;
+      for (const [callSid, callerId] of [['CAvars1', '+14155550142'], ['CAvars2', '+19995550000']] as const) {
+        const answer = (await ring(t, callSid, callerId, { identify: false })).body.dynamic_variables as Record<string, unknown>;
+        expect(Object.keys(answer).sort(), channel).toEqual(Object.keys(vars).sort());
+        // What the webhook does not compute itself goes back as the agent's own placeholder.
+        for (const k of Object.keys(vars)) if (!k.startsWith('auth_')) expect(answer[k], k).toBe(vars[k]);
+      }
+    }
+    expect(Object.keys(initiationPlaceholderVariables())).toContain('host_session_token');
   });
 });

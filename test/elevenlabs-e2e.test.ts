@@ -88,7 +88,7 @@ describe('ElevenLabs end to end: push, then a phone call built from what was pus
       callerId: '+14155550142',
       calledNumber: '+18005550100',
     });
-    expect(conv.vars).toMatchObject({ auth_call_id: 'CAel2e0000000000000000000000000001', auth_privileged_allowed: false, auth_next_step: 'otp_send' });
+    expect(conv.vars).toMatchObject({ auth_call_id: 'CAel2e0000000000000000000000000001', auth_privileged_allowed: false, auth_next_step: 'identify' });
     expect(conv.node).toBe(NODE.preAuth);
     // Before verification the agent has the pre-auth tool and nothing else.
     expect(conv.availableToolNames()).toEqual(['auth_orchestrator']);
@@ -98,7 +98,9 @@ describe('ElevenLabs end to end: push, then a phone call built from what was pus
 
     // 3. The agent follows next_required_step; every request is built from the pushed tool config.
     const status = await conv.callTool('auth_orchestrator', { action: 'status' });
-    expect(status.body).toMatchObject({ success: true, next_required_step: 'otp_send', privileged_allowed: false });
+    expect(status.body).toMatchObject({ success: true, next_required_step: 'identify', privileged_allowed: false });
+    const identified = await conv.callTool('auth_orchestrator', { action: 'identify', account_ref: 'AC-1001-2002' });
+    expect(identified.body).toMatchObject({ success: true, next_required_step: 'otp_send', privileged_allowed: false });
     const sent = await conv.callTool('auth_orchestrator', { action: 'otp_send', channel: 'sms' });
     expect(sent.body).toMatchObject({ success: true, next_required_step: 'otp_verify' });
     expect(conv.node).toBe(NODE.preAuth);

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
 import { Hono } from 'hono';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ELEVENLABS_SIGNATURE_HEADER, MAX_AGE_SECONDS, signElevenLabsBody, verifyElevenLabsSignature } from '../src/elevenlabs/webhook-signature.js';
 import { postCallRoutes } from '../src/http/post-call.js';
 import { enrolAda, enrolDevice, makeTestApp, passOtp, ring, type TestApp } from './helpers/app.js';
@@ -128,14 +128,14 @@ describe('what a verified event does', () => {
   });
 
   it('finds a call by its Twilio call SID when no tool was ever called', async () => {
-    await ring(t, 'CA3');
+    await ring(t, 'CA3', undefined, { identify: false });
     const r = await deliver(transcription('conv-never-bound', { metadata: { phone_call: { type: 'twilio', call_sid: 'CA3' } } }));
     expect(r.body).toMatchObject({ reason: 'ok', call_id: 'CA3', status: 'ended' });
     expect(outcome('CA3')[0]).toMatchObject({ authenticated: false, contained: false, status_before: 'pending' });
   });
 
   it('ends a call on call_initiation_failure (Twilio metadata)', async () => {
-    await ring(t, 'CA4');
+    await ring(t, 'CA4', undefined, { identify: false });
     const r = await deliver({
       type: 'call_initiation_failure',
       event_timestamp: nowSeconds(),
@@ -218,6 +218,86 @@ describe('our WebCrypto check agrees with the SDK’s constructEvent', () => {
       await expect(sdk.constructEvent(body, header, SECRET)).rejects.toThrow();
       expect((await verifyElevenLabsSignature(SECRET, header, body, now())).ok).toBe(false);
     }
+  });
+
+  describe('over the same generated headers, with the only differences listed', () => {
+    // A fixed clock for both sides: the SDK reads Date.now().
+    const NOW = 1_764_000_000;
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(NOW * 1000);
+    });
+    afterEach(() => vi.useRealTimers());
+
+    const body = JSON.stringify({ type: 'post_call_transcription', event_timestamp: NOW, data: { conversation_id: 'conv-x' } });
+    /** The MAC over "<t>.<body>" for `t` exactly as written in the header. */
+    const mac = (t: string | number, secret = SECRET, b = body) => createHmac('sha256', secret).update(`${t}.${b}`).digest('hex');
+    const good = (t: number) => `t=${t},v0=${mac(t)}`;
+
+    const HEADERS: Record<string, string> = {
+      'as ElevenLabs sends it': good(NOW),
+      'v0 before t': `v0=${mac(NOW)},t=${NOW}`,
+      '29 minutes old': good(NOW - 29 * 60),
+      '31 minutes old': good(NOW - 31 * 60),
+      '4 minutes ahead': good(NOW + 4 * 60),
+      '10 minutes ahead': good(NOW + 10 * 60),
+      'a day ahead': good(NOW + 86_400),
+      'upper-case hex': `t=${NOW},v0=${mac(NOW).toUpperCase()}`,
+      'a space after the comma': `t=${NOW}, v0=${mac(NOW)}`,
+      'a space before t': ` t=${NOW},v0=${mac(NOW)}`,
+      'a space inside v0': `t=${NOW},v0= ${mac(NOW)}`,
+      'duplicate t, the first signed': `t=${NOW},t=${NOW - 99},v0=${mac(NOW)}`,
+      'duplicate t, the second signed': `t=${NOW - 99},t=${NOW},v0=${mac(NOW)}`,
+      'duplicate v0, the first good': `t=${NOW},v0=${mac(NOW)},v0=${mac(NOW, 'other')}`,
+      'duplicate v0, the second good': `t=${NOW},v0=${mac(NOW, 'other')},v0=${mac(NOW)}`,
+      'an unknown scheme as well': `t=${NOW},v0=${mac(NOW)},v1=${'ab'.repeat(32)}`,
+      'an entry without =': `t=${NOW},v0=${mac(NOW)},junk`,
+      'a trailing comma': `${good(NOW)},`,
+      'leading zeros in t': `t=00${NOW},v0=${mac(`00${NOW}`)}`,
+      'upper-case keys': `T=${NOW},V0=${mac(NOW)}`,
+      't that is not a number': `t=abc,v0=${mac('abc')}`,
+      't with a fraction': `t=${NOW}.5,v0=${mac(`${NOW}.5`)}`,
+      't in exponent form': `t=${NOW / 1000}e3,v0=${mac(`${NOW / 1000}e3`)}`,
+      't with a space': `t= ${NOW},v0=${mac(` ${NOW}`)}`,
+      'empty t': `t=,v0=${mac('')}`,
+      'no t': `v0=${mac(NOW)}`,
+      'no v0': `t=${NOW}`,
+      'a short MAC': `t=${NOW},v0=${mac(NOW).slice(0, 63)}`,
+      'another secret': `t=${NOW},v0=${mac(NOW, 'other')}`,
+      'another body': `t=${NOW},v0=${mac(NOW, SECRET, `${body} `)}`,
+      'only a comma': ',',
+    };
+
+    // Every header on which the two disagree, and why we refuse it. A new
+    // difference, or one of these disappearing, fails the test.
+    const EXPECTED_DIFFERENCES: Record<string, { sdk: 'accepts'; callgate: string }> = {
+      // The SDK sets no bound on future timestamps: such a signature would stay replayable longer.
+      '10 minutes ahead': { sdk: 'accepts', callgate: 'stale_signature' },
+      'a day ahead': { sdk: 'accepts', callgate: 'stale_signature' },
+      // The SDK ages t with Number(): NaN slips past its age check, and other spellings are not
+      // what ElevenLabs sends. Only a plain integer is aged and accepted.
+      't that is not a number': { sdk: 'accepts', callgate: 'malformed_signature' },
+      't with a fraction': { sdk: 'accepts', callgate: 'malformed_signature' },
+      't in exponent form': { sdk: 'accepts', callgate: 'malformed_signature' },
+      't with a space': { sdk: 'accepts', callgate: 'malformed_signature' },
+    };
+
+    it('accept and refuse alike, except for the expected differences', async () => {
+      const differences: Record<string, { sdk: string; callgate: string }> = {};
+      const accepted: string[] = [];
+      for (const [name, header] of Object.entries(HEADERS)) {
+        const sdkAccepts = await sdk.constructEvent(body, header, SECRET).then(
+          () => true,
+          () => false,
+        );
+        const ours = await verifyElevenLabsSignature(SECRET, header, body, NOW);
+        if (sdkAccepts) accepted.push(name);
+        if (sdkAccepts !== ours.ok) differences[name] = { sdk: sdkAccepts ? 'accepts' : 'refuses', callgate: ours.ok ? 'accepts' : ours.reason };
+      }
+      expect(differences).toEqual(EXPECTED_DIFFERENCES);
+      // The generated set really exercises the SDK's acceptance, not only refusals.
+      expect(accepted).toEqual(expect.arrayContaining(['as ElevenLabs sends it', 'v0 before t', 'duplicate t, the first signed', 'leading zeros in t', 'a trailing comma']));
+    });
   });
 
   it('the SDK helper needs Node built-ins, so the route must not import it (it runs on Workers too)', () => {

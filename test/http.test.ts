@@ -166,7 +166,7 @@ describe('admin', () => {
   it('returns the audit trail of a call, 404 for an unknown one', async () => {
     const trail = await t.admin('GET', '/calls/CA1');
     expect(trail.status).toBe(200);
-    expect(trail.body.auth_state).toMatchObject({ call_id: 'CA1', customer_id: 'cust_ada', identified_by: 'caller_id' });
+    expect(trail.body.auth_state).toMatchObject({ call_id: 'CA1', customer_id: 'cust_ada', identified_by: 'account_ref' });
     expect(trail.body.events[0]).toMatchObject({ type: 'call_created', source: 'initiation' });
     expect((await t.admin('GET', '/calls/nope')).status).toBe(404);
   });

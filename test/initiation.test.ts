@@ -18,8 +18,9 @@ describe('POST /elevenlabs/initiation', () => {
         auth_call_id: 'CA100',
         auth_status: 'pending',
         auth_privileged_allowed: false,
-        auth_next_step: 'otp_send',
+        auth_next_step: 'identify',
         auth_risk_tier: 'low',
+        host_session_token: '',
       },
     });
   });
@@ -33,9 +34,11 @@ describe('POST /elevenlabs/initiation', () => {
     expect(gate.body.reason).toBe('not_authenticated');
   });
 
-  it('asks an unknown caller to identify', async () => {
-    const res = await ring(t, 'CA102', '+442079460000');
-    expect(res.body.dynamic_variables.auth_next_step).toBe('identify');
+  it('answers an enrolled and an unknown caller ID alike: both are asked to identify', async () => {
+    const unknown = await ring(t, 'CA102', '+442079460000');
+    const enrolled = await ring(t, 'CA103', undefined, { identify: false });
+    expect(unknown.body.dynamic_variables.auth_next_step).toBe('identify');
+    expect({ ...enrolled.body.dynamic_variables, auth_call_id: 'x' }).toEqual({ ...unknown.body.dynamic_variables, auth_call_id: 'x' });
   });
 
   it('is idempotent under 50 concurrent identical webhooks: one auth_state, one creation event', async () => {
@@ -52,7 +55,7 @@ describe('POST /elevenlabs/initiation', () => {
     await t.tool('CA201', 'identify', { account_ref: 'AC-1001-2002' });
     await t.tool('CA201', 'otp_send', { channel: 'sms' });
     await t.tool('CA201', 'otp_verify', { code: t.lastCode() });
-    const again = await ring(t, 'CA201');
+    const again = await ring(t, 'CA201', undefined, { identify: false });
     expect(again.body.dynamic_variables).toMatchObject({ auth_status: 'authenticated', auth_privileged_allowed: true, auth_next_step: 'none' });
   });
 

@@ -57,6 +57,7 @@ describe('KBA', () => {
   it('says not_enrolled when the customer has no question of that level', async () => {
     await t.admin('POST', '/customers', { customer_id: 'c2', phones: ['+15551230000'], account_refs: ['ZZ-777'] });
     await ring(t, 'CA2', '+15551230000');
+    await t.tool('CA2', 'identify', { account_ref: 'ZZ-777' });
     expect((await t.tool('CA2', 'kba_question', { level: 'advanced' })).body.reason).toBe('not_enrolled');
   });
 });
@@ -93,6 +94,7 @@ describe('TOTP (otp_verify with channel app)', () => {
     expect(res.body).toMatchObject({ success: false, reason: 'wrong_code', remaining_attempts: 2 });
     await t.admin('POST', '/customers', { customer_id: 'c2', phones: ['+15551230000'], account_refs: ['ZZ-777'] });
     await ring(t, 'CA2', '+15551230000');
+    await t.tool('CA2', 'identify', { account_ref: 'ZZ-777' });
     expect((await t.tool('CA2', 'otp_verify', { channel: 'app', code: '123456' })).body.reason).toBe('not_enrolled');
   });
 
@@ -101,7 +103,8 @@ describe('TOTP (otp_verify with channel app)', () => {
     t.close();
     t = await makeTestApp({ policies: testPolicies([`id: default\nversion: 2\ntiers:\n  low: {require: 1, from: [totp, otp]}\n  medium: {require: 2, from: [totp, otp]}\n  high: {handoff: true}\n`]) });
     await enrolAda(t);
-    expect((await ring(t, 'CA1')).body.dynamic_variables.auth_next_step).toBe('otp_verify');
+    expect((await ring(t, 'CA1', undefined, { identify: false })).body.dynamic_variables.auth_next_step).toBe('identify');
+    await t.tool('CA1', 'identify', { account_ref: 'AC-1001-2002' });
     expect((await t.tool('CA1', 'status')).body).toMatchObject({ next_required_step: 'otp_verify', next_step_args: { channel: 'app' } });
   });
 });

@@ -45,6 +45,7 @@ function client(server: RunningServer) {
     admin: (method: string, path: string, body?: unknown) => call(method, `/admin${path}`, secrets.CALLGATE_ADMIN_TOKEN!, body),
     health: async () => (await (await fetch(`${server.url}/healthz`)).json()) as { policies: { id: string; version: number; file?: string }[] },
     async passKba(call_id: string) {
+      await tool(call_id, 'identify', { account_ref: 'ac 1001 2002' });
       await tool(call_id, 'kba_question', { level: 'advanced' });
       return tool(call_id, 'kba_verify', { question_id: 'q_deposit', answer: 'two hundred fifty dollars' });
     },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolAda, makeTestApp, passOtp, ring, type TestApp } from './helpers/app.js';
 
-/** Every reason code CONTRACT §2 names, each produced by the request that should produce it. */
+/** The core auth_orchestrator reason codes (docs/api.md), each produced by the request that should produce it. */
 describe('auth_orchestrator reason codes', () => {
   let t: TestApp;
   const seen = new Set<string>();

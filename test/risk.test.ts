@@ -137,7 +137,7 @@ describe('signals move the policy', () => {
     expect((await t.post('account_summary', 'CA1')).status).toBe(200);
   });
 
-  it('screen_clear counts as a factor on the medium tier of the default policy, never under nist-aal2', async () => {
+  it('a clear screen is never a factor: on the medium tier one OTP stays one short under both shipped policies', async () => {
     for (const policy of ['default', 'nist-aal2']) {
       await setup({
         // The shipped nist-aal2.yaml, made the default for this test.
@@ -148,7 +148,8 @@ describe('signals move the policy', () => {
       await t.services.calls.setSignal('CA1', 'poor_audio', true, t.clock.now()); // medium, though the screen was clear
       const res = await passOtp(t, 'CA1');
       expect(res.body.auth_state.risk_tier).toBe('medium');
-      expect(res.body.privileged_allowed).toBe(policy === 'default');
+      expect(res.body.privileged_allowed).toBe(false);
+      expect(res.body.auth_state.successes).toEqual(['otp']);
       t.close();
     }
   });
@@ -232,7 +233,8 @@ describe('caller ID', () => {
     await setup();
     await t.initiation({ call_sid: 'CA1', caller_id: '+14155550142', stir_verstat: 'TN-Validation-Passed-A' });
     const res = await t.tool('CA1', 'status');
-    expect(res.body).toMatchObject({ privileged_allowed: false, auth_state: { identified: true, auth_success_count: 0, risk_signals: { caller_id_unverified: false } } });
+    // Caller ID claims nobody: even a fully attested number of an enrolled customer only picks a candidate.
+    expect(res.body).toMatchObject({ privileged_allowed: false, auth_state: { identified: false, auth_success_count: 0, risk_signals: { caller_id_unverified: false } } });
     for (const tool of ['account_summary', 'transfer_funds', 'update_card_limit']) {
       expect((await t.post(tool, 'CA1', { to_account: 'savings', amount: 1, new_limit: 10 })).status).toBe(403);
     }

@@ -8,7 +8,7 @@ import { postAuthTools } from './post-auth/index.js';
 import { preAuthToolPath, preAuthTools } from './pre-auth/index.js';
 import { toToolConfig } from './tool-config.js';
 
-// CONTRACT §2: nothing the pre-auth graph registers, returns or says names a post-auth tool.
+// Nothing the pre-auth graph registers, returns or says names a post-auth tool.
 const postNames = Object.keys(postAuthTools);
 const here = dirname(fileURLToPath(import.meta.url));
 

@@ -14,7 +14,7 @@ export interface DemoKba {
   answer: string;
 }
 
-/** The body of `POST /admin/customers` (CONTRACT §5). */
+/** The body of `POST /admin/customers` (docs/api.md#admin). */
 export interface DemoCustomerBody {
   customer_id: string;
   display_name: string;

@@ -212,7 +212,7 @@ class Call {
   }
 
   /**
-   * VoxEQ posts a verdict for this call to POST /voxeq/results, signed with the §1 scheme by the
+   * VoxEQ posts a verdict for this call to POST /voxeq/results, signed by the
    * simulator's postScreenResult; the request is recorded on its way out so the transcript shows
    * what was signed, and a replay can send exactly the same bytes.
    */
@@ -343,7 +343,7 @@ function wrongAnswer(answer: string): string {
 
 async function call1(env: DemoEnv, policy: Policy): Promise<Call> {
   const ada = demoCustomer('demo-ada');
-  header('Call 1 · low risk: caller ID matches, SMS code, step-up before moving money');
+  header('Call 1 · low risk: member ID, SMS code, step-up before moving money');
   const call = new Call(env, newCallSid(), newConversationId());
   narrate(`${ada.body.display_name} calls from her enrolled phone ${ada.body.phones[0]}; call ${call.callId}, conversation ${call.conversationId}`);
 
@@ -354,14 +354,16 @@ async function call1(env: DemoEnv, policy: Policy): Promise<Call> {
     'dynamic_variables.auth_status': 'pending',
     'dynamic_variables.auth_privileged_allowed': false,
     'dynamic_variables.auth_risk_tier': 'low',
-    'dynamic_variables.auth_next_step': 'otp_send',
+    // Caller ID claims nobody: an enrolled number is answered exactly like an unknown one.
+    'dynamic_variables.auth_next_step': 'identify',
   });
-  // A spoofed caller ID must learn nothing: no name, no number, only the five auth variables.
+  // A spoofed caller ID must learn nothing: no name, no number, only the five auth variables
+  // and the agent's own placeholders.
   const vars = (init.body.dynamic_variables ?? {}) as Json;
   const keys = Object.keys(vars).sort().join(',');
   const personal = JSON.stringify(vars).match(/Ada|Lovelace|0142|example\.com/);
   env.checks.record('initiation has no personal data', [
-    ...(keys === 'auth_call_id,auth_next_step,auth_privileged_allowed,auth_risk_tier,auth_status' ? [] : [`unexpected dynamic variables: ${keys}`]),
+    ...(keys === 'auth_call_id,auth_next_step,auth_privileged_allowed,auth_risk_tier,auth_status,host_session_token' ? [] : [`unexpected dynamic variables: ${keys}`]),
     ...(personal ? [`personal data in dynamic_variables: ${personal[0]}`] : []),
   ]);
 
@@ -398,7 +400,7 @@ async function call1(env: DemoEnv, policy: Policy): Promise<Call> {
 
   const q = await call.orchestrate(
     { action: 'kba_question', level: 'advanced' },
-    // The call is authenticated at its tier, so `none` is contract-conformant here; `kba_verify` would guide an agent better.
+    // The call is authenticated at its tier, so `none` is a documented answer here; `kba_verify` would guide an agent better.
     { http: 200, success: true, 'question.id': present, 'question.text': present, next_required_step: oneOf('kba_verify', 'none') },
   );
   const questionId = q.body.question?.id as string | undefined;
@@ -556,7 +558,7 @@ interface DemoDevice {
 
 /** A number on no customer record (fictional 555-01xx). */
 const UNKNOWN_CALLER = '+17735550123';
-/** How long the agent's did_wait may hold (the contract allows up to 20 s). */
+/** How long the agent's did_wait may hold (wait_seconds allows up to 20 s). */
 const DID_WAIT_SECONDS = 15;
 /** A did_wait that answers later than this after the confirmation did not move on at once. */
 // Functional, not a speed check (the bench measures speed): did_wait must have been woken by the
@@ -755,7 +757,7 @@ async function call5(env: DemoEnv, policy: Policy): Promise<Call> {
     http: 200,
     'dynamic_variables.auth_status': 'pending',
     'dynamic_variables.auth_risk_tier': 'low',
-    'dynamic_variables.auth_next_step': 'otp_send',
+    'dynamic_variables.auth_next_step': 'identify',
     'dynamic_variables.auth_privileged_allowed': false,
   });
 

@@ -1,5 +1,5 @@
 // `npm run device -- <command>`: a companion-app simulator, so a person can walk the Dynamic
-// Identifier flow (CONTRACT §3) by hand against a running `npm start`. It does what the phone app
+// Identifier flow (docs/api.md) by hand against a running `npm start`. It does what the phone app
 // does: holds a device-bound P-256 key (here a 0600 JSON file instead of a secure enclave), gets the
 // public half enrolled for a customer, and confirms the 6-digit DID the IVR speaks by signing
 //   callgate-did-confirm:v1\n{session_id}\n{call_binding}\n{did}\n{nonce}

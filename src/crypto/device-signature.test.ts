@@ -10,6 +10,7 @@ import {
   importDevicePublicKey,
   parseDevicePublicJwk,
   signAsDevice,
+  signatureFormat,
   verifyDeviceSignature,
   type ConfirmFields,
 } from './device-signature.js';
@@ -38,7 +39,7 @@ async function device() {
 beforeEach(() => clearDeviceKeyCache());
 
 describe('confirmMessage', () => {
-  it('is exactly the canonical string of CONTRACT §3, no trailing newline', () => {
+  it('is exactly the documented canonical string, no trailing newline', () => {
     expect(confirmMessage(FIELDS)).toBe(CANONICAL);
     expect(confirmMessage(FIELDS).endsWith('\n')).toBe(false);
     expect(confirmMessage(FIELDS).split('\n')).toEqual(['callgate-did-confirm:v1', 'csn_7Qm2', 'cb_CA0123456789abcdef', '482916', 'n_k3J9xQ']);
@@ -159,6 +160,44 @@ describe('verifyDeviceSignature', () => {
     outOfRange.set(bytes.slice(0, 32));
     outOfRange.set(fromBig(P256_N), 32);
     expect(await verifyDeviceSignature(d.publicKey, CANONICAL, toBase64Url(outOfRange))).toBe(false);
+  });
+});
+
+describe('signatureFormat', () => {
+  it('tells P1363 from the DER that platform keystores (OpenSSL here) emit, over many signatures', async () => {
+    const d = await device();
+    const key = createPrivateKey({ key: d.privateJwk, format: 'jwk' });
+    const lengths = new Set<number>();
+    for (let i = 0; i < 200; i++) {
+      const message = Buffer.from(`${CANONICAL}${i}`);
+      const der = nodeSign('sha256', message, { key, dsaEncoding: 'der' });
+      const p1363 = nodeSign('sha256', message, { key, dsaEncoding: 'ieee-p1363' });
+      lengths.add(der.length);
+      expect(signatureFormat(der.toString('base64url')), der.toString('hex')).toBe('der');
+      expect(signatureFormat(der.toString('base64url') + '='.repeat((3 - (der.length % 3)) % 3))).toBe('der');
+      expect(signatureFormat(p1363.toString('base64url'))).toBe('p1363');
+      expect(signatureFormat(`${p1363.toString('base64url')}==`)).toBe('p1363');
+    }
+    // Both the 33-byte (sign byte) and the 32-byte forms of r and s were seen.
+    expect([...lengths].some((n) => n >= 71) && [...lengths].some((n) => n <= 70)).toBe(true);
+  });
+
+  it('anything else is other: truncated or extended DER, wrong sizes, garbage', async () => {
+    const d = await device();
+    const der = nodeSign('sha256', Buffer.from(CANONICAL), { key: createPrivateKey({ key: d.privateJwk, format: 'jwk' }), dsaEncoding: 'der' });
+    const p1363 = fromBase64Url(await signAsDevice(d.privateKey, CANONICAL))!;
+    const bad = [
+      der.subarray(0, der.length - 1),
+      Buffer.concat([der, Buffer.from([0])]),
+      Buffer.from([0x31, ...der.subarray(1)]), // not a SEQUENCE
+      Buffer.from([0x30, 6, 0x02, 1, 0x80, 0x02, 1, 1]), // negative r
+      Buffer.from([0x30, 38, 0x02, 34, ...new Uint8Array(34), 0x02, 0]), // r too long, s empty
+      p1363.subarray(0, 63),
+      Buffer.concat([p1363, Buffer.from([0])]),
+      new Uint8Array(72),
+    ];
+    for (const b of bad) expect(signatureFormat(toBase64Url(b)), Buffer.from(b).toString('hex')).toBe('other');
+    for (const s of ['', 'not base64!', 'A'.repeat(100_000), null as unknown as string]) expect(signatureFormat(s)).toBe('other');
   });
 });
 

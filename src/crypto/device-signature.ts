@@ -1,9 +1,10 @@
-// Device-bound keys of the phone app (CONTRACT §3): the app holds a P-256 key pair, the operator
+// Device-bound keys of the phone app (docs/api.md): the app holds a P-256 key pair, the operator
 // enrols its public JWK, and the app confirms a spoken Dynamic Identifier by signing
 //   callgate-did-confirm:v1\n{session_id}\n{call_binding}\n{did}\n{nonce}
 // with ECDSA P-256 / SHA-256. The signature travels as base64url of the IEEE P1363 form r‖s
 // (64 bytes), which is what WebCrypto produces; DER (what most platform keystores emit) must be
-// converted by the app. WebCrypto only: runs unchanged on Node and Cloudflare Workers.
+// converted by the app, and is recognised so the app can be told so (signatureFormat).
+// WebCrypto only: runs unchanged on Node and Cloudflare Workers.
 import { fromBase64Url, toBase64Url, utf8 } from './bytes.js';
 
 export const CONFIRM_MESSAGE_PREFIX = 'callgate-did-confirm:v1';
@@ -105,6 +106,38 @@ export async function importDevicePublicKey(jwk: unknown): Promise<CryptoKey | n
   } catch {
     return null;
   }
+}
+
+/**
+ * How a submitted signature is encoded: `p1363` (base64url of the 64 bytes r‖s, canonical or with
+ * `==` padding, the only form verified), `der` (base64url of an ASN.1 SEQUENCE of two INTEGERs,
+ * what Android's and iOS's keystores return) or `other`. Lets the app be told its encoding is
+ * wrong instead of having a good signature refused as a bad one.
+ */
+export type SignatureFormat = 'p1363' | 'der' | 'other';
+
+export function signatureFormat(signatureB64url: string): SignatureFormat {
+  if (typeof signatureB64url !== 'string' || signatureB64url.length > 256) return 'other';
+  const unpadded = signatureB64url.endsWith('==') ? signatureB64url.slice(0, -2) : signatureB64url;
+  if (canonicalBytes(unpadded, SIGNATURE_BYTES)) return 'p1363';
+  const bytes = fromBase64Url(signatureB64url);
+  return bytes && isDerEcdsaP256(bytes) ? 'der' : 'other';
+}
+
+/** SEQUENCE { INTEGER r, INTEGER s }, each positive and at most 32 bytes once a sign byte is dropped. */
+function isDerEcdsaP256(b: Uint8Array): boolean {
+  if (b.length < 8 || b[0] !== 0x30 || b[1] !== b.length - 2) return false;
+  let i = 2;
+  for (let n = 0; n < 2; n++) {
+    if (b[i] !== 0x02) return false;
+    const len = b[i + 1]!;
+    const start = i + 2;
+    if (len < 1 || len > COORDINATE_BYTES + 1 || start + len > b.length) return false;
+    if (b[start]! & 0x80) return false; // negative
+    if (len === COORDINATE_BYTES + 1 && b[start] !== 0) return false;
+    i = start + len;
+  }
+  return i === b.length;
 }
 
 /**

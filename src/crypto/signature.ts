@@ -1,4 +1,4 @@
-// Signed callbacks (CONTRACT §1): the scheme for OTP webhook delivery and VoxEQ results.
+// Signed callbacks (docs/api.md): the scheme for OTP webhook delivery and VoxEQ results.
 //   X-Callgate-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>[,v1=<hex>…]
 // ElevenLabs signs its webhooks the same way with a `v0` tag and other windows (see `Scheme`).
 // Several v1 entries let a sender sign with the old and the new secret while a key rotates; the
@@ -20,7 +20,7 @@ export interface Scheme {
   maxSkewSeconds: number;
 }
 
-/** CONTRACT §1: v1, 300 s either way. */
+/** callgate's own scheme: v1, 300 s either way. */
 export const CALLGATE_SCHEME: Scheme = {
   version: 'v1',
   maxAgeSeconds: DEFAULT_SIGNATURE_TOLERANCE_SECONDS,

@@ -25,14 +25,14 @@ type WorkflowNode = wire.AgentWorkflowRequestModelNodesValue.Raw;
 
 export const DEFAULT_AGENT_NAME = 'callgate';
 export const AGENT_TAG = 'callgate';
-/** callgate's routes that ElevenLabs calls (CONTRACT §2). */
+/** callgate's routes that ElevenLabs calls. */
 export const INITIATION_PATH = '/elevenlabs/initiation';
 export const POST_CALL_PATH = '/elevenlabs/post-call';
 
 export type ToolGraph = 'pre_auth' | 'post_auth';
 
 /**
- * The dynamic variables the initiation webhook answers with (CONTRACT §2), and the value each
+ * The dynamic variables the initiation webhook answers with (docs/api.md), and the value each
  * takes when nothing set it (a web session has no initiation webhook): never privileged.
  */
 export const INITIATION_VARIABLE_DEFAULTS: Readonly<Record<string, string | boolean>> = Object.freeze({
@@ -121,6 +121,24 @@ export function dynamicVariablePlaceholders(tools: readonly PlannedTool[]): Reco
   }
   Object.assign(out, INITIATION_VARIABLE_DEFAULTS);
   return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]!]));
+}
+
+let initiationPlaceholders: Readonly<Record<string, string | boolean>> | undefined;
+
+/**
+ * The variables the pushed agent defines that the initiation webhook does not compute itself
+ * (`host_session_token`), with their placeholders: ElevenLabs expects the initiation answer to
+ * carry every variable the agent defines. The names come from the tool registries, not the URL.
+ */
+export function initiationPlaceholderVariables(): Readonly<Record<string, string | boolean>> {
+  initiationPlaceholders ??= Object.freeze(
+    Object.fromEntries(
+      Object.entries(dynamicVariablePlaceholders(buildTools({ publicUrl: 'https://callgate.invalid', secretId: 'unused' }))).filter(
+        ([name]) => !Object.hasOwn(INITIATION_VARIABLE_DEFAULTS, name),
+      ),
+    ),
+  );
+  return initiationPlaceholders;
 }
 
 // ── the agent and its workflow ───────────────────────────────────────────────────────────────

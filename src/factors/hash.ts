@@ -12,3 +12,8 @@ export function hashCode(keys: Keys, challengeId: string, code: string): Promise
 export function hashAnswer(keys: Keys, customerId: string, questionId: string, answer: string): Promise<string> {
   return hmacHex(keys.pepper, `kba:v1:${customerId}:${questionId}:${normalizeAnswer(answer)}`);
 }
+
+/** Where a code goes, as a keyed hash: send limits count per destination without storing it twice. */
+export function hashDestination(keys: Keys, channel: 'sms' | 'email', to: string): Promise<string> {
+  return hmacHex(keys.pepper, `dest:v1:${channel}:${to.toLowerCase()}`);
+}

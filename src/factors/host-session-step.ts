@@ -1,8 +1,9 @@
 import type { StepContext } from '../orchestrator/services.js';
 import type { CallRow } from '../store/schema/calls.js';
+import { claimCustomer } from './identify.js';
 
 /**
- * Applies a host-app session token (CONTRACT §6) before the action runs. A valid token identifies
+ * Applies a host-app session token (docs/host-session.md) before the action runs. A valid token identifies
  * the caller, which can spare the `identify` step; it is never recorded as a success, so it never
  * opens a privileged tool by itself. An invalid, expired or mismatched token is a risk signal.
  */
@@ -12,11 +13,8 @@ export async function applyHostSession({ s, call, now }: StepContext, token: str
   if (session.status === 'absent') return call;
   if (session.status === 'valid') {
     const customer = await s.customers.get(session.customerId);
-    const identified = customer ? await s.calls.identify(call.id, session.customerId, 'host_session', now) : undefined;
-    if (identified?.customerId === session.customerId) {
-      await s.audit.record(call.id, 'identified', now, { by: 'host_session', customer_id: session.customerId });
-      return identified;
-    }
+    const identified = customer ? await claimCustomer(s, call, session.customerId, 'host_session', now) : undefined;
+    if (identified?.customerId === session.customerId) return identified;
   }
   // Invalid, or valid for a customer other than the one this call already proved factors for.
   const reason = session.status === 'invalid' ? session.reason : 'customer_mismatch';

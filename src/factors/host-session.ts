@@ -1,4 +1,4 @@
-// Host-app session passthrough (CONTRACT §6). A web or mobile host app that already signed its user
+// Host-app session passthrough (docs/host-session.md). A web or mobile host app that already signed its user
 // in passes `host_session_token`: a compact JWS, HS256 only, keyed with CALLGATE_HOST_SESSION_SECRET,
 // `sub` = customer id, `exp` required. A valid token identifies the caller (it may remove the
 // `identify` step); it is never a factor and never unlocks a privileged tool alone. An invalid one

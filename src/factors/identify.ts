@@ -1,20 +1,71 @@
-import { fail, ok, type StepContext, type StepResult } from '../orchestrator/services.js';
-import { normalizeAccountRef } from './normalize.js';
+import { fail, ok, type Services, type StepContext, type StepResult } from '../orchestrator/services.js';
+import type { CallRow } from '../store/schema/calls.js';
+import { cancelSession } from './did/sessions.js';
+import { normalizeAccountRef, normalizePhone } from './normalize.js';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Moves the call's claim to `customerId`, the one way a claim is made (account ref, host session,
+ * IVR). Refused once a factor has passed for someone else. When the claim changes hands, every
+ * challenge outstanding for the previous customer is voided here too, although none could count
+ * anyway: codes, questions and DIDs are each checked against the customer they were issued for.
+ */
+export async function claimCustomer(
+  s: Services,
+  call: CallRow,
+  customerId: string,
+  by: 'account_ref' | 'host_session',
+  now: number,
+): Promise<CallRow | undefined> {
+  const updated = await s.calls.identify(call.id, customerId, by, now);
+  if (!updated) return undefined;
+  if (call.customerId !== null && call.customerId !== customerId) {
+    await s.challenges.supersedeAll(call.id, now);
+    const did = await s.did.latestForCall(call.id);
+    if (did?.status === 'pending') await cancelSession(s, did);
+  }
+  if (call.customerId !== customerId || call.identifiedBy !== by) {
+    await s.audit.record(call.id, 'identified', now, {
+      by,
+      customer_id: customerId,
+      ...(call.customerId !== null ? { previous_customer_id: call.customerId } : {}),
+      caller_id_match: call.candidates.includes(customerId),
+    });
+  }
+  return updated;
+}
 
 /**
  * Claims a customer from the account reference the caller says. A claim is not proof: it only
- * decides whose factors may be checked. An unknown reference is a failed check (enumeration costs).
+ * decides whose factors may be checked. An unknown reference answers honestly (a caller who
+ * misspoke is guided), so probing is made expensive instead: it is a failed check on the call,
+ * it spends the caller ID's probe budget (then identify is refused for that number), and the
+ * service-wide probe budget (past it an event fires and a wrong reference goes to a human).
  */
-export async function identify({ s, call, now }: StepContext, accountRef: string): Promise<StepResult> {
+export async function identify({ s, call, policy, now }: StepContext, accountRef: string): Promise<StepResult> {
+  const perCaller = policy.limits.identify_failures_per_caller_id;
+  const phone = call.callerId ? normalizePhone(call.callerId) : '';
+  const callerKey = phone ? `identify:caller:${phone}` : undefined;
+  if (callerKey && (await s.counters.exhausted(callerKey, perCaller.max, perCaller.window_seconds * 1000, now))) {
+    await s.audit.record(call.id, 'identify_refused', now, { limit: 'identify_failures_per_caller_id' });
+    return fail('rate_limited', { close: 'probe_limit' });
+  }
+
   const customerId = await s.customers.idByAccountRef(normalizeAccountRef(accountRef));
-  if (!customerId) return fail('unknown_account', { failed: 'identify' });
+  if (!customerId) {
+    if (callerKey) await s.counters.take(callerKey, perCaller.max, perCaller.window_seconds * 1000, now);
+    const ceiling = policy.limits.identify_failures_per_hour;
+    const n = await s.counters.take('identify:service', ceiling, HOUR_MS, now);
+    if (n === ceiling) await s.audit.record(call.id, 'probe_breaker_tripped', now, { failures_last_hour: n, ceiling });
+    // While the breaker is open a wrong reference ends automation: probing costs a call each.
+    return fail('unknown_account', { failed: 'identify', ...(n === undefined ? { close: 'probe_limit' as const } : {}) });
+  }
   // Once authenticated, the identity is settled: the same account is a no-op, another is refused.
   if (call.status === 'authenticated') {
     return customerId === call.customerId ? ok({ reason: 'already_authenticated' }) : fail('already_authenticated');
   }
-  const updated = await s.calls.identify(call.id, customerId, 'account_ref', now);
   // Refused only when factors were already proven for another customer on this call.
-  if (!updated) return fail('identity_locked', { failed: 'identify' });
-  await s.audit.record(call.id, 'identified', now, { by: 'account_ref', customer_id: customerId });
+  if (!(await claimCustomer(s, call, customerId, 'account_ref', now))) return fail('identity_locked', { failed: 'identify' });
   return ok();
 }

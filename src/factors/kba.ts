@@ -17,7 +17,8 @@ export async function kbaQuestion({ s, call, policy, now }: StepContext, level: 
   const last = call.kbaAsked[level];
   const pool = questions.length > 1 ? questions.filter((q) => q.questionId !== last) : questions;
   const pick = pool[s.random.bytes(1)[0]! % pool.length]!;
-  await s.calls.setKbaAsked(call.id, level, pick.questionId, now);
+  // Recorded only while the call still claims this customer; otherwise the question is not asked.
+  if (!(await s.calls.setKbaAsked(call.id, call.customerId, level, pick.questionId, now))) return fail('identity_changed');
   return ok({ remaining_attempts: max - used, extra: { question: { id: pick.questionId, text: pick.question } } });
 }
 

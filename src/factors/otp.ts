@@ -1,7 +1,18 @@
 import { timingSafeEqualString } from '../crypto/compare.js';
 import { randomDigits, randomId } from '../crypto/random.js';
 import { fail, ok, type StepContext, type StepResult } from '../orchestrator/services.js';
-import { hashCode } from './hash.js';
+import type { Policy } from '../policy/index.js';
+import type { SendLimits } from '../store/challenges.js';
+import { hashCode, hashDestination } from './hash.js';
+
+const HOUR_MS = 3_600_000;
+
+export const sendLimits = (policy: Policy): SendLimits => ({
+  destMax: policy.limits.sends_per_destination.max,
+  destWindowMs: policy.limits.sends_per_destination.window_seconds * 1000,
+  dayMax: policy.limits.sends_per_destination_per_day,
+  smsPerHour: policy.limits.sms_per_hour,
+});
 
 /** "SMS to the number ending 42" — enough for the caller to recognise, useless to an impostor. */
 function destinationHint(channel: 'sms' | 'email', to: string): string {
@@ -20,24 +31,23 @@ export async function otpSend({ s, call, policy, now }: StepContext, channel: 's
   const id = randomId(s.random, 'otp');
   const code = randomDigits(s.random, cfg.code_length);
   const expiresAt = now + cfg.ttl_seconds * 1000;
+  const destination = await hashDestination(s.keys, channel, to);
+  const limits = sendLimits(policy);
   const created = await s.challenges.createIfAllowed({
     id,
     callId: call.id,
     customerId: call.customerId,
     channel,
+    destination,
     codeHash: await hashCode(s.keys, id, code),
     maxAttempts: cfg.max_attempts,
     now,
     expiresAt,
     maxSends: cfg.max_sends,
     cooldownMs: cfg.resend_cooldown_seconds * 1000,
+    limits,
   });
-  if (!created) {
-    const stats = await s.challenges.state(call.id);
-    if (stats.sends >= cfg.max_sends) return fail('rate_limited');
-    const retryAfter = Math.max(1, Math.ceil(((stats.lastAt ?? now) + cfg.resend_cooldown_seconds * 1000 - now) / 1000));
-    return fail('cooldown', { extra: { retry_after_seconds: retryAfter } });
-  }
+  if (!created) return refusedSend({ s, call, policy, now }, channel, destination, limits);
 
   const delivery = await s.otpSender.send({ to, channel, code, call_id: call.id, expires_at: new Date(expiresAt).toISOString() });
   if (!delivery.ok) {
@@ -53,15 +63,47 @@ export async function otpSend({ s, call, policy, now }: StepContext, channel: 's
   });
 }
 
+/**
+ * Says which limit refused a send, from the counts as they are now: this call's own (max_sends,
+ * cooldown), the destination's across calls, or the service-wide SMS ceiling. Only the audit
+ * event names a cross-call limit; the caller hears `rate_limited` for each of them.
+ */
+async function refusedSend({ s, call, policy, now }: StepContext, channel: 'sms' | 'email', destination: string, limits: SendLimits): Promise<StepResult> {
+  const cfg = policy.factors.otp;
+  const stats = await s.challenges.state(call.id, call.customerId!);
+  if (stats.sends >= cfg.max_sends) return fail('rate_limited');
+  if (stats.lastAt !== null && stats.lastAt + cfg.resend_cooldown_seconds * 1000 > now) {
+    const retryAfter = Math.max(1, Math.ceil((stats.lastAt + cfg.resend_cooldown_seconds * 1000 - now) / 1000));
+    return fail('cooldown', { extra: { retry_after_seconds: retryAfter } });
+  }
+  const counts = await s.challenges.sendCounts(destination, limits, now);
+  const limit =
+    channel === 'sms' && counts.sms >= limits.smsPerHour
+      ? 'service_sms_per_hour'
+      : counts.dest >= limits.destMax
+        ? 'sends_per_destination'
+        : counts.day >= limits.dayMax
+          ? 'sends_per_destination_per_day'
+          : undefined;
+  // Nothing is exhausted: the claim moved between reading the call and the insert.
+  if (!limit) return fail('identity_changed');
+  await s.audit.record(call.id, 'otp_send_refused', now, { channel, limit, customer_id: call.customerId });
+  // The breaker's trip is one event per hour, however many sends it refuses.
+  if (limit === 'service_sms_per_hour' && (await s.counters.take('breaker:sms', 1, HOUR_MS, now)) !== undefined) {
+    await s.audit.record(call.id, 'sms_breaker_tripped', now, { sms_last_hour: counts.sms, ceiling: limits.smsPerHour });
+  }
+  return fail('rate_limited');
+}
+
 export async function otpVerify({ s, call, now }: StepContext, code: string): Promise<StepResult> {
   if (!call.customerId) return fail('not_identified');
-  const latest = await s.challenges.latest(call.id);
+  const latest = await s.challenges.latest(call.id, call.customerId);
   if (!latest) return fail('no_code_sent');
 
   const reserved = await s.challenges.reserveAttempt(latest.id, now);
   if (!reserved) {
     // No attempt could be taken: say why, from the challenge as it is now.
-    const current = (await s.challenges.latest(call.id)) ?? latest;
+    const current = (await s.challenges.latest(call.id, call.customerId)) ?? latest;
     if (current.status === 'approved') return fail('code_used');
     if (current.status === 'pending' && current.expiresAt <= now) return fail('expired');
     return fail('max_attempts', { remaining_attempts: 0 });

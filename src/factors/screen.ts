@@ -26,7 +26,7 @@ export async function applyScreenResult(s: Services, result: ScreenResult) {
 async function applyScreenTo(s: Services, call: CallRow, result: ScreenResult) {
   const now = s.clock.now();
   const signals = { ...signalsFromScreen(result), screen_unavailable: false };
-  const updated = (await s.calls.applyScreen(call.id, signals, signals.screen_clear, now)) ?? call;
+  const updated = (await s.calls.applyScreen(call.id, signals, now)) ?? call;
   const labels = Object.entries(signals)
     .filter(([k, v]) => v && k !== 'screen_clear')
     .map(([k]) => k);

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { initiationPlaceholderVariables } from '../elevenlabs/configs.js';
 import { normalizePhone } from '../factors/normalize.js';
 import { callerIdSignals } from '../factors/caller-id.js';
 import { nextStep } from '../orchestrator/next-step.js';
@@ -25,7 +26,8 @@ const initiationSchema = z.object({
 
 /**
  * POST /elevenlabs/initiation — seeds the call's auth_state while the phone rings. Caller ID only
- * picks candidate customers; it proves nothing, and nothing personal goes back before auth.
+ * picks candidate customers; it proves and claims nothing, and the answer is the same for an
+ * enrolled and an unknown number.
  */
 export function initiationRoutes(s: Services) {
   return new Hono().post('/initiation', async (c) => {
@@ -42,9 +44,10 @@ export function initiationRoutes(s: Services) {
       call = stored;
       policy = policyFor(s, stored);
     } else {
+      // Candidates stay internal: the claim is made by what the caller says (identify) or a host
+      // session, so no answer before a factor passes differs for an enrolled caller ID.
       const phone = caller_id ? normalizePhone(caller_id) : '';
       const candidates = phone ? await s.customers.idsByPhone(phone) : [];
-      const single = candidates.length === 1 ? candidates[0]! : null;
       ({ call, policy } = await ensureCall(s, {
         id: call_sid,
         source: 'initiation',
@@ -52,8 +55,6 @@ export function initiationRoutes(s: Services) {
         calledNumber: called_number ?? null,
         callerId: caller_id ?? null,
         candidates,
-        customerId: single,
-        identifiedBy: single ? 'caller_id' : null,
         signals: callerIdSignals(stir_verstat),
         audit: { caller_id_candidates: candidates.length },
         now,
@@ -65,6 +66,7 @@ export function initiationRoutes(s: Services) {
     return c.json({
       type: 'conversation_initiation_client_data',
       dynamic_variables: {
+        ...initiationPlaceholderVariables(),
         auth_call_id: settled.call.id,
         auth_status: settled.call.status,
         auth_privileged_allowed: privilegedAllowed(settled.call, settled.decision),

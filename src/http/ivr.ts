@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import { claimCustomer } from '../factors/identify.js';
 import { createSession, cancelSession, sessionView, waitForSession } from '../factors/did/sessions.js';
 import { MAX_WAIT_SECONDS } from '../factors/did/steps.js';
 import type { Services } from '../orchestrator/services.js';
@@ -37,7 +38,7 @@ const waitSchema = z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS);
 export const ivrCallId = (provider: DidProvider, callId: string) =>
   provider === 'twilio' || provider === 'generic' ? callId : `${provider}:${callId}`;
 
-/** IVR REST (Genesys Architect, NICE CXone Studio, Five9, any webhook IVR): CONTRACT §3. */
+/** IVR REST (Genesys Architect, NICE CXone Studio, Five9, any webhook IVR): docs/api.md, docs/ivr.md. */
 export function ivrRoutes(s: Services, clientAddress: (c: Context) => string) {
   /** The session as an IVR sees it; once confirmed, also whom the device proved the caller to be. */
   const view = async (d: DidSession) => {
@@ -70,7 +71,7 @@ export function ivrRoutes(s: Services, clientAddress: (c: Context) => string) {
         return jsonError(c, 429, 'rate_limited');
       }
       const callId = ivrCallId(v.provider, v.callId);
-      const { policy } = await ensureCall(s, {
+      const { policy, call } = await ensureCall(s, {
         id: callId,
         source: 'ivr',
         calledNumber: v.dnis ?? null,
@@ -79,15 +80,19 @@ export function ivrRoutes(s: Services, clientAddress: (c: Context) => string) {
         audit: { provider: v.provider },
         now,
       });
+      let claimed = call;
       if (v.accountRef) {
         const customerId = await s.customers.idByAccountRef(normalizeAccountRef(v.accountRef));
         if (!customerId) return jsonError(c, 404, 'unknown_account', { field: 'accountRef' });
-        if (!(await s.calls.identify(callId, customerId, 'account_ref', now))) return jsonError(c, 409, 'identity_locked', { field: 'accountRef' });
+        const moved = await claimCustomer(s, call, customerId, 'account_ref', now);
+        if (!moved) return jsonError(c, 409, 'identity_locked', { field: 'accountRef' });
+        claimed = moved;
       }
       const result = await createSession(s, {
         provider: v.provider,
         callRef: v.callId,
         callId,
+        customerId: claimed.customerId,
         policy,
         locale: v.locale,
         dnis: v.dnis,

@@ -3,7 +3,7 @@ import { createSession, cancelSession, readSession, waitForSession } from '../fa
 import type { Services } from '../orchestrator/services.js';
 import { ensureCall } from '../orchestrator/ensure-call.js';
 import { callerIdSignals } from '../factors/caller-id.js';
-import { TWILIO_SIGNATURE_HEADER, validateTwilioRequest } from '../providers/twilio/signature.js';
+import { TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER, twilioSignatureAlgorithm, validateTwilioRequest } from '../providers/twilio/signature.js';
 import { DEFAULT_DID_LOCALE, gather, hangup, prompts, redirect, resolveLocale, say, sayOptions, twiml, TWIML_CONTENT_TYPE } from '../providers/twilio/twiml.js';
 import type { DidSession } from '../store/did.js';
 import { jsonError } from './errors.js';
@@ -34,8 +34,10 @@ function twilioGuard(s: Services, opts: TwilioRouteOptions): MiddlewareHandler<E
     if (!parsed) return jsonError(c, 400, 'invalid_request', { errors: [{ field: 'body', message: 'a form-encoded body is required' }] });
     const form: Form = {};
     for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') form[k] = v;
-    const url = opts.publicUrl + c.req.path + (new URL(c.req.url).search || '');
-    if (!(await validateTwilioRequest(opts.authToken, url, form, c.req.header(TWILIO_SIGNATURE_HEADER)))) {
+    // Path and query exactly as received: parsing the URL again would percent-encode what Twilio signed raw.
+    const url = opts.publicUrl + rawPathAndQuery(c.req.url);
+    const algorithm = twilioSignatureAlgorithm(c.req.header(TWILIO_SIGNATURE_SETTINGS_HEADER));
+    if (!algorithm || !(await validateTwilioRequest(opts.authToken, url, form, c.req.header(TWILIO_SIGNATURE_HEADER), algorithm))) {
       return jsonError(c, 403, 'bad_signature');
     }
     c.set('form', form);
@@ -50,6 +52,13 @@ function twilioGuard(s: Services, opts: TwilioRouteOptions): MiddlewareHandler<E
       await s.receipts.claim(token, s.clock.now(), { status: c.res.status, contentType: c.res.headers.get('content-type') ?? TWIML_CONTENT_TYPE, body });
     }
   };
+}
+
+/** Everything after scheme://authority, fragment dropped, untouched. */
+function rawPathAndQuery(url: string): string {
+  const rest = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
+  const hash = rest.indexOf('#');
+  return hash < 0 ? rest : rest.slice(0, hash);
 }
 
 /** The TwiML flow for a classic Twilio IVR: speak the DID, gather "1 when done / 0 to cancel", loop. */
@@ -86,7 +95,7 @@ export function twilioRoutes(s: Services, opts: TwilioRouteOptions) {
 
   /** A new session for the call, or the next attempt after a timeout while retries remain. */
   async function issue(callSid: string, form: Form, locale: string | undefined) {
-    const { policy } = await ensureCall(s, {
+    const { policy, call } = await ensureCall(s, {
       id: callSid,
       source: 'ivr',
       calledNumber: form.To ?? null,
@@ -99,6 +108,7 @@ export function twilioRoutes(s: Services, opts: TwilioRouteOptions) {
       provider: 'twilio',
       callRef: callSid,
       callId: callSid,
+      customerId: call.customerId,
       policy,
       locale,
       dnis: form.To,

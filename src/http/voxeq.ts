@@ -8,7 +8,7 @@ import { screenResultSchema } from '../providers/voxeq/types.js';
 import { fieldErrors, invalidRequest, jsonError } from './errors.js';
 
 /**
- * POST /voxeq/results: a fraud-screen verdict, signed with the §1 scheme (300 s window, constant
+ * POST /voxeq/results: a fraud-screen verdict, signed with X-Callgate-Signature (300 s window, constant
  * time). The same signed delivery is accepted once; a replay is refused even inside the window.
  */
 export function voxeqRoutes(s: Services, secret: string | undefined) {

@@ -3,7 +3,7 @@ import type { CallRow } from '../store/schema/calls.js';
 import type { NextStep } from './next-step.js';
 import type { StepResult } from './services.js';
 
-/** The auth_state view a tool response carries (CONTRACT §2). Nothing secret, nothing personal. */
+/** The auth_state view a tool response carries (docs/api.md). Nothing secret, nothing personal. */
 export function authStateView(call: CallRow, decision: Decision) {
   return {
     call_id: call.id,

@@ -2,6 +2,7 @@ import type { Policy } from '../policy/index.js';
 import type { NewCall } from '../store/calls.js';
 import type { CallRow } from '../store/schema/calls.js';
 import { policyFor, type Services } from './services.js';
+import { closeCall } from './settle.js';
 
 export type EnsureCallInput = Omit<NewCall, 'policyId' | 'policyVersion'> & {
   /** Extra labels for the one `call_created` event (provider, caller-ID candidates…). */
@@ -17,12 +18,21 @@ export async function ensureCall(s: Services, input: EnsureCallInput): Promise<{
   const { audit, ...call } = input;
   const selected = s.policies().select({ called_number: call.calledNumber ?? undefined, agent_id: call.agentId ?? undefined });
   const ensured = await s.calls.ensure({ ...call, policyId: selected.id, policyVersion: selected.version });
-  if (ensured.created) {
-    await s.audit.record(ensured.call.id, 'call_created', call.now, {
-      source: call.source,
-      ...audit,
-      policy: { id: selected.id, version: selected.version },
-    });
+  const policy = policyFor(s, ensured.call);
+  if (!ensured.created) return { call: ensured.call, policy };
+  await s.audit.record(ensured.call.id, 'call_created', call.now, {
+    source: call.source,
+    ...audit,
+    policy: { id: selected.id, version: selected.version },
+  });
+  // Many calls from one number (spoofed or not) go to a human: nothing is sent, nothing guessed.
+  const cap = policy.limits.calls_per_caller_id;
+  if (call.callerId) {
+    const rank = await s.calls.rankFromCaller(ensured.call.id, call.callerId, call.now - cap.window_seconds * 1000);
+    if (rank > cap.max) {
+      await s.audit.record(ensured.call.id, 'call_limited', call.now, { calls_in_window: rank, limit: cap.max });
+      return { call: await closeCall(s, ensured.call, policy, 'call_limit', call.now), policy };
+    }
   }
-  return { call: ensured.call, policy: policyFor(s, ensured.call) };
+  return { call: ensured.call, policy };
 }

@@ -2,7 +2,9 @@ import type { Decision, Policy } from '../policy/index.js';
 import type { CallRow } from '../store/schema/calls.js';
 import type { Services } from './services.js';
 
-export type HandoffReason = 'risk_high' | 'lockout' | 'requested' | 'blocked';
+/** probe_limit: identify probing past its limits; call_limit: too many calls from one caller ID. */
+export type HandoffReason = 'risk_high' | 'lockout' | 'requested' | 'blocked' | 'probe_limit' | 'call_limit';
+const FRAUD_REASONS: readonly HandoffReason[] = ['risk_high', 'blocked', 'probe_limit', 'call_limit'];
 
 /**
  * What a human agent needs to pick the call up: which checks passed and failed and which risk
@@ -28,10 +30,10 @@ export async function handoffPacket(
   const risk = Object.entries(call.signals)
     .filter(([, v]) => v === true)
     .map(([k]) => k);
-  const queue = reason === 'risk_high' || reason === 'blocked' ? (decision.handoff?.queue ?? policy.handoff_queue) : policy.lockout.queue;
+  const queue = FRAUD_REASONS.includes(reason) ? (decision.handoff?.queue ?? policy.handoff_queue) : policy.lockout.queue;
   const describe = (o: Record<string, number>) => Object.entries(o).map(([f, n]) => `${f} ×${n}`).join(', ');
   const summary = [
-    `Handoff (${reason.replace('_', ' ')}).`,
+    `Handoff (${reason.replaceAll('_', ' ')}).`,
     call.customerId ? `Caller claims customer ${call.customerId} (by ${call.identifiedBy}).` : 'Caller not identified.',
     passed.length ? `Passed: ${passed.join(', ')}.` : 'No check passed.',
     Object.keys(failed).length ? `Failed: ${describe(failed)}.` : '',

@@ -2,6 +2,9 @@ import type { Decision } from '../policy/index.js';
 import type { CallRow } from '../store/schema/calls.js';
 import type { Services } from './services.js';
 import type { Policy } from '../policy/index.js';
+import { hashDestination } from '../factors/hash.js';
+import { sendLimits } from '../factors/otp.js';
+import { FAMILY_OF_FACTOR } from './guesses.js';
 
 export interface NextStep {
   step: string;
@@ -11,9 +14,18 @@ export interface NextStep {
 
 const HUMAN: NextStep = { step: 'transfer_to_human' };
 
+/** Whether a code could go to `to` now, by the cross-call limits alone (this call's are checked apart). */
+async function destinationOpen(s: Services, policy: Policy, channel: 'sms' | 'email', to: string, now: number): Promise<boolean> {
+  const limits = sendLimits(policy);
+  const counts = await s.challenges.sendCounts(await hashDestination(s.keys, channel, to), limits, now);
+  return counts.dest < limits.destMax && counts.day < limits.dayMax && (channel !== 'sms' || counts.sms < limits.smsPerHour);
+}
+
 /**
  * The first factor the policy prefers that this caller can still do on this call. When none is
- * left the answer is a human, never a weaker factor the policy did not list.
+ * left the answer is a human, never a weaker factor the policy did not list. A family locked for
+ * the customer is skipped (the device-bound DID stays open when only codes or knowledge locked),
+ * and a send the cross-call limits would refuse is never offered.
  */
 export async function nextStep(s: Services, call: CallRow, policy: Policy, decision: Decision, now: number): Promise<NextStep> {
   if (call.status === 'ended') return { step: 'none' };
@@ -25,18 +37,21 @@ export async function nextStep(s: Services, call: CallRow, policy: Policy, decis
   const enrolment = await s.customers.enrolmentHint(call.customerId);
   if (!enrolment) return { step: 'identify' };
   const used = (factor: string) => call.attempts[factor] ?? 0;
+  const locked = await s.budgets.locked(call.customerId, now);
   let otpLater: NextStep | undefined;
 
   for (const factor of decision.eligible) {
+    if (locked.has(FAMILY_OF_FACTOR[factor]!)) continue;
     switch (factor) {
       case 'otp': {
         const cfg = policy.factors.otp;
-        const { latest, ...stats } = await s.challenges.state(call.id);
+        const { latest, ...stats } = await s.challenges.state(call.id, call.customerId);
         if (latest?.status === 'pending' && latest.expiresAt > now && latest.attempts < latest.maxAttempts) {
           return { step: 'otp_verify', args: { channel: latest.channel } };
         }
         const channel = enrolment.phones.length ? 'sms' : enrolment.email ? 'email' : null;
-        if (channel && stats.sends < cfg.max_sends) {
+        const to = channel === 'sms' ? enrolment.phones[0] : enrolment.email;
+        if (channel && to && stats.sends < cfg.max_sends && (await destinationOpen(s, policy, channel, to, now))) {
           const coolingDown = stats.lastAt !== null && stats.lastAt + cfg.resend_cooldown_seconds * 1000 > now;
           // During the resend cooldown another factor is a better next step; OTP stays the fallback.
           if (!coolingDown) return { step: 'otp_send', args: { channel } };

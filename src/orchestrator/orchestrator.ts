@@ -14,6 +14,8 @@ import type { Action, OrchestratorRequest } from './request.js';
 import { recordFailedCheck } from './failures.js';
 import { ensureCall } from './ensure-call.js';
 import { closeCall, settle } from './settle.js';
+import { settleGuess, takeGuess, type Guess } from './guesses.js';
+import type { GuessFamily } from '../store/schema/budgets.js';
 import { fail, ok, policyFor, type Services, type StepContext, type StepResult } from './services.js';
 
 type Step = (ctx: StepContext, req: OrchestratorRequest) => Promise<StepResult>;
@@ -36,6 +38,14 @@ const STEPS: Record<Action, Step> = {
   did_cancel: (ctx) => didCancel(ctx),
   screen: (ctx) => screenStep(ctx),
 };
+
+/** Actions that check a guess: each takes one from the claimed customer's budget first. */
+const GUESSES: Partial<Record<Action, GuessFamily>> = { otp_verify: 'code', kba_verify: 'knowledge' };
+/** Actions that start a challenge: refused while the family is locked (no code sent, no question asked). */
+const STARTS: Partial<Record<Action, GuessFamily>> = { otp_send: 'code', kba_question: 'knowledge' };
+
+/** Past the budget a factor answers `locked`, whatever was said: a right answer is refused too. */
+const LOCKED = fail('locked', { remaining_attempts: 0 });
 
 /** After a successful send or question the obvious next step is to check what the caller says. */
 function followUp(action: Action, req: OrchestratorRequest, result: StepResult): NextStep | undefined {
@@ -94,18 +104,33 @@ export function createOrchestrator(s: Services) {
       call = await checkScreenDeadline(s, call, policy, now);
     }
     const ctx: StepContext = { s, call, policy, now };
-    let result: StepResult =
-      !LIVE.includes(call.status) && req.action !== 'status'
-        ? fail(call.status === 'ended' ? 'ended' : 'blocked')
-        : await STEPS[req.action](ctx, req);
+    const live = LIVE.includes(call.status);
+    const customerId = live ? call.customerId : null;
+    const family = GUESSES[req.action] ?? STARTS[req.action];
+    let guess: Guess | undefined;
+    let result: StepResult | undefined;
+    if (!live && req.action !== 'status') result = fail(call.status === 'ended' ? 'ended' : 'blocked');
+    else if (customerId && family && GUESSES[req.action]) {
+      guess = await takeGuess(s, call.id, customerId, family, policy, now);
+      if (!guess.ok) result = LOCKED;
+    } else if (customerId && family && (await s.budgets.locked(customerId, now)).has(family)) result = LOCKED;
+    result ??= await STEPS[req.action](ctx, req);
+    if (guess?.ok) await settleGuess(s, call.id, customerId!, family!, guess.taken, result, now);
 
     const factorAttempt = result.passed !== undefined || result.failed !== undefined;
     // The call as the last write of this request returned it (every transition returns its row).
     let written: CallRow | undefined;
     if (result.passed) {
-      written = await s.calls.recordSuccess(call.id, result.passed, now);
-      await s.audit.record(call.id, 'factor_passed', now, { factor: result.passed });
+      // Counted only for the customer the factor was checked against: a claim that moved while
+      // the check ran gets nothing.
+      written = await s.calls.recordSuccess(call.id, result.passed, customerId!, now);
+      if (written) await s.audit.record(call.id, 'factor_passed', now, { factor: result.passed });
+      else {
+        await s.audit.record(call.id, 'factor_discarded', now, { factor: result.passed, reason: 'identity_changed' });
+        result = fail('identity_changed');
+      }
     }
+    if (result.close) written = await closeCall(s, written ?? call, policy, result.close, now);
     if (result.failed) {
       const failed = await recordFailedCheck(s, call, policy, result.failed, result.reason, now);
       if (failed.call !== call) written = failed.call;

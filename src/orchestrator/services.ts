@@ -16,6 +16,8 @@ import type { TwilioCallRedirector } from '../providers/twilio/calls.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import type { ScreenSetup } from '../factors/screen.js';
 import type { HostSessionVerifier } from '../factors/host-session.js';
+import type { BudgetStore, CounterStore } from '../store/budgets.js';
+import type { HandoffReason } from './handoff.js';
 
 /** Everything the orchestrator and its sub-tools use, built once per app. */
 export interface Services {
@@ -30,6 +32,10 @@ export interface Services {
   logger: Logger;
   otpSender: OtpSender;
   did: DidStore;
+  /** Failed-guess budgets per customer and factor family, across calls. */
+  budgets: BudgetStore;
+  /** Durable fixed-window counters (identify probes, breaker trips). */
+  counters: CounterStore;
   /** Once-only webhook deliveries (Twilio idempotency tokens, signed screen results, call outcomes). */
   receipts: ReceiptStore;
   /** Wakes long-polls when a DID session leaves 'pending'. */
@@ -65,6 +71,8 @@ export interface StepResult {
   failed?: string;
   remaining_attempts?: number;
   extra?: Record<string, unknown>;
+  /** The step learnt that automation must end: the orchestrator hands the call off for this reason. */
+  close?: HandoffReason;
 }
 
 export const fail = (reason: string, more: Partial<StepResult> = {}): StepResult => ({ success: false, reason, ...more });

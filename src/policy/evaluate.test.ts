@@ -11,7 +11,7 @@ const policy: Policy = policySchema.parse({
   risk: { high: ['watch_list', 'screen_high'], medium: ['poor_audio', 'screen_unavailable'] },
   tiers: {
     low: { require: 1, from: ['otp', 'totp', 'kba_advanced', 'did'] },
-    medium: { require: 2, from: ['screen_clear', 'otp', 'totp', 'kba_advanced', 'did'] },
+    medium: { require: 2, from: ['otp', 'totp', 'kba_advanced', 'did'] },
     high: { handoff: true },
   },
   actions: { transfer_funds: { require: 2, max_age_seconds: 300 }, update_card_limit: { require: 3 } },
@@ -64,7 +64,7 @@ describe('evaluate: counting successes', () => {
   it('counts distinct factors of the tier, in the policy order', () => {
     const d = evaluate(policy, { poor_audio: true }, { did: NOW, otp: NOW }, { now: NOW });
     expect(d).toMatchObject({ outcome: 'allow', allowed: true, required: 2, counted: ['otp', 'did'] });
-    expect(d.eligible).toEqual(['screen_clear', 'totp', 'kba_advanced']);
+    expect(d.eligible).toEqual(['totp', 'kba_advanced']);
   });
 
   it('successes outside the tier never count', () => {
@@ -169,7 +169,7 @@ describe('explainDecision', () => {
     expect(text).toContain('policy unit v3: step_up (not allowed)');
     expect(text).toContain('tier: medium (poor_audio)');
     expect(text).toContain('successes: 1 of 2 required');
-    expect(text).toContain('eligible: screen_clear, totp, kba_advanced, did');
+    expect(text).toContain('eligible: totp, kba_advanced, did');
   });
 
   it('explains a handoff with its queue', () => {

@@ -40,7 +40,18 @@ export function evaluate(policy: Policy, signals: Signals, successes: Successes,
   const tierName: TierName = high.length > 0 ? 'high' : medium.length > 0 ? 'medium' : 'low';
   const tier_signals = tierName === 'high' ? high : tierName === 'medium' ? medium : [];
   reasons.push(`tier ${tierName}: ${tier_signals.length > 0 ? tier_signals.join(', ') : 'no risk signal present'}`);
+  return evaluateTier(policy, tierName, tier_signals, successes, opts, reasons);
+}
 
+/** The decision once the tier is chosen (the monotonicity check asks each tier directly). */
+export function evaluateTier(
+  policy: Policy,
+  tierName: TierName,
+  tier_signals: string[],
+  successes: Successes,
+  opts: EvaluateOptions,
+  reasons: string[] = [],
+): Decision {
   const base = { policy: { id: policy.id, version: policy.version }, tier: tierName, tier_signals };
   const tier = policy.tiers[tierName];
 

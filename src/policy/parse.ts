@@ -1,3 +1,4 @@
+import { describeViolation, findNonMonotone } from './monotone.js';
 import { LineCounter, isCollection, isMap, isScalar, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { policySchema, type Policy } from './schema.js';
@@ -33,31 +34,37 @@ export function parsePolicy(
   path: string,
   opts: ParsePolicyOptions = {},
 ): { ok: true; policy: Policy } | { ok: false; errors: PolicyError[] } {
-  const r = parseYaml(policySchema, text, path);
-  if (!r.ok) return r;
   const tools = opts.tools;
-  const unknown = tools === undefined ? [] : Object.keys(r.value.actions).filter((name) => !tools.includes(name));
-  if (unknown.length === 0) return { ok: true, policy: r.value };
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
-  return {
-    ok: false,
-    errors: unknown.map((name) => {
-      const { line, col } = lineCounter.linePos(locate(doc, ['actions'], name));
+  const r = parseYaml(policySchema, text, path, (policy) => {
+    const v = findNonMonotone(policy);
+    const problems: ReturnType<WholeFileCheck<Policy>> = v ? [{ at: ['tiers', v.higher], message: describeViolation(v) }] : [];
+    for (const name of tools === undefined ? [] : Object.keys(policy.actions)) {
+      if (tools!.includes(name)) continue;
       const hint = suggest(name, [...tools!]);
-      return {
-        path,
-        line,
-        column: col,
-        field: fieldName(['actions', name]),
+      problems.push({
+        at: ['actions'],
+        key: name,
         message: `"${name}" is not a post-auth tool${hint ? ` (did you mean "${hint}"?)` : ''}; known tools: ${tools!.join(', ')}`,
-      };
-    }),
-  };
+      });
+    }
+    return problems;
+  });
+  return r.ok ? { ok: true, policy: r.value } : r;
 }
 
+/**
+ * A rule over the whole parsed file (not one field's shape), reported at the field it names, or
+ * at `key` inside it (a map key that should not be there).
+ */
+type WholeFileCheck<T> = (value: T) => { at: Key[]; key?: string; message: string }[];
+
 /** Parse any YAML file against a zod schema (policies, scenario fixtures). */
-export function parseYaml<S extends z.ZodType>(schema: S, text: string, path: string): ParseResult<z.output<S>> {
+export function parseYaml<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  path: string,
+  check: WholeFileCheck<z.output<S>> = () => [],
+): ParseResult<z.output<S>> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const at = (offset: number) => {
@@ -80,7 +87,19 @@ export function parseYaml<S extends z.ZodType>(schema: S, text: string, path: st
     return { ok: false, errors: [{ path, line: 1, column: 1, field: '', message: 'the file is empty' }] };
   }
   const r = schema.safeParse(data);
-  if (r.success) return { ok: true, value: r.data };
+  if (r.success) {
+    const problems = check(r.data);
+    if (problems.length === 0) return { ok: true, value: r.data };
+    return {
+      ok: false,
+      errors: problems.map((e) => ({
+        path,
+        ...at(locate(doc, e.at, e.key)),
+        field: fieldName(e.key === undefined ? e.at : [...e.at, e.key]),
+        message: e.message,
+      })),
+    };
+  }
 
   const errors: PolicyError[] = [];
   for (const issue of flattenUnions(r.error.issues)) {

@@ -62,7 +62,7 @@ scenarios:
     expect(r.results[1]!.diff).toEqual([
       'tier: expected "low", got "medium"',
       'allowed: expected true, got false',
-      'eligible: expected ["did"], got ["screen_clear","totp","kba_advanced","did"]',
+      'eligible: expected ["did"], got ["totp","kba_advanced","did"]',
       'reasons: no line contains "nope"',
       'handoff.queue: expected "x", got nothing',
     ]);
@@ -74,11 +74,11 @@ scenarios:
   - name: order
     signals: {poor_audio: true, screen_uncertain: true}
     successes: [did, otp]
-    expect: {counted: [did, otp], tier_signals: [poor_audio, screen_uncertain], eligible: [totp, screen_clear, kba_advanced]}
+    expect: {counted: [did, otp], tier_signals: [poor_audio, screen_uncertain], eligible: [kba_advanced, totp]}
 `;
     const [s] = runScenarioFile(text, 't.yaml', set).results;
     expect(s!.diff).toEqual([
-      'eligible: expected ["totp","screen_clear","kba_advanced"], got ["screen_clear","totp","kba_advanced"]',
+      'eligible: expected ["kba_advanced","totp"], got ["totp","kba_advanced"]',
     ]);
   });
 

@@ -17,7 +17,7 @@ describe('shipped policy files', () => {
     });
   }
 
-  it('default.yaml is the CONTRACT §7 blueprint', () => {
+  it('default.yaml is the seed blueprint', () => {
     const r = parsePolicy(read('default.yaml'), 'policies/default.yaml');
     if (!r.ok) throw new Error('default.yaml does not validate');
     expect(r.policy).toMatchObject({
@@ -26,10 +26,12 @@ describe('shipped policy files', () => {
       applies_to: {},
       tiers: {
         low: { require: 1, from: ['otp', 'totp', 'kba_advanced', 'did'] },
-        medium: { require: 2, from: ['screen_clear', 'otp', 'totp', 'kba_advanced', 'did'] },
+        medium: { require: 2, from: ['otp', 'totp', 'kba_advanced', 'did'] },
         high: { handoff: true },
       },
       actions: { transfer_funds: { require: 2, max_age_seconds: 300 }, update_card_limit: { require: 2 } },
+      budgets: { knowledge: { max_failures: 10, window_seconds: 3600, max_consecutive: 100, lock_seconds: 86400 } },
+      limits: { sends_per_destination: { max: 5, window_seconds: 900 }, sends_per_destination_per_day: 10 },
       handoff_queue: 'fraud_review',
       lockout: { max_failures: 5, queue: 'authentication_support' },
     });
@@ -61,7 +63,7 @@ describe('shipped policy files', () => {
 });
 
 describe('policySchema defaults', () => {
-  it('fills every default from CONTRACT §7 and the brief', () => {
+  it('fills every default policies/README.md lists', () => {
     const p = policySchema.parse({
       id: 'min',
       version: 1,

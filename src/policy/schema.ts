@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
-// The policy file format (CONTRACT §7). Strict objects everywhere: a misspelt key is an error,
+// The policy file format (policies/README.md). Strict objects everywhere: a misspelt key is an error,
 // never a silently ignored setting. Everything except id, version and tiers has a default.
 
-export const FACTORS = ['otp', 'totp', 'kba_basic', 'kba_advanced', 'did', 'screen_clear'] as const;
+export const FACTORS = ['otp', 'totp', 'kba_basic', 'kba_advanced', 'did'] as const;
 export const SIGNALS = [
   'watch_list',
   'synthetic_voice',
@@ -15,10 +15,19 @@ export const SIGNALS = [
   'screen_unavailable',
   'host_session_invalid',
   'caller_id_unverified',
+  // The fraud screen heard nothing wrong: the absence of risk, which no tier may count as a factor.
+  'screen_clear',
 ] as const;
 export const TIER_NAMES = ['low', 'medium', 'high'] as const;
 
-export const factorSchema = z.enum(FACTORS);
+// A fraud screen's `clear` is a missing risk signal, never proof of identity (NIST SP 800-63B rev 4:
+// fraud indicators do not substitute for an authentication factor). Say so rather than "invalid".
+export const factorSchema = z.enum(FACTORS, {
+  error: (iss) =>
+    iss.input === 'screen_clear'
+      ? 'screen_clear is a fraud-screen result, not an authentication factor: it cannot count toward a tier (see policies/README.md)'
+      : undefined,
+});
 export const signalSchema = z.enum(SIGNALS);
 
 export type Factor = z.infer<typeof factorSchema>;
@@ -114,6 +123,30 @@ const actionSchema = z.strictObject({
   max_age_seconds: z.number().int().positive().optional().describe('only successes at most this old count for this tool'),
 });
 
+// Guess budgets: per customer and factor family, across calls, durable. Defaults sit well under
+// NIST SP 800-63B's ceiling of 100 consecutive failures per account.
+const budgetSchema = z.strictObject({
+  max_failures: int(1, 100).default(10).describe('failed guesses per customer in one window before the family locks until the window ends'),
+  window_seconds: int(60, 86_400).default(3600),
+  max_consecutive: int(1, 100).default(100).describe('failures without a success in between before a long lock (only a success resets the count)'),
+  lock_seconds: int(60, 604_800).default(86_400).describe('how long the long lock lasts; past the cap each further guess locks again'),
+});
+export const GUESS_FAMILIES = ['knowledge', 'code', 'did'] as const;
+
+const window = (max: number, maxDefault: number, seconds: number) =>
+  z.strictObject({ max: int(1, max).default(maxDefault), window_seconds: int(1, 604_800).default(seconds) });
+
+// Limits across calls on what costs money or reveals something: sends per destination, calls per
+// caller ID, identify probes. Durable in SQL; defaults no looser than Twilio Verify's.
+const limitsSchema = z.strictObject({
+  sends_per_destination: window(100, 5, 900).prefault({}).describe('codes to one phone number or e-mail address in a sliding window, across calls'),
+  sends_per_destination_per_day: int(1, 1000).default(10).describe('codes to one destination in any 24 hours'),
+  sms_per_hour: int(1, 1_000_000).default(1000).describe('service-wide SMS ceiling per sliding hour: past it sends stop (a breaker) and an event fires'),
+  calls_per_caller_id: window(10_000, 10, 3600).prefault({}).describe('calls created for one caller ID; past it a call goes straight to a human'),
+  identify_failures_per_caller_id: window(1000, 10, 3600).prefault({}).describe('unknown account refs from one caller ID before identify is refused'),
+  identify_failures_per_hour: int(1, 1_000_000).default(500).describe('service-wide unknown account refs per hour; past it an event fires and a wrong ref goes to a human'),
+});
+
 const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lowercase letters, digits, - and _');
 
 export const policySchema = z
@@ -146,6 +179,15 @@ export const policySchema = z
           .prefault({}),
       })
       .prefault({}),
+    budgets: z
+      .strictObject({
+        knowledge: budgetSchema.prefault({}),
+        code: budgetSchema.prefault({}),
+        did: budgetSchema.prefault({}),
+      })
+      .prefault({})
+      .describe('failed-guess budgets per customer across calls: knowledge (KBA), code (SMS/e-mail/app codes), did (spoken DIDs)'),
+    limits: limitsSchema.prefault({}),
     actions: z
       .record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'tool names are snake_case'), actionSchema)
       .default({})
@@ -181,3 +223,5 @@ function checkUnique(list: readonly string[], path: (string | number)[], ctx: z.
 export type PolicyInput = z.input<typeof policySchema>;
 export type Policy = z.output<typeof policySchema>;
 export type ActionRule = z.output<typeof actionSchema>;
+export type GuessBudget = z.output<typeof budgetSchema>;
+export type Limits = z.output<typeof limitsSchema>;

@@ -6,7 +6,7 @@ interface Runnable {
 
 /**
  * Runs several statements as one all-or-nothing unit, portably: D1 has only `batch`, and
- * better-sqlite3 accepts only a synchronous transaction callback (see reference/runtime.md).
+ * better-sqlite3 accepts only a synchronous transaction callback.
  * For rare multi-row writes (enrolment); state transitions stay single conditional statements.
  */
 export async function runAtomic(db: Db, statements: Runnable[]): Promise<void> {

@@ -56,6 +56,20 @@ export function createCallStore(db: Db) {
     .returning()
     .prepare();
 
+  // Calls from one caller ID created up to and including this one within the window: insertion
+  // order (rowid) ranks them, so concurrent creations each get a distinct count.
+  const rankFromCaller = db
+    .select({ n: sql<number>`count(*)` })
+    .from(calls)
+    .where(
+      and(
+        eq(calls.callerId, p('callerId')),
+        sql`${calls.createdAt} > ${p('since')}`,
+        sql`rowid <= (SELECT rowid FROM calls WHERE id = ${p('id')})`,
+      ),
+    )
+    .prepare();
+
   const bindConversation = db
     .update(calls)
     .set({ conversationId: p('conversationId') as never, updatedAt: p('now') as never })
@@ -69,7 +83,7 @@ export function createCallStore(db: Db) {
       successes: sql`json_set(${calls.successes}, ${jsonKey('factor')}, ${p('at')})`,
       updatedAt: p('at') as never,
     })
-    .where(and(eq(calls.id, p('id')), live))
+    .where(and(eq(calls.id, p('id')), live, eq(calls.customerId, p('customerId'))))
     .returning()
     .prepare();
 
@@ -102,34 +116,37 @@ export function createCallStore(db: Db) {
     .returning()
     .prepare();
 
-  // A screen result replaces every screen signal at once (a later result can clear an earlier
-  // flag) and adds or removes the screen_clear success, in one statement.
+  // A screen result replaces every screen signal at once (a later result can clear an earlier flag).
+  // A clear screen is a signal, never a success: it proves nothing about who is calling.
   const applyScreen = db
     .update(calls)
-    .set({
-      signals: sql`json_patch(${calls.signals}, ${p('signals')})`,
-      successes: sql`CASE WHEN ${p('clear')} = 1 THEN json_set(${calls.successes}, '$.screen_clear', ${p('now')}) ELSE json_remove(${calls.successes}, '$.screen_clear') END`,
-      updatedAt: p('now') as never,
-    })
+    .set({ signals: sql`json_patch(${calls.signals}, ${p('signals')})`, updatedAt: p('now') as never })
     .where(and(eq(calls.id, p('id')), live))
     .returning()
     .prepare();
 
+  // A question is recorded as asked only of the customer it was chosen for.
   const setKbaAsked = db
     .update(calls)
     .set({
       kbaAsked: sql`json_set(${calls.kbaAsked}, ${jsonKey('level')}, ${p('questionId')})`,
       updatedAt: p('now') as never,
     })
-    .where(and(eq(calls.id, p('id')), live))
+    .where(and(eq(calls.id, p('id')), live, eq(calls.customerId, p('customerId'))))
     .returning()
     .prepare();
 
-  // Identification may change hands only while no factor has succeeded: successes belong to
-  // the customer they were proven for.
+  // The claim may move to another customer only while no factor has passed. Moving it drops every
+  // question asked (a question belongs to the customer it was chosen for); successes are empty
+  // by the condition. Attempts and failures stay: swapping identities buys no extra guesses.
   const identify = db
     .update(calls)
-    .set({ customerId: p('customerId') as never, identifiedBy: p('by') as never, updatedAt: p('now') as never })
+    .set({
+      customerId: p('customerId') as never,
+      identifiedBy: p('by') as never,
+      kbaAsked: sql`CASE WHEN ${calls.customerId} IS ${p('customerId')} THEN ${calls.kbaAsked} ELSE '{}' END`,
+      updatedAt: p('now') as never,
+    })
     .where(
       and(
         eq(calls.id, p('id')),
@@ -201,6 +218,11 @@ export function createCallStore(db: Db) {
       return { call: existing, created: false };
     },
 
+    /** How many calls from this caller ID since `since` were created before this one, itself included. */
+    async rankFromCaller(id: string, callerId: string, since: number): Promise<number> {
+      return ((await rankFromCaller.get({ id, callerId, since })) as { n: number }).n;
+    },
+
     /** Binds the conversation on first use. Returns false when another conversation holds the call. */
     async bindConversation(id: string, conversationId: string, now: number): Promise<boolean> {
       try {
@@ -214,8 +236,9 @@ export function createCallStore(db: Db) {
       return call?.conversationId === conversationId;
     },
 
-    async recordSuccess(id: string, factor: string, at: number) {
-      return firstRow<CallRow>(await recordSuccess.all({ id, factor, at }));
+    /** Records `factor` as proven for `customerId`; undefined when the call no longer claims that customer. */
+    async recordSuccess(id: string, factor: string, customerId: string, at: number) {
+      return firstRow<CallRow>(await recordSuccess.all({ id, factor, customerId, at }));
     },
     /** Takes one attempt of `factor` if fewer than `max` were used; undefined when exhausted. */
     async reserveAttempt(id: string, factor: string, max: number, now: number) {
@@ -227,11 +250,11 @@ export function createCallStore(db: Db) {
     async setSignal(id: string, name: string, value: boolean | string | number, now: number) {
       return firstRow<CallRow>(await setSignal.all({ id, name, value: JSON.stringify(value), now }));
     },
-    async applyScreen(id: string, signals: Record<string, boolean>, clear: boolean, now: number) {
-      return firstRow<CallRow>(await applyScreen.all({ id, signals: JSON.stringify(signals), clear: clear ? 1 : 0, now }));
+    async applyScreen(id: string, signals: Record<string, boolean>, now: number) {
+      return firstRow<CallRow>(await applyScreen.all({ id, signals: JSON.stringify(signals), now }));
     },
-    async setKbaAsked(id: string, level: string, questionId: string, now: number) {
-      return firstRow<CallRow>(await setKbaAsked.all({ id, level, questionId, now }));
+    async setKbaAsked(id: string, customerId: string, level: string, questionId: string, now: number) {
+      return firstRow<CallRow>(await setKbaAsked.all({ id, customerId, level, questionId, now }));
     },
     async identify(id: string, customerId: string, by: NonNullable<CallRow['identifiedBy']>, now: number) {
       return firstRow<CallRow>(await identify.all({ id, customerId, by, now }));

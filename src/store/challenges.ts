@@ -5,11 +5,62 @@ import { otpChallenges, type OtpStatus } from './schema/challenges.js';
 import { calls } from './schema/calls.js';
 
 export type Challenge = typeof otpChallenges.$inferSelect;
+
+/** The cross-call send limits, from the policy's `limits`. */
+export interface SendLimits {
+  destMax: number;
+  destWindowMs: number;
+  dayMax: number;
+  smsPerHour: number;
+}
+
+export interface NewChallenge {
+  id: string;
+  callId: string;
+  customerId: string;
+  channel: 'sms' | 'email';
+  /** hashDestination of where the code goes. */
+  destination: string;
+  codeHash: string;
+  maxAttempts: number;
+  now: number;
+  expiresAt: number;
+  maxSends: number;
+  cooldownMs: number;
+  limits: SendLimits;
+}
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const limitParams = (l: SendLimits, destination: string, now: number) => ({
+  destination,
+  destSince: now - l.destWindowMs,
+  destMax: l.destMax,
+  daySince: now - DAY_MS,
+  dayMax: l.dayMax,
+  hourSince: now - HOUR_MS,
+  smsMax: l.smsPerHour,
+});
 const p = sql.placeholder;
 
 export function createChallengeStore(db: Db) {
   // The call's delivered codes, newest first (an undelivered send is a send, never a code to check).
-  const delivered = and(eq(otpChallenges.callId, p('callId')), ne(otpChallenges.status, 'undelivered'));
+  // A code counts only for the customer it was sent to: after a claim moves, the old codes are
+  // not this caller's codes, whatever the call id.
+  const delivered = and(
+    eq(otpChallenges.callId, p('callId')),
+    eq(otpChallenges.customerId, p('customerId')),
+    ne(otpChallenges.status, 'undelivered'),
+  );
+  // What refused a send across calls (read only after a refusal, to say why).
+  const sendCounts = db
+    .select({
+      dest: sql<number>`(SELECT count(*) FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('destSince')})`,
+      day: sql<number>`(SELECT count(*) FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('daySince')})`,
+      sms: sql<number>`(SELECT count(*) FROM otp_challenges WHERE channel = 'sms' AND created_at > ${p('hourSince')})`,
+    })
+    .from(sql`(SELECT 1)`)
+    .prepare();
   const newestFirst = [desc(otpChallenges.createdAt), desc(otpChallenges.id)] as const;
   const latest = db.select().from(otpChallenges).where(delivered).orderBy(...newestFirst).limit(literalLimit(1)).prepare();
 
@@ -68,6 +119,7 @@ export function createChallengeStore(db: Db) {
           callId: calls.id,
           customerId: col('customerId'),
           channel: col('channel'),
+          destination: col('destination'),
           codeHash: col('codeHash'),
           status: sql`'pending'`.as('status'),
           attempts: sql`0`.as('attempts'),
@@ -82,6 +134,13 @@ export function createChallengeStore(db: Db) {
             eq(calls.id, p('callId')),
             sql`(SELECT count(*) FROM otp_challenges WHERE call_id = ${p('callId')}) < ${p('maxSends')}`,
             sql`NOT EXISTS (SELECT 1 FROM otp_challenges WHERE call_id = ${p('callId')} AND status != 'undelivered' AND created_at > ${p('since')})`,
+            // The claim is still the customer the code is for (an identity swap cannot race a send).
+            eq(calls.customerId, p('customerId')),
+            // Across calls: per destination in a short and a daily sliding window, and the
+            // service-wide SMS ceiling. Undelivered sends count: they cost as much.
+            sql`(SELECT count(*) FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('destSince')}) < ${p('destMax')}`,
+            sql`(SELECT count(*) FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('daySince')}) < ${p('dayMax')}`,
+            sql`(${p('channel')} != 'sms' OR (SELECT count(*) FROM otp_challenges WHERE channel = 'sms' AND created_at > ${p('hourSince')}) < ${p('smsMax')})`,
           ),
         ),
     )
@@ -89,32 +148,30 @@ export function createChallengeStore(db: Db) {
     .prepare();
 
   return {
-    async latest(callId: string): Promise<Challenge | undefined> {
-      return (await latest.get({ callId })) as Challenge | undefined;
+    /** The latest code delivered on the call to `customerId`. */
+    async latest(callId: string, customerId: string): Promise<Challenge | undefined> {
+      return (await latest.get({ callId, customerId })) as Challenge | undefined;
     },
-    /** The latest delivered code and the call's sends (count, last), read in one statement. */
-    async state(callId: string): Promise<{ latest: Challenge | undefined; sends: number; lastAt: number | null }> {
-      const row = (await stateOf.get({ callId })) as { sends: number; lastAt: number | null; latest: Challenge | null };
+    /** The latest code delivered to `customerId` and the call's sends (count, last), read in one statement. */
+    async state(callId: string, customerId: string): Promise<{ latest: Challenge | undefined; sends: number; lastAt: number | null }> {
+      const row = (await stateOf.get({ callId, customerId })) as { sends: number; lastAt: number | null; latest: Challenge | null };
       return { latest: row.latest ?? undefined, sends: row.sends, lastAt: row.lastAt };
     },
     /** Inserts a pending challenge if the send limits allow (see insertIfAllowed); false when they do not. */
-    async createIfAllowed(c: {
-      id: string;
-      callId: string;
-      customerId: string;
-      channel: 'sms' | 'email';
-      codeHash: string;
-      maxAttempts: number;
-      now: number;
-      expiresAt: number;
-      maxSends: number;
-      cooldownMs: number;
-    }): Promise<boolean> {
-      const { cooldownMs, ...values } = c;
-      const rows = (await insertIfAllowed.all({ ...values, since: c.now - cooldownMs })) as unknown[];
+    async createIfAllowed(c: NewChallenge): Promise<boolean> {
+      const { cooldownMs, limits, ...values } = c;
+      const rows = (await insertIfAllowed.all({ ...values, since: c.now - cooldownMs, ...limitParams(limits, c.destination, c.now) })) as unknown[];
       if (rows.length === 0) return false;
       await supersede.run({ callId: c.callId, id: c.id, now: c.now });
       return true;
+    },
+    /** Voids every pending code of the call (its claim moved to another customer). */
+    async supersedeAll(callId: string, now: number): Promise<void> {
+      await supersede.run({ callId, id: '', now });
+    },
+    /** Sends counted by the cross-call limits, to say which one refused. */
+    async sendCounts(destination: string, limits: SendLimits, now: number): Promise<{ dest: number; day: number; sms: number }> {
+      return (await sendCounts.get(limitParams(limits, destination, now))) as { dest: number; day: number; sms: number };
     },
     async reserveAttempt(id: string, now: number): Promise<Challenge | undefined> {
       return ((await reserve.all({ id, now })) as Challenge[])[0];

@@ -5,7 +5,7 @@ import { literalLimit } from './sql.js';
 import { ledgerAccounts, ledgerTransfers } from './schema/ledger.js';
 
 // The demo ledger behind the example post-auth tools. Money is integer cents. Every state change
-// is ONE conditional statement (see DESIGN.md "State machines in SQL"); a transfer is claimed by
+// is ONE conditional statement (see "Guarantees" in README.md); a transfer is claimed by
 // its UNIQUE idempotency key first, so a retried tool call answers the stored outcome instead of
 // moving money twice.
 

@@ -1,6 +1,6 @@
 // A local stand-in for the VoxEQ pull API as providers/voxeq/pull.ts assumes it:
 //   GET /v1/calls/{callId}/verify   (Authorization: Bearer <api key>)
-//   200 + the CONTRACT §4 result, 202 {"status":"processing"} while screening, 404 for an unknown call,
+//   200 + the screen result, 202 {"status":"processing"} while screening, 404 for an unknown call,
 //   401 for a missing/wrong key. Per-call results and latency, and failure injection (failNext,
 //   setLatency) from test/fakes/server.ts. Every request is recorded.
 import type { ScreenResult } from '../../src/providers/voxeq/types.js';

@@ -141,9 +141,20 @@ export async function enrolAda(t: TestApp): Promise<string> {
   return res.body.totp_uri as string;
 }
 
-/** Starts a call the way ElevenLabs does, with Ada's caller ID unless told otherwise. */
-export function ring(t: TestApp, call_sid: string, caller_id = '+14155550142') {
-  return t.initiation({ call_sid, caller_id, agent_id: 'agent_1', called_number: '+18005550100' });
+export const ADA_PHONE = '+14155550142';
+
+/**
+ * Starts a call the way ElevenLabs does, with Ada's caller ID unless told otherwise. Caller ID
+ * claims nobody, so on Ada's number the caller then says her account number (`identify`), as the
+ * agent asks; `{identify: false}` leaves the call unclaimed. Returns the initiation answer.
+ */
+export async function ring(t: TestApp, call_sid: string, caller_id = ADA_PHONE, opts: { identify?: boolean } = {}) {
+  const answer = await t.initiation({ call_sid, caller_id, agent_id: 'agent_1', called_number: '+18005550100' });
+  if (opts.identify ?? caller_id === ADA_PHONE) {
+    const id = await t.tool(call_sid, 'identify', { account_ref: 'AC-1001-2002' });
+    if (!id.body.success) throw new Error(`identify: ${JSON.stringify(id.body)}`);
+  }
+  return answer;
 }
 
 /** identify → otp_send → otp_verify with the delivered code. */

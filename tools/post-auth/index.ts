@@ -18,7 +18,7 @@ export function isPostAuthToolName(name: string): name is PostAuthToolName {
   return Object.prototype.hasOwnProperty.call(postAuthTools, name);
 }
 
-/** HTTP route of a post-auth tool (CONTRACT §2). */
+/** HTTP route of a post-auth tool. */
 export const postAuthToolPath = (name: string): string => `/tools/post/${name}`;
 
 export type { PostAuthContext, PostAuthResult, PostAuthTool } from './types.js';

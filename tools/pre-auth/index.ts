@@ -9,7 +9,7 @@ export const preAuthTools = Object.freeze({
 }) satisfies Readonly<Record<string, ToolDef>>;
 
 
-/** HTTP route of a pre-auth tool (CONTRACT §2). */
+/** HTTP route of a pre-auth tool. */
 export const preAuthToolPath = (name: string): string => `/tools/${name}`;
 
 export { authOrchestrator, validateOrchestratorRequest } from './auth_orchestrator.js';

@@ -1,5 +1,5 @@
 import { toBase64Url } from '../../crypto/bytes.js';
-import { confirmMessage, importDevicePublicKey, verifyDeviceSignature } from '../../crypto/device-signature.js';
+import { confirmMessage, importDevicePublicKey, signatureFormat, verifyDeviceSignature } from '../../crypto/device-signature.js';
 import { recordFailedCheck } from '../../orchestrator/failures.js';
 import { policyFor, type Services } from '../../orchestrator/services.js';
 import { settle } from '../../orchestrator/settle.js';
@@ -8,14 +8,20 @@ import type { DidSession } from '../../store/did.js';
 import type { CallRow } from '../../store/schema/calls.js';
 import type { Policy } from '../../policy/index.js';
 import { intercept } from './intercept.js';
+import { settleGuess, takeGuess } from '../../orchestrator/guesses.js';
 import { onResolved, readSession } from './sessions.js';
 
-export type AppAnswer = { status: 200 | 401 | 404 | 409 | 429; body: Record<string, unknown> };
+export type AppAnswer = { status: 200 | 400 | 401 | 404 | 409 | 429; body: Record<string, unknown> };
 
 const refuse = (status: AppAnswer['status'], reason: string, extra: Record<string, unknown> = {}): AppAnswer => ({
   status,
   body: { success: false, reason, ...extra },
 });
+
+const SIGNATURE_FORMAT_MESSAGE = {
+  der: 'DER-encoded ECDSA signature: send base64url of the 64-byte IEEE P1363 form r‖s (r and s, 32 bytes each)',
+  other: 'not an ECDSA P-256 signature in IEEE P1363 form: send base64url of the 64 bytes r‖s (r and s, 32 bytes each)',
+} as const;
 
 const NONCE_TTL_MS = 120_000;
 const NONCE_GRACE_MS = 30_000;
@@ -34,23 +40,33 @@ async function countWrongDid(s: Services, device: { id: string; customerId: stri
   }
 }
 
-/** POST /app/challenge: the device names the DID it was told; it gets a nonce to sign. */
+/** The policy a device's own guesses are budgeted by: a wrong DID belongs to no call, so the default. */
+const devicePolicy = (s: Services): Policy => s.policies().get('default')!;
+
+/**
+ * POST /app/challenge: the device names the DID it was told; it gets a nonce to sign. An unknown
+ * device and a wrong DID get one answer (nothing tells which device ids exist). Each DID named
+ * is a guess from the device's customer's `did` budget: a right one gives it back.
+ */
 export async function challenge(s: Services, deviceId: string, did: string): Promise<AppAnswer> {
   const now = s.clock.now();
   if (!s.rateLimit.take(`app:challenge:${deviceId}`, 20, 60_000, now)) return refuse(429, 'rate_limited');
-  const device = await s.customers.device(deviceId);
-  if (!device) return refuse(404, 'unknown_device');
+  const [device, found] = await Promise.all([s.customers.device(deviceId), s.did.pendingByDid(did)]);
+  if (!device) return refuse(404, 'wrong_did');
   // Checked before the lookup (so a device cannot probe DIDs faster than this) but spent only
   // by wrong DIDs, so a caller retrying the right one is never throttled by it.
   const wrongKey = `app:wrong_did:${deviceId}`;
   if (s.rateLimit.exhausted(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now)) return refuse(429, 'rate_limited');
-  const found = await s.did.pendingByDid(did);
+  const guess = await takeGuess(s, null, device.customerId, 'did', devicePolicy(s), now);
+  if (!guess.ok) return refuse(429, 'locked');
   const session = found ? await readSession(s, found) : undefined;
   if (!session || session.status !== 'pending') {
     s.rateLimit.take(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now);
+    await settleGuess(s, null, device.customerId, 'did', guess.taken, { success: false, reason: 'wrong_did', failed: 'did' }, now);
     await countWrongDid(s, device, now);
     return refuse(404, 'wrong_did');
   }
+  await settleGuess(s, null, device.customerId, 'did', guess.taken, { success: true, reason: 'ok', passed: 'did' }, now);
   const nonce = toBase64Url(s.random.bytes(18));
   // The nonce outlives the session by the policy's late window plus a grace period, so a late
   // confirmation reaches the late-confirmation rule instead of failing as an unknown nonce.
@@ -83,6 +99,14 @@ export async function confirm(
     return refuse(status, reason);
   };
 
+  // A signature in the wrong encoding is the app's bug, not a failed proof: say so before the
+  // nonce is spent, so the same signature re-encoded can be sent again.
+  const format = signatureFormat(input.signature);
+  if (format !== 'p1363') {
+    await s.audit.record(stored.callId, 'confirm_refused', now, { session_id: stored.id, device_id: device.id, reason: 'signature_format' });
+    return refuse(400, 'signature_format', { errors: [{ field: 'signature', message: SIGNATURE_FORMAT_MESSAGE[format] }] });
+  }
+
   // Single use: the nonce must have been issued for this session and this device, unused, unexpired.
   const nonce = await s.did.useNonce(input.nonce, stored.id, device.id, now);
   if (!nonce) return refused(409, 'nonce_invalid');
@@ -93,7 +117,9 @@ export async function confirm(
   const call = await s.calls.get(stored.callId);
   if (!call) return refused(404, 'unknown_session');
   const policy = policyFor(s, call);
-  if (call.customerId !== null && call.customerId !== device.customerId) {
+  // The DID proves only the customer it was issued for (or, issued before any claim, the device's).
+  const owner = stored.customerId ?? call.customerId;
+  if (owner !== null && (owner !== device.customerId || (call.customerId !== null && call.customerId !== owner))) {
     await recordFailedCheck(s, call, policy, 'did', 'device_not_allowed', now);
     return refused(401, 'device_not_allowed');
   }
@@ -124,7 +150,8 @@ async function recordDevicePass(s: Services, call: CallRow, customerId: string, 
     if (!(await s.calls.claimByDevice(call.id, customerId, now))) return undefined;
     await s.audit.record(call.id, 'identified', now, { by: 'device', customer_id: customerId });
   }
-  const updated = await s.calls.recordSuccess(call.id, 'did', now);
+  const updated = await s.calls.recordSuccess(call.id, 'did', customerId, now);
+  if (!updated) return undefined;
   await s.audit.record(call.id, 'factor_passed', now, { factor: 'did', ...data });
   return updated;
 }

@@ -12,6 +12,8 @@ export interface CreateSessionInput {
   callRef: string;
   /** The auth_state the session proves a factor for. */
   callId: string;
+  /** The customer the call claims now: only their device may confirm (none yet: the device identifies). */
+  customerId?: string | null | undefined;
   policy: Policy;
   locale?: string | undefined;
   dnis?: string | null | undefined;
@@ -54,6 +56,7 @@ export async function createSession(s: Services, input: CreateSessionInput): Pro
       provider: input.provider,
       callRef: input.callRef,
       callId: input.callId,
+      customerId: input.customerId ?? null,
       did: randomDigits(s.random, 6),
       callBinding: toBase64Url(s.random.bytes(16)),
       attempt,

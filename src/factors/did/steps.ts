@@ -16,7 +16,7 @@ export async function didIssue({ s, call, policy }: StepContext): Promise<StepRe
     const enrolment = await s.customers.enrolment(call.customerId);
     if (!enrolment?.devices) return fail('not_enrolled');
   }
-  const created = await createSession(s, { provider: 'elevenlabs', callRef: call.id, callId: call.id, policy });
+  const created = await createSession(s, { provider: 'elevenlabs', callRef: call.id, callId: call.id, customerId: call.customerId, policy });
   if (!created.ok) return fail(created.reason);
   const d = created.session;
   const { ttlSeconds, prompts } = spokenDid(d, s.clock.now());

@@ -1,4 +1,4 @@
-// Webhook delivery: POST the message as JSON to the operator's endpoint, signed per CONTRACT §1
+// Webhook delivery: POST the message as JSON to the operator's endpoint, signed as docs/api.md says
 // (X-Callgate-Signature), so the receiver can check it with verifyBody and its copy of the secret.
 import { SIGNATURE_HEADER, signBody } from '../../crypto/signature.js';
 import type { Clock } from '../../deps.js';

@@ -1,12 +1,17 @@
 import { createHash, createHmac } from 'node:crypto';
+import { stringify as legacyStringify, parse as legacyParse } from 'node:querystring';
+import fc from 'fast-check';
+import * as official from 'twilio/lib/webhooks/webhooks.js';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalTwilioParams,
   twilioBodySha256,
   twilioSignature,
+  twilioSignatureAlgorithm,
   twilioUrlCandidates,
   validateTwilioJsonRequest,
   validateTwilioRequest,
+  type TwilioSignatureAlgorithm,
 } from './signature.js';
 
 // Twilio's worked example (https://www.twilio.com/docs/usage/security#validating-requests), the same
@@ -130,22 +135,32 @@ describe('validateTwilioRequest', () => {
     expect(await validateTwilioRequest(TOKEN, URL_, PARAMS, signedWithPort)).toBe(true);
   });
 
-  it('tolerates the default port for http (:80), not a non-default port, not the other scheme’s port', async () => {
+  it('tolerates the default port (:80) and a dropped port, never a port added that was not received', async () => {
     const url = 'http://gate.example/ivr/twilio/verify';
     const sig = await twilioSignature(TOKEN, url, PARAMS);
     expect(await validateTwilioRequest(TOKEN, 'http://gate.example:80/ivr/twilio/verify', PARAMS, sig)).toBe(true);
-    expect(await validateTwilioRequest(TOKEN, 'http://gate.example:8080/ivr/twilio/verify', PARAMS, sig)).toBe(false);
-    expect(await validateTwilioRequest(TOKEN, 'http://gate.example:443/ivr/twilio/verify', PARAMS, sig)).toBe(false);
+    // Twilio signs some callbacks with the port dropped, whatever it was.
+    expect(await validateTwilioRequest(TOKEN, 'http://gate.example:8080/ivr/twilio/verify', PARAMS, sig)).toBe(true);
     const signedOn8080 = await twilioSignature(TOKEN, 'http://gate.example:8080/ivr/twilio/verify', PARAMS);
     expect(await validateTwilioRequest(TOKEN, url, PARAMS, signedOn8080)).toBe(false);
+    expect(await validateTwilioRequest(TOKEN, 'http://gate.example:8081/ivr/twilio/verify', PARAMS, signedOn8080)).toBe(false);
     expect(await validateTwilioRequest(TOKEN, 'http://gate.example:8080/ivr/twilio/verify', PARAMS, signedOn8080)).toBe(true);
+    const signedOn443 = await twilioSignature(TOKEN, 'http://gate.example:443/ivr/twilio/verify', PARAMS);
+    expect(await validateTwilioRequest(TOKEN, url, PARAMS, signedOn443)).toBe(false);
   });
 
-  it('URL candidates', () => {
+  it('URL candidates: as received (port dropped, default port added), then normalised, then form-re-encoded', () => {
     expect(twilioUrlCandidates('https://a.example/p?q=1')).toEqual(['https://a.example/p?q=1', 'https://a.example:443/p?q=1']);
     expect(twilioUrlCandidates('https://a.example:443/p')).toEqual(['https://a.example:443/p', 'https://a.example/p']);
     expect(twilioUrlCandidates('http://[::1]:80/p')).toEqual(['http://[::1]:80/p', 'http://[::1]/p']);
-    expect(twilioUrlCandidates('http://127.0.0.1:8787/p')).toEqual(['http://127.0.0.1:8787/p']);
+    expect(twilioUrlCandidates('http://127.0.0.1:8787/p')).toEqual(['http://127.0.0.1:8787/p', 'http://127.0.0.1/p']);
+    expect(twilioUrlCandidates("https://a.example/p?n=o'b")).toEqual([
+      "https://a.example/p?n=o'b",
+      "https://a.example:443/p?n=o'b",
+      'https://a.example/p?n=o%27b',
+      'https://a.example:443/p?n=o%27b',
+    ]);
+    expect(twilioUrlCandidates('https://a.example/p?q=a+b')).toContain('https://a.example/p?q=a%20b');
     expect(twilioUrlCandidates('not a url')).toEqual(['not a url']);
   });
 });
@@ -178,5 +193,78 @@ describe('validateTwilioJsonRequest', () => {
   it('an upper-case bodySHA256 is the same hash', async () => {
     const url = `${URL_}&bodySHA256=${JSON_HASH.toUpperCase()}`;
     expect(await validateTwilioJsonRequest(TOKEN, url, JSON_BODY, await twilioSignature(TOKEN, url))).toBe(true);
+  });
+});
+
+// The signer is the `twilio` package itself: what its helper computes is what Twilio sends, and
+// what its validator accepts we must accept too.
+describe('against the official twilio helper', () => {
+  const ALGORITHMS: TwilioSignatureAlgorithm[] = ['HMAC_SHA1', 'HMAC_SHA256'];
+  const form = { CallSid: 'CA0123456789abcdef0123456789abcdef', From: '+14155550142', To: '+18005550100', SpeechResult: "it's me, Zoë" };
+  /** [what Twilio signed, what reached us]: usually the same string. */
+  const CASES: [string, string, Record<string, string | string[]>][] = [
+    ["https://gate.example/ivr/twilio/verify?campaign=o'brien", "https://gate.example/ivr/twilio/verify?campaign=o'brien", form],
+    ["https://gate.example/p?a=it's&b=(x)*!~&c=%20%C3%A9", "https://gate.example/p?a=it's&b=(x)*!~&c=%20%C3%A9", form],
+    ["https://gate.example/p?q=a'b", "https://gate.example:443/p?q=a'b", form],
+    ['https://gate.example/p?q=1', 'https://gate.example:8443/p?q=1', form],
+    ['https://gate.example:443/p', 'https://gate.example/p', form],
+    ['http://[::1]:8080/p?x=1', 'http://[::1]:8080/p?x=1', form],
+    ['https://gate.example/p?a=1&b=2&a=3', 'https://gate.example/p?a=1&b=2&a=3', { Digits: ['9', '1', '9'], CallSid: 'CA1' }],
+    ['https://gate.example/p', 'https://gate.example/p', {}],
+    // A signer that escaped the query form-style first (`+` as %20, names grouped).
+    [`https://gate.example/p?${legacyStringify(legacyParse('q=a+b&r=1&q=c'))}`, 'https://gate.example/p?q=a+b&r=1&q=c', form],
+  ];
+
+  it.each(CASES.flatMap(([signed, received, params]) => ALGORITHMS.map((a) => [a, signed, received, params] as const)))(
+    '%s over %s, received as %s: both accept, both refuse a tampered one',
+    async (algorithm, signed, received, params) => {
+      const header = official.getExpectedTwilioSignature(TOKEN, signed, params, algorithm);
+      expect(official.validateRequest(TOKEN, header, received, params, algorithm)).toBe(true);
+      expect(await validateTwilioRequest(TOKEN, received, params, header, algorithm)).toBe(true);
+
+      const other = ALGORITHMS.find((a) => a !== algorithm)!;
+      const tampered = { ...params, From: '+19999999999' };
+      for (const [p, alg] of [[tampered, algorithm], [params, other]] as const) {
+        expect(official.validateRequest(TOKEN, header, received, p, alg)).toBe(false);
+        expect(await validateTwilioRequest(TOKEN, received, p, header, alg)).toBe(false);
+      }
+      expect(await validateTwilioRequest('other-token', received, params, header, algorithm)).toBe(false);
+    },
+  );
+
+  it('random query values (quotes, brackets, unicode): what the helper signs over the URL as sent, we accept', async () => {
+    const chars = fc.constantFrom(...[..."ab'!*()~-_.:@$,;=/?+ é😀"], '%27', '%20', '%2B');
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.stringMatching(/^[a-z]{1,5}$/), fc.array(chars, { maxLength: 8 }).map((a) => a.join(''))), { maxLength: 4 }), fc.constantFrom(...ALGORITHMS), async (pairs, algorithm) => {
+        // Unreserved and sub-delimiter characters travel raw; the rest percent-encoded, as an HTTP client sends them.
+        const enc = (v: string) => v.replace(/[^A-Za-z0-9'!*()~\-_.:@$,;=/?+%]/gu, (c) => encodeURIComponent(c));
+        const url = `https://gate.example/ivr/twilio/wait${pairs.length ? '?' : ''}${pairs.map(([k, v]) => `${k}=${enc(v)}`).join('&')}`;
+        const header = official.getExpectedTwilioSignature(TOKEN, url, form, algorithm);
+        expect(official.validateRequest(TOKEN, header, url, form, algorithm)).toBe(true);
+        expect(await validateTwilioRequest(TOKEN, url, form, header, algorithm)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('JSON bodies: bodySHA256 in the URL, the URL alone signed, with either algorithm', async () => {
+    const body = '{"CallSid":"CA1","note":"o\'brien"}';
+    for (const algorithm of ALGORITHMS) {
+      const url = `https://gate.example/p?x=o'b&bodySHA256=${official.getExpectedBodyHash(body)}`;
+      const header = official.getExpectedTwilioSignature(TOKEN, url, {}, algorithm);
+      expect(official.validateRequestWithBody(TOKEN, header, url, body, algorithm)).toBe(true);
+      expect(await validateTwilioJsonRequest(TOKEN, url, body, header, algorithm)).toBe(true);
+      expect(await validateTwilioJsonRequest(TOKEN, url, `${body} `, header, algorithm)).toBe(false);
+    }
+  });
+
+  it('reads the algorithm from the settings header as the helper does; an unknown one is refused', () => {
+    const headers = [undefined, null, '', 'key=webhooks_sharedkey_1', 'key=k,algorithm=HMAC_SHA256', ' algorithm = hmac_sha256 ,key=k', 'algorithm=,algorithm=HMAC_SHA256', 'algorithm=HMAC_SHA1', 'algorithm=HMAC_SHA512', 'key=a=b'];
+    for (const h of headers) {
+      const theirs = official.getSignatureAlgorithm(h).toUpperCase();
+      const ours = twilioSignatureAlgorithm(h);
+      expect(ours ?? theirs, String(h)).toBe(theirs);
+      expect(ours === null, String(h)).toBe(!['HMAC_SHA1', 'HMAC_SHA256'].includes(theirs));
+    }
   });
 });

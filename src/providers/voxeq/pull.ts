@@ -6,7 +6,7 @@
 // ASSUMPTION: VoxEQ's REST surface depends on the account and the integration (Genesys AppFoundry,
 // TTEC SmartApps, direct API); the path below is a placeholder to adapt to the account's VoxEQ API
 // documentation. It lives in this one constant; `{callId}` is replaced by the URL-encoded call id.
-// The answer is expected to be the CONTRACT §4 result object (extra fields ignored); 202 or 404
+// The answer is expected to be POST /voxeq/results' result object (extra fields ignored); 202 or 404
 // means "no verdict yet". If the account's API answers another shape, map it in `parseResult`.
 import type { Clock, Logger } from '../../deps.js';
 import { createCircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState, type CircuitBreaker } from './breaker.js';

@@ -7,7 +7,7 @@ import { screenResultSchema, signalsFromScreen } from './types.js';
 const CALL = 'CA0123456789abcdef0123456789abcdef';
 
 describe('presets', () => {
-  it('each preset is a valid §4 result raising its own signal', () => {
+  it('each preset is a valid screen result raising its own signal', () => {
     const expected: Record<string, string> = {
       clear: 'screen_clear',
       uncertain: 'screen_uncertain',
@@ -112,7 +112,7 @@ describe('postScreenResult', () => {
   });
   afterEach(() => sink.close());
 
-  it('POSTs the result as JSON, signed per §1 over the exact bytes', async () => {
+  it('POSTs the result as JSON, signed over the exact bytes', async () => {
     const result = presetResult('watch_list', CALL);
     sink.respondWith(200, { success: true, reason: 'ok' });
     const out = await postScreenResult(`${sink.url}/voxeq/results`, SECRET, result, { clock });

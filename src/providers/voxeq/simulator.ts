@@ -1,6 +1,6 @@
 // Development adapter: a ScreenProvider whose answers come from a scenario table instead of
 // VoxEQ, plus postScreenResult, which pushes a signed result to a running callgate's
-// POST /voxeq/results exactly as the real screen would (CONTRACT §1 + §4). For the demo, for
+// POST /voxeq/results exactly as the real screen would (docs/api.md). For the demo, for
 // tests, and for a person trying a call by hand. WebCrypto/fetch only.
 import { SIGNATURE_HEADER, signBody, type SigningSecret } from '../../crypto/signature.js';
 import type { Clock } from '../../deps.js';
@@ -26,7 +26,7 @@ export const voxeqPresets: Readonly<Record<VoxeqPresetName, Readonly<ScreenVerdi
   poor_audio: { risk: 'uncertain', ...NO_FLAGS, poor_audio: true },
 });
 
-/** A preset applied to a call id: a full CONTRACT §4 result. */
+/** A preset applied to a call id: a full screen result. */
 export function presetResult(name: VoxeqPresetName, callId: string): ScreenResult {
   return { ...voxeqPresets[name], call_id: callId };
 }

@@ -12,7 +12,7 @@ const base: ScreenResult = {
 };
 
 describe('screenResultSchema', () => {
-  it('accepts the CONTRACT §4 shape, with or without score', () => {
+  it('accepts the documented result shape, with or without score', () => {
     expect(screenResultSchema.parse(base)).toEqual(base);
     expect(screenResultSchema.parse({ ...base, score: 0.12 })).toEqual({ ...base, score: 0.12 });
   });
@@ -106,8 +106,8 @@ describe('signalsFromScreen', () => {
     expect(merged.screen_clear).toBe(true);
   });
 
-  it('every name is a policy signal, except screen_clear which is a policy factor', () => {
+  it('every name is a policy signal, screen_clear included (a signal, never a factor)', () => {
     const known = new Set<string>(SIGNALS);
-    expect(SCREEN_SIGNALS.filter((s) => !known.has(s))).toEqual(['screen_clear']);
+    expect(SCREEN_SIGNALS.filter((s) => !known.has(s))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
-// The fraud-screen port (CONTRACT §4, VoxEQ Verify). A screen result arrives either pushed
-// (POST /voxeq/results, signed per §1) or pulled by a ScreenProvider; both end up as a
+// The fraud-screen port (VoxEQ Verify, docs/api.md). A screen result arrives either pushed
+// (POST /voxeq/results, signed) or pulled by a ScreenProvider; both end up as a
 // ScreenResult, which signalsFromScreen turns into the policy's signal names. WebCrypto/fetch only.
 import { z } from 'zod';
 
@@ -10,7 +10,7 @@ export type ScreenRisk = (typeof SCREEN_RISKS)[number];
 export const MAX_CALL_ID_LENGTH = 128;
 
 /**
- * A screen result as CONTRACT §4 receives it. Strict about the types of the fields it knows
+ * A screen result as POST /voxeq/results receives it. Strict about the types of the fields it knows
  * (no "true" for true, no numeric strings), tolerant of extra fields (they are dropped), so a
  * provider that adds fields does not turn a real verdict into `screen_unavailable`.
  * `score` is informational: absent or `null` both parse as absent.
@@ -40,7 +40,7 @@ export interface ScreenResult {
   score?: number;
 }
 
-/** The policy signal names a screen result sets (policy/schema.ts SIGNALS, plus the `screen_clear` factor). */
+/** The policy signal names a screen result sets (all in policy/schema.ts SIGNALS). */
 export const SCREEN_SIGNALS = [
   'screen_clear',
   'screen_uncertain',

@@ -37,7 +37,11 @@ export const calls = sqliteTable(
     authenticatedAt: integer('authenticated_at'),
     endedAt: integer('ended_at'),
   },
-  (t) => [index('calls_customer_idx').on(t.customerId), index('calls_created_idx').on(t.createdAt)],
+  (t) => [
+    index('calls_customer_idx').on(t.customerId),
+    index('calls_created_idx').on(t.createdAt),
+    index('calls_caller_id_idx').on(t.callerId, t.createdAt),
+  ],
 );
 
 export type CallRow = typeof calls.$inferSelect;

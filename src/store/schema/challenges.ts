@@ -10,6 +10,8 @@ export const otpChallenges = sqliteTable(
     callId: text('call_id').notNull(),
     customerId: text('customer_id').notNull(),
     channel: text('channel').$type<'sms' | 'email'>().notNull(),
+    /** Keyed hash of where the code went: per-destination send limits count across calls and customers. */
+    destination: text('destination').notNull().default(''),
     codeHash: text('code_hash').notNull(),
     status: text('status').$type<OtpStatus>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
@@ -18,5 +20,9 @@ export const otpChallenges = sqliteTable(
     expiresAt: integer('expires_at').notNull(),
     resolvedAt: integer('resolved_at'),
   },
-  (t) => [index('otp_challenges_call_idx').on(t.callId, t.createdAt)],
+  (t) => [
+    index('otp_challenges_call_idx').on(t.callId, t.createdAt),
+    index('otp_challenges_destination_idx').on(t.destination, t.createdAt),
+    index('otp_challenges_channel_idx').on(t.channel, t.createdAt),
+  ],
 );

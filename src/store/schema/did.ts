@@ -17,6 +17,8 @@ export const didSessions = sqliteTable(
     callRef: text('call_ref').notNull(),
     /** The auth_state this session proves a factor for. */
     callId: text('call_id').notNull(),
+    /** The customer the call claimed when the DID was issued: only their device may confirm it. */
+    customerId: text('customer_id'),
     did: text('did').notNull(),
     /** Opaque per-session value the app signs, so a signature cannot be moved to another session. */
     callBinding: text('call_binding').notNull(),

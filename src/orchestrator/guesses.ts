@@ -1,0 +1,70 @@
+import type { GuessBudget, Policy } from '../policy/index.js';
+import type { BudgetRow, BudgetRule } from '../store/budgets.js';
+import type { GuessFamily } from '../store/schema/budgets.js';
+import type { Services, StepResult } from './services.js';
+
+/** The budget family each factor's guesses count against. */
+export const FAMILY_OF_FACTOR: Record<string, GuessFamily> = {
+  otp: 'code',
+  totp: 'code',
+  kba_basic: 'knowledge',
+  kba_advanced: 'knowledge',
+  did: 'did',
+};
+
+export const budgetRule = (b: GuessBudget): BudgetRule => ({
+  maxFailures: b.max_failures,
+  windowMs: b.window_seconds * 1000,
+  maxConsecutive: b.max_consecutive,
+  lockMs: b.lock_seconds * 1000,
+});
+
+export type Guess = { ok: true; taken: BudgetRow } | { ok: false; lockedUntil: number };
+
+/**
+ * Takes one guess from the customer's budget before it is checked. A lock that ended by itself
+ * is reported once, by the guess that found it over.
+ */
+export async function takeGuess(s: Services, callId: string | null, customerId: string, family: GuessFamily, policy: Policy, now: number): Promise<Guess> {
+  const taken = await s.budgets.take(customerId, family, budgetRule(policy.budgets[family]), now);
+  if (!taken) {
+    const lockedUntil = (await s.budgets.locked(customerId, now)).get(family) ?? now;
+    return { ok: false, lockedUntil };
+  }
+  if (taken.endedLock > 0) {
+    await s.audit.record(callId, 'budget_unlocked', now, { customer_id: customerId, family, locked_until: taken.endedLock, by: 'time' });
+  }
+  return { ok: true, taken };
+}
+
+/**
+ * Settles a taken guess by what the check found: a success gives the budget back whole, a failed
+ * check keeps it (and reports the lock it set, if it set one), anything else was no guess at all.
+ */
+export async function settleGuess(
+  s: Services,
+  callId: string | null,
+  customerId: string,
+  family: GuessFamily,
+  taken: BudgetRow,
+  result: StepResult,
+  now: number,
+): Promise<void> {
+  if (result.passed) {
+    await s.budgets.giveBack(customerId, family, now);
+    return;
+  }
+  if (!result.failed) {
+    await s.budgets.refund(customerId, family, taken, now);
+    return;
+  }
+  if (taken.lockedUntil > now) {
+    await s.audit.record(callId, 'budget_locked', now, {
+      customer_id: customerId,
+      family,
+      failures_in_window: taken.windowFailures,
+      consecutive_failures: taken.consecutive,
+      locked_until: taken.lockedUntil,
+    });
+  }
+}
