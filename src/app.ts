@@ -120,7 +120,13 @@ export function createApp(deps: AppDeps) {
     return c.req.path === '/elevenlabs/post-call' ? transcripts(c, next) : smallBodies(c, next);
   });
 
-  app.get('/healthz', (c) => c.json({ ok: true }));
+  // Which rules new calls get now; the file's name only, not where it lives on the host.
+  app.get('/healthz', (c) =>
+    c.json({
+      ok: true,
+      policies: deps.policies().inForce().map((p) => ({ ...p, ...(p.file ? { file: p.file.split(/[\\/]/).pop() } : {}) })),
+    }),
+  );
 
   // ElevenLabs-facing: the initiation webhook and the tools (docs/api.md).
   app.use('/elevenlabs/initiation', bearer(deps.secrets.tool, 'elevenlabs'));

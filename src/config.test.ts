@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEV_SECRET_NAMES, describeConfig, hostUrl, loadConfig, type Config, type DevSecrets } from './config.js';
+import { DEV_SECRET_NAMES, describeConfig, hostUrl, loadConfig, readNodeEnv, type Config, type DevSecrets } from './config.js';
 
 const DEV: DevSecrets = {
   CALLGATE_TOOL_SECRET: 'dev-tool-secret',
@@ -46,7 +46,7 @@ describe('loadConfig defaults', () => {
   });
 
   it('derives the public URL from HOST and PORT, bracketing IPv6', () => {
-    expect(ok({ HOST: '0.0.0.0', PORT: '9000' }).publicUrl).toBe('http://0.0.0.0:9000');
+    expect(ok({ HOST: '0.0.0.0', PORT: '9000', CALLGATE_ALLOW_REMOTE_DEV: '1' }).publicUrl).toBe('http://0.0.0.0:9000');
     expect(ok({ HOST: '::1' }).publicUrl).toBe('http://[::1]:8787');
     expect(hostUrl('[::1]', 9000)).toBe('http://[::1]:9000'); // bracketed once, also for the listening URL
   });
@@ -228,10 +228,36 @@ describe('loadConfig secrets', () => {
   });
 });
 
+describe('NODE_ENV and HOST', () => {
+  it('accepts production, development, test or unset, and refuses anything else', () => {
+    expect(ok({}).production).toBe(false);
+    expect(ok({ NODE_ENV: 'development' }).production).toBe(false);
+    expect(ok({ NODE_ENV: 'test' }).production).toBe(false);
+    expect(ok({ NODE_ENV: 'production', ...PROD_SECRETS }).production).toBe(true);
+    for (const v of ['Production', 'PRODUCTION', 'prod', 'staging']) {
+      expect(errors({ NODE_ENV: v, ...PROD_SECRETS })).toContain(`NODE_ENV: must be production, development, test or unset, got "${v}"`);
+    }
+    expect(readNodeEnv({ NODE_ENV: 'Production' })).toMatchObject({ ok: false });
+    expect(readNodeEnv({ NODE_ENV: 'production' })).toEqual({ ok: true, production: true });
+  });
+
+  it('a development server listens only on loopback unless CALLGATE_ALLOW_REMOTE_DEV=1', () => {
+    for (const host of ['127.0.0.1', 'localhost', '::1']) expect(ok({ HOST: host }).host).toBe(host);
+    for (const host of ['0.0.0.0', '::', '192.168.1.20', 'callgate.example.com']) {
+      const errs = errors({ HOST: host });
+      expect(errs).toHaveLength(1);
+      expect(errs[0]).toMatch(new RegExp(`^HOST: ${host.replace(/\./g, '\\.')} is reachable from other machines.*CALLGATE_ALLOW_REMOTE_DEV=1`));
+      expect(ok({ HOST: host, CALLGATE_ALLOW_REMOTE_DEV: '1' }).host).toBe(host);
+    }
+    expect(errors({ HOST: '0.0.0.0', CALLGATE_ALLOW_REMOTE_DEV: 'yes' })).toEqual(['CALLGATE_ALLOW_REMOTE_DEV: must be 1 (or unset), got "yes"']);
+    expect(ok({ NODE_ENV: 'production', ...PROD_SECRETS, CALLGATE_OTP_DELIVERY: 'webhook', CALLGATE_OTP_WEBHOOK_URL: 'https://h.example/otp', CALLGATE_OTP_WEBHOOK_SECRET: long('w'), HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  });
+});
+
 describe('describeConfig', () => {
   it('one line per setting, every secret redacted', () => {
     const c = ok({
-      NODE_ENV: 'staging',
+      NODE_ENV: 'test',
       CALLGATE_TOOL_SECRET: 'TOOLSECRETVALUE',
       CALLGATE_OTP_DELIVERY: 'webhook',
       CALLGATE_OTP_WEBHOOK_URL: 'https://user:PASSWORD@hooks.example/otp?token=QUERYSECRET',

@@ -15,6 +15,22 @@ export const DEV_SECRET_NAMES = [
 export type DevSecretName = (typeof DEV_SECRET_NAMES)[number];
 export type DevSecrets = Partial<Record<DevSecretName, string>>;
 
+/** The only NODE_ENV values accepted (or unset): anything else is refused, not read as development. */
+export const NODE_ENVS = ['production', 'development', 'test'] as const;
+
+/**
+ * NODE_ENV as start-up must read it, before anything else happens (development secrets are
+ * generated only outside production): `Production` or `prod` is refused, never a quiet development.
+ */
+export function readNodeEnv(env: Record<string, string | undefined>): { ok: true; production: boolean } | { ok: false; error: string } {
+  const v = env.NODE_ENV?.trim();
+  if (v === undefined || v === '') return { ok: true, production: false };
+  if (!(NODE_ENVS as readonly string[]).includes(v)) {
+    return { ok: false, error: `NODE_ENV: must be ${NODE_ENVS.join(', ')} or unset, got ${JSON.stringify(v)}` };
+  }
+  return { ok: true, production: v === 'production' };
+}
+
 export const OTP_DELIVERIES = ['console', 'webhook', 'twilio'] as const;
 export type OtpDelivery = (typeof OTP_DELIVERIES)[number];
 
@@ -35,6 +51,8 @@ export interface Config {
   nodeEnv: string | undefined;
   /** NODE_ENV === 'production'. */
   production: boolean;
+  /** CALLGATE_PID_FILE: where `npm start` writes the server's pid (default: next to the database). */
+  pidFile?: string | undefined;
   port: number;
   host: string;
   /** Public base URL without a trailing slash (TwiML URLs, Twilio signature checks). */
@@ -121,6 +139,8 @@ export const CONFIG_VARIABLES = [
   'ELEVENLABS_WEBHOOK_SECRET',
   'CALLGATE_HOST_SESSION_SECRET',
   'CALLGATE_FAULT',
+  'CALLGATE_ALLOW_REMOTE_DEV',
+  'CALLGATE_PID_FILE',
 ] as const;
 type VarName = (typeof CONFIG_VARIABLES)[number];
 
@@ -224,10 +244,24 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
   const invalid = (name: VarName) => errors.some((e) => e.startsWith(`${name}:`));
 
   const nodeEnv = raw('NODE_ENV');
-  const production = nodeEnv === 'production';
+  const mode = readNodeEnv(env);
+  if (!mode.ok) errors.push(mode.error);
+  const production = mode.ok && mode.production;
 
   const port = read('PORT', portSchema) ?? DEFAULTS.PORT;
   const host = read('HOST', hostSchema) ?? DEFAULTS.HOST;
+  // A development server prints its secrets and codes and keeps an outbox: only this machine may reach it.
+  const allowRemoteDev = read(
+    'CALLGATE_ALLOW_REMOTE_DEV',
+    z.literal('1', { error: (iss) => `must be 1 (or unset), ${got(iss.input)}` }),
+  );
+  if (mode.ok && !production && !invalid('HOST') && !isLoopback(host) && allowRemoteDev === undefined && !invalid('CALLGATE_ALLOW_REMOTE_DEV')) {
+    errors.push(
+      `HOST: ${host} is reachable from other machines, and this is a development server (generated secrets, codes on the console, ` +
+        'the dev outbox); set NODE_ENV=production, bind HOST=127.0.0.1, or set CALLGATE_ALLOW_REMOTE_DEV=1 if that is really wanted',
+    );
+  }
+  const pidFile = read('CALLGATE_PID_FILE', pathSchema);
   const db = read('CALLGATE_DB', pathSchema) ?? DEFAULTS.CALLGATE_DB;
   const policyDir = read('CALLGATE_POLICY_DIR', pathSchema) ?? DEFAULTS.CALLGATE_POLICY_DIR;
 
@@ -364,6 +398,7 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
   const config: Config = {
     nodeEnv,
     production,
+    pidFile,
     port,
     host,
     publicUrl,
@@ -385,7 +420,7 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
 }
 
 function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\./.test(hostname);
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 // ── describeConfig ───────────────────────────────────────────────────────────────────────────

@@ -1,7 +1,7 @@
 // The CLI entry points as a person runs them: `npm run demo`, `npm run seed:demo`,
 // `npm run policy -- explain <call_id>`, each as a child process against temporary databases.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -214,6 +214,21 @@ describe('npm run seed:demo and npm run policy -- explain', () => {
     const r = await run('src/cli/policy.ts', ['explain', 'CA-no-such-call'], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('no call "CA-no-such-call"');
+  });
+
+  it('explains with the version the call started under, even after the file moved on (in-process)', async () => {
+    const moved = mkdtempSync(join(tmpdir(), 'callgate-cli-moved-'));
+    try {
+      cpSync(POLICIES, moved, { recursive: true });
+      const file = join(moved, 'default.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('version: 1', 'version: 2').replace('low:    {require: 1', 'low:    {require: 2'));
+      const lines: string[] = [];
+      const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+      expect(await explain(callId, [], { ...io, env: { CALLGATE_DB: db, CALLGATE_POLICY_DIR: moved } })).toBe(0);
+      expect(lines.join('\n')).toContain('counted     1, 1 required: otp');
+    } finally {
+      rmSync(moved, { recursive: true, force: true });
+    }
   });
 
   it('exits 1 without a database and 2 on an unknown flag (in-process)', async () => {

@@ -283,6 +283,20 @@ describe('the phone app refuses, and the session stays as it was', () => {
   });
 });
 
+describe('a REST Twilio session with redirectUrl', () => {
+  it('refuses a callId that is not a Twilio CallSid, naming callId, and creates nothing', async () => {
+    for (const callId of ['CA1', 'call-42', `CA${'g'.repeat(32)}`, `CA${'0'.repeat(31)}`, `XX${'0'.repeat(32)}`]) {
+      const res = await twilioSession(callId);
+      expect(res.status, callId).toBe(400);
+      expect(res.body, callId).toMatchObject({ success: false, reason: 'invalid_request', errors: [{ field: 'callId' }] });
+      expect(await t.services.calls.get(callId), callId).toBeUndefined();
+    }
+    expect((await twilioSession(`CA${'aB0'.repeat(10)}12`)).status).toBe(201);
+    // Without a redirect the id is only a label for the IVR's own polling.
+    expect((await t.ivr('POST', '/sessions', { provider: 'twilio', callId: 'call-42' })).status).toBe(201);
+  });
+});
+
 describe('races and the live-call redirect', () => {
   it('50 concurrent confirmations: exactly one confirmed event and exactly one Twilio redirect', async () => {
     const callSid = sid(1);

@@ -242,3 +242,30 @@ describe('IVR sessions with a claimed account', () => {
     expect((await t.services.did.latestForCall('CA-h'))!.status).toBe('canceled');
   });
 });
+
+describe('a call authenticated through the IVR REST routes', () => {
+  it('binds the first conversation that uses a post-auth tool and refuses any other on every tool', async () => {
+    const device = await enrolDevice(t, 'cust_ada', 'ada-phone');
+    const { body } = await create('int-bind', { accountRef: 'AC-1001-2002' });
+    expect((await device.confirm(body.did)).body).toEqual({ success: true, status: 'confirmed' });
+    const callId = 'genesys:int-bind';
+    const as = (conversation_id: string) => (tool: string, args: Record<string, unknown> = {}) =>
+      t.send('POST', `/tools/post/${tool}`, { call_id: callId, conversation_id, ...args }, SECRETS.tool);
+    const first = as('conv-first');
+    const other = as('conv-other');
+
+    expect((await first('account_summary')).status).toBe(200);
+    const args: Record<string, Record<string, unknown>> = {
+      account_summary: {},
+      transfer_funds: { to_account: 'savings', amount: 1 },
+      update_card_limit: { new_limit: 100 },
+    };
+    for (const tool of Object.keys(args)) {
+      const res = await other(tool, args[tool]);
+      expect(res.status, tool).toBe(403);
+      expect(res.body, tool).toEqual({ success: false, reason: 'conversation_mismatch', next_required_step: 'transfer_to_human' });
+    }
+    expect((await first('account_summary')).status).toBe(200);
+    expect(t.eventTypes(callId).filter((e) => e === 'conversation_mismatch')).toHaveLength(3);
+  });
+});

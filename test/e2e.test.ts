@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, cpSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, cpSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,31 @@ describe('start-up refuses a bad environment with one line per problem', () => {
     for (const name of ['CALLGATE_TOOL_SECRET', 'CALLGATE_IVR_SECRET', 'CALLGATE_ADMIN_TOKEN', 'CALLGATE_SECRET_KEY']) expect(text).toContain(name);
   });
 
+  it('refuses a NODE_ENV it does not know before generating or printing any secret', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'callgate-env-'));
+    try {
+      const lines: string[] = [];
+      const err = (await startServer({ env: { ...env, CALLGATE_DB: join(fresh, 'db.sqlite'), NODE_ENV: 'Production' }, print: (l) => lines.push(l) }).catch(
+        (e: unknown) => e,
+      )) as StartupError;
+      expect(err).toBeInstanceOf(StartupError);
+      expect(err.lines).toEqual(['NODE_ENV: must be production, development, test or unset, got "Production"']);
+      expect(lines).toEqual([]);
+      expect(existsSync(join(fresh, 'dev-secrets.json'))).toBe(false);
+      expect(existsSync(join(fresh, 'db.sqlite'))).toBe(false);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a development server on a non-loopback HOST unless told', async () => {
+    const err = (await startServer({ env: { ...env, HOST: '0.0.0.0' }, print: () => {} }).catch((e: unknown) => e)) as StartupError;
+    expect(err).toBeInstanceOf(StartupError);
+    expect(err.lines.join('\n')).toMatch(/^HOST: 0\.0\.0\.0 is reachable from other machines/);
+    const server = await startServer({ env: { ...env, HOST: '0.0.0.0', CALLGATE_ALLOW_REMOTE_DEV: '1' }, print: () => {}, logger: silentLogger });
+    await server.close();
+  });
+
   it('refuses a bad value, naming the variable', async () => {
     const err = (await startServer({ env: { ...env, PORT: 'eighty', CALLGATE_OTP_DELIVERY: 'pigeon' }, print: () => {} }).catch((e) => e)) as StartupError;
     expect(err.lines.some((l) => l.startsWith('PORT'))).toBe(true);
@@ -94,7 +119,7 @@ describe('start-up refuses a bad environment with one line per problem', () => {
     cpSync('policies', policies, { recursive: true });
     const server = await startServer({ env: { ...env, CALLGATE_POLICY_DIR: policies }, print: () => {}, logger: silentLogger });
     writeFileSync(join(policies, 'default.yaml'), 'id: default\nversion: 2\ntiers:\n  low: {require: zero, from: [otp]}\n');
-    const reload = server.reloadPolicies();
+    const reload = await server.reloadPolicies();
     expect(reload.ok).toBe(false);
     expect(reload.errors.join('\n')).toMatch(/default\.yaml:4:\d+ tiers\.low\.require/);
     const c = client(server);
@@ -104,6 +129,32 @@ describe('start-up refuses a bad environment with one line per problem', () => {
     const err = (await startServer({ env: { ...env, CALLGATE_POLICY_DIR: policies }, print: () => {} }).catch((e) => e)) as StartupError;
     expect(err).toBeInstanceOf(StartupError);
     expect(err.lines.join('\n')).toMatch(/default\.yaml:4/);
+  });
+});
+
+describe('an action that names no post-auth tool', () => {
+  it('is refused at start-up and on reload', async () => {
+    const policies = join(dir, 'policies-typo');
+    cpSync('policies', policies, { recursive: true });
+    const file = join(policies, 'default.yaml');
+    const good = readFileSync(file, 'utf8');
+    const typo = good.replace('  transfer_funds:    {require: 2', '  transfer_fund:     {require: 2');
+    writeFileSync(file, typo);
+    const err = (await startServer({ env: { ...env, CALLGATE_POLICY_DIR: policies }, print: () => {} }).catch((e) => e)) as StartupError;
+    expect(err).toBeInstanceOf(StartupError);
+    expect(err.lines.join('\n')).toMatch(/default\.yaml:\d+:3 actions\.transfer_fund: .*did you mean "transfer_funds"/);
+
+    writeFileSync(file, good);
+    const server = await startServer({ env: { ...env, CALLGATE_POLICY_DIR: policies }, print: () => {}, logger: silentLogger });
+    try {
+      writeFileSync(file, typo.replace('version: 1', 'version: 2'));
+      const reload = await server.reloadPolicies();
+      expect(reload.ok).toBe(false);
+      expect(reload.errors.join('\n')).toMatch(/actions\.transfer_fund: "transfer_fund" is not a post-auth tool/);
+      expect(server.policies().get('default')!.version).toBe(1);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -69,6 +69,18 @@ describe('POST /elevenlabs/initiation', () => {
     expect((await t.tool('CA301', 'status')).body.auth_state.policy).toEqual({ id: 'default', version: 1 });
   });
 
+  it('a web/app session (no initiation webhook) gets its policy from system__agent_id', async () => {
+    const web = `id: web-app\nversion: 2\napplies_to: {agent_ids: [agent_web]}\ntiers:\n  low: {require: 2, from: [otp, totp]}\n  medium: {require: 2, from: [otp, totp]}\n  high: {handoff: true}\n`;
+    t.close();
+    t = await makeTestApp({ policies: testPolicies([web]) });
+    const first = await t.tool('conv-web-1', 'status', { agent_id: 'agent_web' });
+    expect(first.body.auth_state.policy).toEqual({ id: 'web-app', version: 2 });
+    // Chosen once, at creation: a later request naming another agent does not move the call.
+    expect((await t.tool('conv-web-1', 'status', { agent_id: 'agent_other' })).body.auth_state.policy).toEqual({ id: 'web-app', version: 2 });
+    expect((await t.tool('conv-web-2', 'status', { agent_id: 'agent_other' })).body.auth_state.policy).toEqual({ id: 'default', version: 1 });
+    expect((await t.tool('conv-web-3', 'status', { agent_id: '' })).body.auth_state.policy).toEqual({ id: 'default', version: 1 });
+  });
+
   it('tolerates unknown fields and names missing ones', async () => {
     const ok = await t.initiation({ call_sid: 'CA400', caller_id: null, future_field: { x: 1 } });
     expect(ok.status).toBe(200);

@@ -79,6 +79,13 @@ describe('auth_orchestrator config', () => {
     expect(cfg.response_timeout_secs).toBeGreaterThan(20);
   });
 
+  it('binds the agent id to system__agent_id on every channel (it picks a web session\'s policy)', () => {
+    expect(props.agent_id).toEqual({ type: 'string', dynamic_variable: 'system__agent_id' });
+    const web = toToolConfig(preAuthTools.auth_orchestrator, { baseUrl: BASE, path: '/tools/auth_orchestrator', channel: 'web' });
+    expect(web.api_schema.request_body_schema.properties.agent_id).toEqual({ type: 'string', dynamic_variable: 'system__agent_id' });
+    expect(cfg.api_schema.request_body_schema.required).not.toContain('agent_id');
+  });
+
   it('binds the host session token to its dynamic variable and lets the LLM fill the rest', () => {
     expect(props.host_session_token).toEqual({ type: 'string', dynamic_variable: 'host_session_token' });
     for (const f of ['action', 'account_ref', 'channel', 'code', 'level', 'question_id', 'answer', 'wait_seconds']) {

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ElevenLabsClient, ElevenLabsError } from '@elevenlabs/elevenlabs-js';
 import { TOOL_CHANNELS, type ToolChannel } from '../../tools/define.js';
-import { DEV_SECRET_NAMES, loadConfig, type Config, type DevSecrets } from '../config.js';
+import { DEV_SECRET_NAMES, loadConfig, readNodeEnv, type Config, type DevSecrets } from '../config.js';
 import { buildPlan, DEFAULT_AGENT_NAME, POST_CALL_PATH, secretName, type Plan } from '../elevenlabs/configs.js';
 import { push } from '../elevenlabs/push.js';
 import { devSecretsDir, loadOrCreateDevSecrets } from '../runtime/dev-secrets.js';
@@ -164,8 +164,9 @@ function writeExport(plan: Plan, dir: string, io: Io): number {
 
 /** The configuration the running server uses: the same dev secrets file as `npm start`. */
 function serverConfig(env: Io['env']): { ok: true; config: Config } | { ok: false; errors: string[] } {
-  const production = env.NODE_ENV === 'production';
-  const dev = production ? undefined : loadOrCreateDevSecrets(devSecretsDir(env));
+  const mode = readNodeEnv(env);
+  if (!mode.ok) return { ok: false, errors: [mode.error] };
+  const dev = mode.production ? undefined : loadOrCreateDevSecrets(devSecretsDir(env));
   return loadConfig(env, dev?.secrets);
 }
 

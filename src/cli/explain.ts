@@ -4,11 +4,12 @@
 // holds outcomes and labels only, so nothing printed here is a code, an answer or a secret.
 import { existsSync } from 'node:fs';
 import { DEFAULTS } from '../config.js';
-import { evaluate, formatPolicyError, type Decision, type Policy } from '../policy/index.js';
+import { evaluate, formatPolicyError, policyFromContent, type Decision, type Policy } from '../policy/index.js';
 import { loadPolicyDir } from '../runtime/policy-dir.js';
 import { openSqlite } from '../runtime/sqlite.js';
 import { createCallStore } from '../store/calls.js';
 import { createEventStore, type EventRow } from '../store/events.js';
+import { createPolicyStore } from '../store/policies.js';
 import type { CallRow } from '../store/schema/calls.js';
 import { refusalReason } from '../orchestrator/gate.js';
 import { postAuthTools } from '../../tools/post-auth/index.js';
@@ -120,9 +121,12 @@ export default async function explain(callId: string, argv: string[], io: Explai
   const sqlite = openSqlite(dbPath);
   let call: CallRow | undefined;
   let events: EventRow[];
+  let recorded: Policy | undefined;
   try {
     call = await createCallStore(sqlite.db).get(callId);
     events = call ? await createEventStore(sqlite.db).forCall(call.id) : [];
+    const row = call ? (await createPolicyStore(sqlite.db).all()).find((r) => r.policyId === call!.policyId && r.version === call!.policyVersion) : undefined;
+    recorded = row ? policyFromContent(row.content) : undefined;
   } finally {
     sqlite.close();
   }
@@ -131,17 +135,14 @@ export default async function explain(callId: string, argv: string[], io: Explai
     return 1;
   }
 
-  // The current policy: the one the call was decided under, by id (the default when it is gone).
+  // The version the call started under, as recorded in the database (else as the folder has it):
+  // the server decides with exactly that one, and hands the call to a person when it is lost.
   const loaded = loadPolicyDir(policyDir);
   const policyWarnings = loaded.errors.map(formatPolicyError);
-  const policy = loaded.policies.find((p) => p.id === call.policyId) ?? loaded.policies.find((p) => p.id === 'default');
-  const policyNote = !policy
-    ? `no policy "${call.policyId}" (nor "default") in ${policyDir}: cannot re-evaluate`
-    : policy.id !== call.policyId
-      ? `policy "${call.policyId}" is no longer in ${policyDir}; re-evaluated with "${policy.id}" v${policy.version}, as the server would`
-      : policy.version !== call.policyVersion
-        ? `the call started under ${call.policyId} v${call.policyVersion}; the file is now v${policy.version}`
-        : null;
+  const policy = recorded ?? loaded.policies.find((p) => p.id === call.policyId && p.version === call.policyVersion);
+  const policyNote = policy
+    ? null
+    : `policy "${call.policyId}" v${call.policyVersion} is neither recorded in ${dbPath} nor in ${policyDir}: cannot re-evaluate (the server hands such a call to a person)`;
 
   const now = (io.now ?? Date.now)();
   const decision = policy ? evaluate(policy, call.signals, call.successes, { now }) : undefined;

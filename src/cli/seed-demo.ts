@@ -3,7 +3,7 @@
 // secrets file (so answers are hashed and TOTP seeds sealed with the key the server will use).
 // Listens on nothing: the app is built in-process and driven with app.request().
 import { createApp } from '../app.js';
-import { loadConfig } from '../config.js';
+import { loadConfig, readNodeEnv } from '../config.js';
 import { createKeys } from '../crypto/keys.js';
 import { silentLogger } from '../deps.js';
 import { formatPolicyError } from '../policy/index.js';
@@ -24,7 +24,12 @@ export async function seedDemo(
   err: (line: string) => void = (l) => console.error(l),
 ): Promise<number> {
   // The same steps, in the same order, as startServer (src/runtime/server.ts), minus the socket.
-  const production = env.NODE_ENV === 'production';
+  const mode = readNodeEnv(env);
+  if (!mode.ok) {
+    err(`seed:demo cannot start: ${mode.error}`);
+    return 1;
+  }
+  const production = mode.production;
   if (dbPathOf(env) === ':memory:') {
     err('seed:demo: CALLGATE_DB is :memory:, so nothing would outlive this command; point it at a file (default ./data/callgate.sqlite)');
     return 1;

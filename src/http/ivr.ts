@@ -27,6 +27,8 @@ const createSchema = z.object({
   accountRef: z.string().trim().min(1).max(64).optional(),
 });
 
+const TWILIO_CALL_SID = /^CA[0-9a-fA-F]{32}$/;
+
 const waitSchema = z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS);
 
 /**
@@ -54,6 +56,10 @@ export function ivrRoutes(s: Services, clientAddress: (c: Context) => string) {
       const v = body.value;
       if (v.redirectUrl && v.provider !== 'twilio') {
         return invalidRequest(c, [{ field: 'redirectUrl', message: 'only Twilio calls can be redirected by callgate' }]);
+      }
+      // Twilio redirects a live call by its CallSid; any other id would be accepted and then never redirected.
+      if (v.redirectUrl && !TWILIO_CALL_SID.test(v.callId)) {
+        return invalidRequest(c, [{ field: 'callId', message: 'with redirectUrl, callId must be the Twilio CallSid: "CA" followed by 32 hex digits' }]);
       }
       const now = s.clock.now();
       // Per caller and per call: a loop in an IVR flow must not mint sessions without bound.

@@ -25,7 +25,13 @@ export async function gateTool(s: Services, tool: string, callId: string, conver
   });
   const stored = await s.calls.get(callId);
   if (!stored) return deny('not_authenticated', 'identify');
-  if (stored.conversationId !== null && stored.conversationId !== (conversationId ?? null)) {
+  // Whatever created the call (an initiation webhook, the IVR routes), its first tool use binds
+  // the conversation, so no second conversation can use what the first one proved.
+  const bound =
+    stored.conversationId === null && conversationId
+      ? await s.calls.bindConversation(callId, conversationId, now)
+      : stored.conversationId === (conversationId ?? null);
+  if (!bound) {
     await s.audit.record(callId, 'conversation_mismatch', now, { tool });
     return deny('conversation_mismatch', 'transfer_to_human');
   }

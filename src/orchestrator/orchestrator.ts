@@ -81,7 +81,7 @@ async function guarded(ctx: StepContext, req: OrchestratorRequest): Promise<Step
 export function createOrchestrator(s: Services) {
   /** Loads (or, for web/app sessions without an initiation webhook, creates) the call and binds its conversation. */
   async function load(req: OrchestratorRequest, now: number): Promise<{ call: CallRow; mismatch: boolean }> {
-    const call = (await s.calls.get(req.call_id)) ?? (await ensureCall(s, { id: req.call_id, source: 'tool', now })).call;
+    const call = (await s.calls.get(req.call_id)) ?? (await ensureCall(s, { id: req.call_id, source: 'tool', agentId: req.agent_id ?? null, now })).call;
     if (call.conversationId === (req.conversation_id ?? null)) return { call, mismatch: false };
     if (call.conversationId === null && req.conversation_id && (await s.calls.bindConversation(call.id, req.conversation_id, now))) {
       return { call: { ...call, conversationId: req.conversation_id }, mismatch: false };

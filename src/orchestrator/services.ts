@@ -2,8 +2,7 @@ import type { Audit } from '../audit/audit.js';
 import type { Keys } from '../crypto/keys.js';
 import type { RandomSource } from '../crypto/random.js';
 import type { Clock, Logger } from '../deps.js';
-import type { Policy } from '../policy/index.js';
-import type { PolicySet } from '../policy/index.js';
+import { unavailablePolicy, type Policy, type PolicySet } from '../policy/index.js';
 import type { OtpSender } from '../providers/otp/index.js';
 import type { CallStore } from '../store/calls.js';
 import type { ChallengeStore } from '../store/challenges.js';
@@ -79,7 +78,13 @@ export interface StepResult {
 export const fail = (reason: string, more: Partial<StepResult> = {}): StepResult => ({ success: false, reason, ...more });
 export const ok = (more: Partial<StepResult> = {}): StepResult => ({ success: true, reason: 'ok', ...more });
 
+/**
+ * The policy a call started under, by id and version, whatever has been reloaded since. When that
+ * version cannot be found, a stand-in that hands every tier off: never a looser policy.
+ */
 export function policyFor(s: Services, call: CallRow): Policy {
-  const set = s.policies();
-  return set.get(call.policyId) ?? set.get('default')!;
+  const pinned = s.policies().version(call.policyId, call.policyVersion);
+  if (pinned) return pinned;
+  s.logger.error('policy_unavailable', { call_id: call.id, policy: { id: call.policyId, version: call.policyVersion } });
+  return unavailablePolicy(call.policyId, call.policyVersion);
 }

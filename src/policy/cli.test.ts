@@ -124,6 +124,13 @@ describe('policy explain', () => {
     expect((globalThis as { __explained?: unknown }).__explained).toEqual(['CA1', ['--json']]);
   });
 
+  it('refuses an action that is not a registered post-auth tool', async () => {
+    const dir = tempDir({ 'default.yaml': `${POLICY('default')}actions:\n  transfer_fund: {require: 2}\n` });
+    const r = await run(['check'], { CALLGATE_POLICY_DIR: dir });
+    expect(r.code).toBe(1);
+    expect(r.err[0]).toMatch(/default\.yaml:8:3 actions\.transfer_fund: "transfer_fund" is not a post-auth tool \(did you mean "transfer_funds"\?\)/);
+  });
+
   it('does not hide a missing import inside explain.js', async () => {
     const dir = tempDir({ 'explain.mjs': "import './gone.mjs';\nexport default async () => 0;\n" });
     await expect(run(['explain', 'CA1'], {}, { explainModule: pathToFileURL(join(dir, 'explain.mjs')) })).rejects.toThrow(/gone/);
@@ -146,6 +153,24 @@ describe('loadPolicyDir / reloadPolicySet', () => {
     const second = reloadPolicySet(good, first.set);
     expect(second.errors.length).toBeGreaterThan(0);
     expect(second.set).toBe(first.set);
+  });
+
+  it('a reload keeps every version calls may still use, and refuses new rules under an old version', () => {
+    const dir = tempDir({ 'default.yaml': POLICY('default'), 'line.yaml': POLICY('line') });
+    const first = reloadPolicySet(dir).set!;
+    rmSync(join(dir, 'line.yaml'));
+    writeFileSync(join(dir, 'default.yaml'), POLICY('default').replace('version: 1', 'version: 2'));
+    const second = reloadPolicySet(dir, first);
+    expect(second.errors).toEqual([]);
+    expect(second.set!.inForce()).toEqual([{ id: 'default', version: 2, file: join(dir, 'default.yaml') }]);
+    expect(second.set!.version('line', 1)).toBe(first.get('line'));
+    expect(second.set!.version('default', 1)).toBe(first.get('default'));
+
+    writeFileSync(join(dir, 'default.yaml'), POLICY('default').replace('low: {require: 1, from: [otp]}', 'low: {require: 1, from: [otp, totp]}'));
+    const third = reloadPolicySet(dir, second.set);
+    expect(third.set).toBe(second.set);
+    expect(third.errors).toMatchObject([{ path: join(dir, 'default.yaml'), line: 2, field: 'version' }]);
+    expect(third.errors[0]!.message).toMatch(/version 1 was already loaded with different rules.*raise version \(to 3\)/);
   });
 
   it('reports a folder that cannot be read', () => {

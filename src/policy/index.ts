@@ -30,6 +30,7 @@ export {
   parsePolicy,
   parseYaml,
   yamlLocator,
+  type ParsePolicyOptions,
   type ParseResult,
   type PolicyError,
 } from './parse.js';
@@ -42,7 +43,17 @@ export {
   type Signals,
   type Successes,
 } from './evaluate.js';
-export { PolicySet, appliesTo, type CallContext } from './select.js';
+export {
+  PolicySet,
+  appliesTo,
+  policyContent,
+  policyFromContent,
+  unavailablePolicy,
+  versionConflicts,
+  type CallContext,
+  type InForce,
+  type VersionLookup,
+} from './select.js';
 export {
   SCENARIO_NOW,
   runScenarioFile,

@@ -137,4 +137,21 @@ describe('parsePolicy on hostile input', () => {
       expect(parsePolicy(text, 'x.yaml').ok).toBe(false);
     }
   });
+
+  it('refuses an action that names no post-auth tool, with a did-you-mean, at the key', () => {
+    const text = `${GOOD}actions:\n  transfer_fund: {require: 2}\n  account_summary: {require: 1}\n`;
+    const tools = ['account_summary', 'transfer_funds', 'update_card_limit'];
+    const r = parsePolicy(text, 'policies/x.yaml', { tools });
+    if (r.ok) throw new Error('expected the file to be refused');
+    expect(r.errors).toEqual([
+      {
+        path: 'policies/x.yaml',
+        line: 9,
+        column: 3,
+        field: 'actions.transfer_fund',
+        message: '"transfer_fund" is not a post-auth tool (did you mean "transfer_funds"?); known tools: account_summary, transfer_funds, update_card_limit',
+      },
+    ]);
+    expect(parsePolicy(text.replace('transfer_fund:', 'transfer_funds:'), 'policies/x.yaml', { tools }).ok).toBe(true);
+  });
 });

@@ -21,16 +21,42 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: Polic
 type Key = string | number;
 type Issue = z.core.$ZodIssue;
 
-export function parsePolicy(text: string, path: string): { ok: true; policy: Policy } | { ok: false; errors: PolicyError[] } {
+export interface ParsePolicyOptions {
+  /**
+   * Names of the registered post-auth tools. When given, every key under `actions` must be one
+   * of them: a misspelt tool would otherwise fall back to the tier's threshold.
+   */
+  tools?: readonly string[];
+}
+
+export function parsePolicy(
+  text: string,
+  path: string,
+  opts: ParsePolicyOptions = {},
+): { ok: true; policy: Policy } | { ok: false; errors: PolicyError[] } {
+  const tools = opts.tools;
   const r = parseYaml(policySchema, text, path, (policy) => {
     const v = findNonMonotone(policy);
-    return v ? [{ at: ['tiers', v.higher], message: describeViolation(v) }] : [];
+    const problems: ReturnType<WholeFileCheck<Policy>> = v ? [{ at: ['tiers', v.higher], message: describeViolation(v) }] : [];
+    for (const name of tools === undefined ? [] : Object.keys(policy.actions)) {
+      if (tools!.includes(name)) continue;
+      const hint = suggest(name, [...tools!]);
+      problems.push({
+        at: ['actions'],
+        key: name,
+        message: `"${name}" is not a post-auth tool${hint ? ` (did you mean "${hint}"?)` : ''}; known tools: ${tools!.join(', ')}`,
+      });
+    }
+    return problems;
   });
   return r.ok ? { ok: true, policy: r.value } : r;
 }
 
-/** A rule over the whole parsed file (not one field's shape), reported at the field it names. */
-type WholeFileCheck<T> = (value: T) => { at: Key[]; message: string }[];
+/**
+ * A rule over the whole parsed file (not one field's shape), reported at the field it names, or
+ * at `key` inside it (a map key that should not be there).
+ */
+type WholeFileCheck<T> = (value: T) => { at: Key[]; key?: string; message: string }[];
 
 /** Parse any YAML file against a zod schema (policies, scenario fixtures). */
 export function parseYaml<S extends z.ZodType>(
@@ -64,7 +90,15 @@ export function parseYaml<S extends z.ZodType>(
   if (r.success) {
     const problems = check(r.data);
     if (problems.length === 0) return { ok: true, value: r.data };
-    return { ok: false, errors: problems.map((e) => ({ path, ...at(locate(doc, e.at)), field: fieldName(e.at), message: e.message })) };
+    return {
+      ok: false,
+      errors: problems.map((e) => ({
+        path,
+        ...at(locate(doc, e.at, e.key)),
+        field: fieldName(e.key === undefined ? e.at : [...e.at, e.key]),
+        message: e.message,
+      })),
+    };
   }
 
   const errors: PolicyError[] = [];

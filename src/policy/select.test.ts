@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { policySchema, type Policy } from './schema.js';
-import { PolicySet } from './select.js';
+import { PolicySet, policyContent, policyFromContent, unavailablePolicy } from './select.js';
+import { evaluate } from './evaluate.js';
 
 const tiers = { low: { require: 1, from: ['otp'] }, medium: { require: 1, from: ['otp'] }, high: { handoff: true } };
 const make = (id: string, applies_to: Record<string, string[]> = {}): Policy =>
@@ -47,5 +48,38 @@ describe('PolicySet', () => {
   it('refuses duplicate ids and a missing default', () => {
     expect(() => new PolicySet([make('default'), make('default')])).toThrow(/two policies share the id "default"/);
     expect(() => new PolicySet([make('a')])).toThrow(/no policy with id "default"/);
+  });
+});
+
+describe('policy versions', () => {
+  const v1 = make('default');
+  const v2 = { ...make('default'), version: 2 };
+
+  it('keeps older versions known after the set in force moved on', () => {
+    const set = new PolicySet([v2], { known: [v1] });
+    expect(set.get('default')).toBe(v2);
+    expect(set.version('default', 1)).toBe(v1);
+    expect(set.version('default', 2)).toBe(v2);
+    expect(set.version('default', 3)).toBeUndefined();
+    expect(set.inForce()).toEqual([{ id: 'default', version: 2 }]);
+  });
+
+  it('refuses one id and version with two contents', () => {
+    const other = { ...v1, handoff_queue: 'elsewhere' };
+    expect(() => new PolicySet([other], { known: [v1] })).toThrow(/version 1 already exists with different contents/);
+  });
+
+  it('content ignores key order and survives a round trip through JSON', () => {
+    const reordered = Object.fromEntries(Object.entries(v1).reverse()) as typeof v1;
+    expect(policyContent(reordered)).toBe(policyContent(v1));
+    expect(policyFromContent(policyContent(v1))).toEqual(v1);
+    expect(policyFromContent('{"id": 1}')).toBeUndefined();
+  });
+
+  it('the stand-in for a lost version never allows anything', () => {
+    const p = unavailablePolicy('gone', 4);
+    expect(p).toMatchObject({ id: 'gone', version: 4 });
+    const d = evaluate(p, {}, { otp: 0, totp: 0, did: 0, kba_advanced: 0 }, { now: 0 });
+    expect(d).toMatchObject({ outcome: 'handoff', allowed: false, policy: { id: 'gone', version: 4 } });
   });
 });

@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from '../app.js';
-import { hostUrl, loadConfig, type Config } from '../config.js';
+import { hostUrl, loadConfig, readNodeEnv, type Config } from '../config.js';
 import { createKeys } from '../crypto/keys.js';
 import { jsonLogger, systemClock, type Clock, type Logger } from '../deps.js';
-import { formatPolicyError, type PolicySet } from '../policy/index.js';
+import { formatPolicyError, policyContent, policyFromContent, type InForce, type Policy, type PolicyError, type PolicySet, type VersionLookup } from '../policy/index.js';
+import { createPolicyStore, type PolicyStore } from '../store/policies.js';
 import { createOtpSender, DevOutbox, type OtpSender } from '../providers/otp/index.js';
 import { devSecretsDir, loadOrCreateDevSecrets } from './dev-secrets.js';
-import { reloadPolicySet } from './policy-dir.js';
+import { reloadPolicySet, versionConflictError } from './policy-dir.js';
 import { openSqlite } from './sqlite.js';
 import { batchedStdout } from './log-writer.js';
 import { sweepExpired } from '../factors/did/sessions.js';
@@ -42,7 +43,9 @@ export interface RunningServer {
   /** Resolves when background work (live-call redirects) has finished. */
   drain(): Promise<void>;
   /** Re-reads the policy folder; a bad folder leaves the running set in force. */
-  reloadPolicies(): { ok: boolean; errors: string[] };
+  reloadPolicies(): Promise<{ ok: boolean; errors: string[]; inForce: InForce[] }>;
+  /** The policy set in force now. */
+  policies(): PolicySet;
   close(): Promise<void>;
 }
 
@@ -62,7 +65,10 @@ export class StartupError extends Error {
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const print = opts.print ?? ((l: string) => console.log(l));
-  const production = opts.env.NODE_ENV === 'production';
+  // Read first: a misspelt NODE_ENV must not generate (and print) development secrets.
+  const mode = readNodeEnv(opts.env);
+  if (!mode.ok) throw new StartupError([mode.error]);
+  const production = mode.production;
   // Development secrets live next to the database, generated once and kept across restarts.
   const dev = production ? undefined : loadOrCreateDevSecrets(devSecretsDir(opts.env));
   const loaded = loadConfig(opts.env, dev?.secrets);
@@ -74,14 +80,29 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     for (const name of loaded.usedDevSecrets) print(`  ${name}=${dev.secrets[name]}`);
   }
 
-  let policies: PolicySet | undefined;
-  const first = reloadPolicySet(config.policyDir);
-  if (!first.set) throw new StartupError(first.errors.map(formatPolicyError));
-  policies = first.set;
-
   const stdout = opts.logger ? undefined : batchedStdout();
   const logger = opts.logger ?? jsonLogger((line) => stdout!.write(line));
+  const clock = opts.clock ?? systemClock;
   const sqlite = openSqlite(config.db);
+  const policyStore = createPolicyStore(sqlite.db);
+  // A version another process recorded after this one loaded (a call it created, now served here).
+  const byVersion = sqlite.sqlite.prepare<[string, number], { content: string }>(
+    'SELECT content FROM policy_versions WHERE policy_id = ? AND version = ?',
+  );
+  const lookup = (id: string, version: number) => {
+    const row = byVersion.get(id, version);
+    return row ? policyFromContent(row.content) : undefined;
+  };
+  let policies: PolicySet;
+  try {
+    const first = await loadPinnedPolicies(config.policyDir, policyStore, undefined, clock.now(), logger, lookup);
+    if (!first.set) throw new StartupError(first.errors.map(formatPolicyError));
+    policies = first.set;
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+
   // Before the first request: a transfer a dead process left pending gets a terminal outcome,
   // so its retry answers that instead of `in_progress`. No live unit can own a pending row (a unit
   // commits settled or not at all); one left by the earlier four-commit code may have moved part
@@ -91,7 +112,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   }
   const keys = await createKeys(config.secrets.key);
   const outbox = config.devOutbox ? new DevOutbox() : undefined;
-  const clock = opts.clock ?? systemClock;
   const otpSender = opts.otpSender ?? createOtpSender(config, { clock, outbox, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
 
   const { accountSid, authToken, apiBaseUrl } = config.twilio;
@@ -114,7 +134,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     elevenlabs: { webhookSecret: config.elevenlabs.webhookSecret },
     secrets: config.secrets,
     keys,
-    policies: () => policies!,
+    policies: () => policies,
     otpSender,
     outbox,
     clock,
@@ -139,12 +159,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     app,
     services,
     outbox,
-    reloadPolicies() {
-      const next = reloadPolicySet(config.policyDir, policies);
+    async reloadPolicies() {
+      const next = await loadPinnedPolicies(config.policyDir, policyStore, policies, clock.now(), logger);
       const errors = next.errors.map(formatPolicyError);
-      if (errors.length === 0) policies = next.set;
-      return { ok: errors.length === 0, errors };
+      if (errors.length === 0 && next.set) policies = next.set;
+      return { ok: errors.length === 0, errors, inForce: policies.inForce() };
     },
+    policies: () => policies,
     drain,
     close: () =>
       new Promise<void>((done) => {
@@ -162,3 +183,37 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   };
 }
 
+/**
+ * The policy folder, checked against every version recorded in the database, then recorded: a
+ * version known to any process (or an earlier run) keeps its rules, and a file that changed them
+ * without a new version number is refused. Versions only ever accumulate.
+ */
+async function loadPinnedPolicies(
+  dir: string,
+  store: PolicyStore,
+  previous: PolicySet | undefined,
+  now: number,
+  logger: Logger,
+  lookup?: VersionLookup,
+): Promise<{ set: PolicySet | undefined; errors: PolicyError[] }> {
+  const recorded: Policy[] = [];
+  for (const row of await store.all()) {
+    const p = policyFromContent(row.content);
+    // A row this code can no longer read stays unknown: its calls fail closed (a human).
+    if (p && p.id === row.policyId && p.version === row.version) recorded.push(p);
+    else logger.error('policy_version_unreadable', { policy: { id: row.policyId, version: row.version } });
+  }
+  const next = reloadPolicySet(dir, previous, recorded, lookup ? { lookup } : {});
+  if (!next.set || next.errors.length > 0) return next;
+  const errors: PolicyError[] = [];
+  for (const p of next.set.list()) {
+    const content = policyContent(p);
+    const stored = await store.record(p.id, p.version, content, now);
+    // Another process recorded this version with other rules between our read and our write.
+    const winner = stored === content ? undefined : policyFromContent(stored);
+    if (stored !== content && (!winner || policyContent(winner) !== content)) {
+      errors.push(versionConflictError(next.set.inForce().find((f) => f.id === p.id)?.file ?? dir, p, next.set.known()));
+    }
+  }
+  return errors.length > 0 ? { set: previous, errors } : next;
+}

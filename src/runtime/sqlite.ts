@@ -1,5 +1,5 @@
 // Node-only: open (or create) the SQLite file, tune it for a server, apply migrations.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -17,7 +17,12 @@ export interface OpenedSqlite {
 }
 
 export function openSqlite(file: string): OpenedSqlite {
-  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  if (file !== ':memory:') {
+    mkdirSync(dirname(resolve(file)), { recursive: true, mode: 0o700 });
+    // The database holds names, phones and emails: owner-only from the first byte. SQLite gives
+    // its -wal and -shm files the database file's mode.
+    closeSync(openSync(file, 'a', 0o600));
+  }
   const sqlite = new Database(file);
   // WAL: readers never block the writer; NORMAL sync is durable across process crashes in WAL mode.
   sqlite.pragma('journal_mode = WAL');
@@ -26,5 +31,16 @@ export function openSqlite(file: string): OpenedSqlite {
   sqlite.pragma('foreign_keys = ON');
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  if (file !== ':memory:') for (const f of [file, `${file}-wal`, `${file}-shm`]) ownerOnly(f);
   return { db: db as unknown as Db, sqlite, close: () => sqlite.close() };
+}
+
+/** A file created earlier with a looser mode (or copied in) is put back to 0600. */
+function ownerOnly(file: string): void {
+  if (process.platform === 'win32') return;
+  try {
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }

@@ -76,6 +76,7 @@ const input = z.object({
     `did_wait only: how many seconds to wait for the app confirmation, 1 to ${MAX_WAIT_SECONDS} (15 is a good value).`,
   ),
   host_session_token: text(4096, 'Signed session token from the host web/mobile app, when it has one.'),
+  agent_id: text(128, 'The ElevenLabs agent id (system__agent_id): picks the policy of a session that had no initiation webhook.'),
 });
 
 type Args = z.output<typeof input>;
@@ -100,7 +101,8 @@ export const authOrchestrator = defineTool({
     'Every response has success (true or false) and a reason; privileged_allowed is true only when the caller is verified. ' +
     'If success is false, tell the caller briefly and follow next_required_step; never reveal codes, answers or why a check failed beyond the reason.',
   input,
-  bind: { host_session_token: 'host_session_token' },
+  // Filled by the platform, never by the LLM: the agent a web/app session runs on selects its policy.
+  bind: { host_session_token: 'host_session_token', agent_id: 'system__agent_id' },
   // Longer than the longest did_wait long-poll (20 s) plus processing.
   responseTimeoutSecs: 30,
   assignments: [

@@ -5,3 +5,4 @@ export * from './events.js';
 export * from './ledger.js';
 export * from './did.js';
 export * from './budgets.js';
+export * from './policies.js';
