@@ -14,6 +14,7 @@ import { reloadPolicySet, versionConflictError } from './policy-dir.js';
 import { openSqlite } from './sqlite.js';
 import { batchedStdout } from './log-writer.js';
 import { sweepExpired } from '../factors/did/sessions.js';
+import { COUNTER_RETENTION_MS } from '../store/budgets.js';
 import { createTwilioCallRedirector } from '../providers/twilio/calls.js';
 import { createVoxeqPullProvider } from '../providers/voxeq/pull.js';
 import { createVoxeqSimulator } from '../providers/voxeq/simulator.js';
@@ -151,6 +152,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     sweepExpired(services).catch((err: unknown) => logger.error('did_sweep_failed', { error: (err as Error).name }));
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
+  // Durable counters whose longest possible window is over are dead weight: dropped hourly.
+  const counterSweeper = setInterval(() => {
+    services.counters
+      .sweep(services.clock.now() - COUNTER_RETENTION_MS)
+      .catch((err: unknown) => logger.error('counter_sweep_failed', { error: (err as Error).name }));
+  }, 3_600_000);
+  counterSweeper.unref();
   const url = hostUrl(config.host, port);
 
   return {
@@ -170,6 +178,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     close: () =>
       new Promise<void>((done) => {
         clearInterval(sweeper);
+        clearInterval(counterSweeper);
         server.close(() => {
           void drain().finally(() => {
             sqlite.close();

@@ -123,6 +123,9 @@ export function createBudgetStore(db: Db) {
 
 export type BudgetStore = ReturnType<typeof createBudgetStore>;
 
+/** No counter's window is longer than the policy schema allows (a week): older rows count nothing. */
+export const COUNTER_RETENTION_MS = 7 * 86_400_000;
+
 /**
  * Durable fixed-window counters: `take` is one upsert that counts only while the key is under its
  * limit in the current window, so any number of processes share one count.
