@@ -32,9 +32,11 @@ export function benchCustomer(i: number): BenchCustomer {
   };
 }
 
-export async function enrolCustomers(client: HttpClient, adminToken: string, n: number): Promise<BenchCustomer[]> {
+/** Enrols customers `from` … `n - 1` (the array holds them at their index). */
+export async function enrolCustomers(client: HttpClient, adminToken: string, n: number, from = 0): Promise<BenchCustomer[]> {
   const out: BenchCustomer[] = [];
-  await pool(n, 16, async (i) => {
+  await pool(n - from, 16, async (k) => {
+    const i = from + k;
     const c = benchCustomer(i);
     const res = await client.json('POST', '/admin/customers', {
       bearer: adminToken,

@@ -4,7 +4,18 @@
 import { BENCH_AGENT, BENCH_POLICY_AGENT, CALLED_NUMBER } from '../fixtures.js';
 import { cannon, type CannonSpec } from '../lib/cannon.js';
 import { pool } from '../lib/http.js';
+import { enrolCustomers, type BenchCustomer } from '../fixtures.js';
 import { convOf, fromCannon, sampler, uniq, type Ctx, type ScenarioResult } from './types.js';
+
+/**
+ * `n` customers of this scenario's own, enrolled through the admin API after the run's: guesses
+ * spent here must not lock the customers the other scenarios play.
+ */
+async function ownCustomers(ctx: Ctx, n: number): Promise<BenchCustomer[]> {
+  ctx.progress(`enrolling ${n} customers of its own`);
+  const from = ctx.customers.length;
+  return (await enrolCustomers(ctx.client, ctx.admin, from + n, from)).slice(from);
+}
 
 /** Warm-up (discarded: JIT, page cache, connection set-up), then the measured run. */
 async function warmAndRun(ctx: Ctx, id: string, spec: Omit<CannonSpec, 'url' | 'connections' | 'durationS' | 'onTick'>) {
@@ -34,36 +45,45 @@ export async function initiation(ctx: Ctx): Promise<ScenarioResult> {
     method: 'POST',
     path: '/elevenlabs/initiation',
     headers: auth(ctx),
-    // A new call per request; the caller ID is an enrolled phone, so the call is identified by caller ID.
+    // A new call per request from an enrolled phone; caller ID claims nobody, so the answer is `identify`.
     body: () => {
       const i = n++;
       return JSON.stringify({ call_sid: uniq(ctx, 'i', i), caller_id: ctx.customers[i % C]!.phone, agent_id: BENCH_AGENT, called_number: CALLED_NUMBER });
     },
-    check: (s, b) => expect200(s, b, '"auth_next_step":"otp_send"', 'next_step_not_otp_send'),
+    check: (s, b) => expect200(s, b, '"auth_next_step":"identify"', 'next_step_not_identify'),
   });
   return fromCannon({ id: 'initiation', title: 'initiation webhook (new call per request)', scale: ctx.scale, connections: ctx.settings.connections }, run, mem);
 }
 
-/** Calls created by the initiation webhook and bound to their conversation by a first `status`. */
-async function prepareIdentifiedCalls(ctx: Ctx, kind: string, count: number, agentId: string, then?: (callId: string) => Promise<void>) {
-  const C = ctx.customers.length;
+/**
+ * Calls created by the initiation webhook, claimed by the caller's member ID (`identify`, which
+ * also binds the conversation) as the agent does first, then handed to `then` if given.
+ */
+async function prepareIdentifiedCalls(
+  ctx: Ctx,
+  kind: string,
+  count: number,
+  agentId: string,
+  then?: (callId: string) => Promise<void>,
+  customers = ctx.customers,
+) {
+  const C = customers.length;
   const calls: string[] = [];
   let done = 0;
   await pool(count, 32, async (i) => {
     const callId = uniq(ctx, kind, i);
+    const customer = customers[i % C]!;
     const init = await ctx.client.json('POST', '/elevenlabs/initiation', {
       bearer: ctx.tool,
-      body: { call_sid: callId, caller_id: ctx.customers[i % C]!.phone, agent_id: agentId, called_number: CALLED_NUMBER },
+      body: { call_sid: callId, caller_id: customer.phone, agent_id: agentId, called_number: CALLED_NUMBER },
     });
     if (init.status !== 200) throw new Error(`prepare ${kind}: initiation answered ${init.status} ${init.text.slice(0, 200)}`);
+    const id = await ctx.client.json('POST', '/tools/auth_orchestrator', {
+      bearer: ctx.tool,
+      body: { call_id: callId, conversation_id: convOf(callId), action: 'identify', account_ref: customer.memberId },
+    });
+    if (id.status !== 200 || id.body.success !== true) throw new Error(`prepare ${kind}: identify answered ${id.status} ${id.text.slice(0, 200)}`);
     if (then) await then(callId);
-    else {
-      const st = await ctx.client.json('POST', '/tools/auth_orchestrator', {
-        bearer: ctx.tool,
-        body: { call_id: callId, conversation_id: convOf(callId), action: 'status' },
-      });
-      if (st.status !== 200) throw new Error(`prepare ${kind}: status answered ${st.status} ${st.text.slice(0, 200)}`);
-    }
     calls[i] = callId;
     if (++done % 200 === 0) ctx.progress(`${kind}: preparing calls ${done}/${count}`);
   });
@@ -102,14 +122,18 @@ export async function status(ctx: Ctx): Promise<ScenarioResult> {
 export async function otpVerifyWrong(ctx: Ctx): Promise<ScenarioResult> {
   const expected = (ctx.state.statusRps ?? 2000) * (ctx.settings.warmupS + ctx.settings.durationS) * 1.5;
   const P = Math.max(100, Math.min(20_000, Math.ceil(expected / 8)));
-  ctx.progress(`otp_verify: preparing ${P} calls with a pending code`);
+  // Every wrong code spends a guess of its customer's code budget (at most 100 in a row, the
+  // schema's ceiling): enough customers of its own that none reaches it (a prepared call takes at
+  // most 9 wrong codes), so every request is the same path.
+  const people = await ownCustomers(ctx, Math.ceil((P * 9) / 90));
+  ctx.progress(`otp_verify: preparing ${P} calls with a pending code over ${people.length} customers`);
   const calls = await prepareIdentifiedCalls(ctx, 'o', P, BENCH_POLICY_AGENT, async (callId) => {
     const sent = await ctx.client.json('POST', '/tools/auth_orchestrator', {
       bearer: ctx.tool,
       body: { call_id: callId, conversation_id: convOf(callId), action: 'otp_send', channel: 'sms' },
     });
     if (sent.status !== 200 || sent.body.success !== true) throw new Error(`prepare otp_verify: otp_send answered ${sent.status} ${sent.text.slice(0, 200)}`);
-  });
+  }, people);
   let n = 0;
   const { run, mem } = await warmAndRun(ctx, 'otp_verify', {
     method: 'POST',
