@@ -2,6 +2,7 @@ import { timingSafeEqualString } from '../crypto/compare.js';
 import { randomDigits, randomId } from '../crypto/random.js';
 import { fail, ok, type StepContext, type StepResult } from '../orchestrator/services.js';
 import type { Policy } from '../policy/index.js';
+import type { Services } from '../orchestrator/services.js';
 import type { SendLimits } from '../store/challenges.js';
 import { hashCode, hashDestination } from './hash.js';
 
@@ -11,8 +12,12 @@ export const sendLimits = (policy: Policy): SendLimits => ({
   destMax: policy.limits.sends_per_destination.max,
   destWindowMs: policy.limits.sends_per_destination.window_seconds * 1000,
   dayMax: policy.limits.sends_per_destination_per_day,
-  smsPerHour: policy.limits.sms_per_hour,
 });
+
+/** The service-wide SMS ceiling: one durable hourly counter (O(1) per send, shared by every process). */
+const SMS_KEY = 'sms:service';
+export const smsCeilingReached = (s: Services, policy: Policy, now: number): Promise<boolean> =>
+  s.counters.exhausted(SMS_KEY, policy.limits.sms_per_hour, HOUR_MS, now);
 
 /** "SMS to the number ending 42" — enough for the caller to recognise, useless to an impostor. */
 function destinationHint(channel: 'sms' | 'email', to: string): string {
@@ -33,6 +38,7 @@ export async function otpSend({ s, call, policy, now }: StepContext, channel: 's
   const expiresAt = now + cfg.ttl_seconds * 1000;
   const destination = await hashDestination(s.keys, channel, to);
   const limits = sendLimits(policy);
+  if (channel === 'sms' && (await smsCeilingReached(s, policy, now))) return breakerOpen({ s, call, policy, now });
   const created = await s.challenges.createIfAllowed({
     id,
     callId: call.id,
@@ -48,6 +54,10 @@ export async function otpSend({ s, call, policy, now }: StepContext, channel: 's
     limits,
   });
   if (!created) return refusedSend({ s, call, policy, now }, channel, destination, limits);
+  // Counted once the code exists, so sends another limit refused never spend the service's ceiling
+  // (a flood against one number must not stop SMS for everyone). Sends in flight when the ceiling
+  // is reached may pass it by their number.
+  if (channel === 'sms') await s.counters.take(SMS_KEY, policy.limits.sms_per_hour, HOUR_MS, now);
 
   const delivery = await s.otpSender.send({ to, channel, code, call_id: call.id, expires_at: new Date(expiresAt).toISOString() });
   if (!delivery.ok) {
@@ -65,8 +75,8 @@ export async function otpSend({ s, call, policy, now }: StepContext, channel: 's
 
 /**
  * Says which limit refused a send, from the counts as they are now: this call's own (max_sends,
- * cooldown), the destination's across calls, or the service-wide SMS ceiling. Only the audit
- * event names a cross-call limit; the caller hears `rate_limited` for each of them.
+ * cooldown) or the destination's across calls. Only the audit event names a cross-call limit;
+ * the caller hears `rate_limited` for each of them.
  */
 async function refusedSend({ s, call, policy, now }: StepContext, channel: 'sms' | 'email', destination: string, limits: SendLimits): Promise<StepResult> {
   const cfg = policy.factors.otp;
@@ -77,20 +87,18 @@ async function refusedSend({ s, call, policy, now }: StepContext, channel: 'sms'
     return fail('cooldown', { extra: { retry_after_seconds: retryAfter } });
   }
   const counts = await s.challenges.sendCounts(destination, limits, now);
-  const limit =
-    channel === 'sms' && counts.sms >= limits.smsPerHour
-      ? 'service_sms_per_hour'
-      : counts.dest >= limits.destMax
-        ? 'sends_per_destination'
-        : counts.day >= limits.dayMax
-          ? 'sends_per_destination_per_day'
-          : undefined;
+  const limit = counts.dest >= limits.destMax ? 'sends_per_destination' : counts.day >= limits.dayMax ? 'sends_per_destination_per_day' : undefined;
   // Nothing is exhausted: the claim moved between reading the call and the insert.
   if (!limit) return fail('identity_changed');
   await s.audit.record(call.id, 'otp_send_refused', now, { channel, limit, customer_id: call.customerId });
-  // The breaker's trip is one event per hour, however many sends it refuses.
-  if (limit === 'service_sms_per_hour' && (await s.counters.take('breaker:sms', 1, HOUR_MS, now)) !== undefined) {
-    await s.audit.record(call.id, 'sms_breaker_tripped', now, { sms_last_hour: counts.sms, ceiling: limits.smsPerHour });
+  return fail('rate_limited');
+}
+
+/** The SMS breaker is open: refused, and its trip is one event per hour however many sends it refuses. */
+async function breakerOpen({ s, call, policy, now }: StepContext): Promise<StepResult> {
+  await s.audit.record(call.id, 'otp_send_refused', now, { channel: 'sms', limit: 'sms_per_hour', customer_id: call.customerId });
+  if ((await s.counters.take('breaker:sms', 1, HOUR_MS, now)) !== undefined) {
+    await s.audit.record(call.id, 'sms_breaker_tripped', now, { ceiling: policy.limits.sms_per_hour, window_seconds: HOUR_MS / 1000 });
   }
   return fail('rate_limited');
 }

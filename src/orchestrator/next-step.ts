@@ -3,7 +3,7 @@ import type { CallRow } from '../store/schema/calls.js';
 import type { Services } from './services.js';
 import type { Policy } from '../policy/index.js';
 import { hashDestination } from '../factors/hash.js';
-import { sendLimits } from '../factors/otp.js';
+import { sendLimits, smsCeilingReached } from '../factors/otp.js';
 import { FAMILY_OF_FACTOR } from './guesses.js';
 
 export interface NextStep {
@@ -18,7 +18,7 @@ const HUMAN: NextStep = { step: 'transfer_to_human' };
 async function destinationOpen(s: Services, policy: Policy, channel: 'sms' | 'email', to: string, now: number): Promise<boolean> {
   const limits = sendLimits(policy);
   const counts = await s.challenges.sendCounts(await hashDestination(s.keys, channel, to), limits, now);
-  return counts.dest < limits.destMax && counts.day < limits.dayMax && (channel !== 'sms' || counts.sms < limits.smsPerHour);
+  return counts.dest < limits.destMax && counts.day < limits.dayMax && (channel !== 'sms' || !(await smsCeilingReached(s, policy, now)));
 }
 
 /**

@@ -11,7 +11,6 @@ export interface SendLimits {
   destMax: number;
   destWindowMs: number;
   dayMax: number;
-  smsPerHour: number;
 }
 
 export interface NewChallenge {
@@ -31,15 +30,12 @@ export interface NewChallenge {
 }
 
 const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 const limitParams = (l: SendLimits, destination: string, now: number) => ({
   destination,
   destSince: now - l.destWindowMs,
   destMax: l.destMax,
   daySince: now - DAY_MS,
   dayMax: l.dayMax,
-  hourSince: now - HOUR_MS,
-  smsMax: l.smsPerHour,
 });
 const p = sql.placeholder;
 
@@ -57,7 +53,6 @@ export function createChallengeStore(db: Db) {
     .select({
       dest: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('destSince')} LIMIT ${p('destMax')}))`,
       day: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('daySince')} LIMIT ${p('dayMax')}))`,
-      sms: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE channel = 'sms' AND created_at > ${p('hourSince')} LIMIT ${p('smsMax')}))`,
     })
     .from(sql`(SELECT 1)`)
     .prepare();
@@ -136,12 +131,12 @@ export function createChallengeStore(db: Db) {
             sql`NOT EXISTS (SELECT 1 FROM otp_challenges WHERE call_id = ${p('callId')} AND status != 'undelivered' AND created_at > ${p('since')})`,
             // The claim is still the customer the code is for (an identity swap cannot race a send).
             eq(calls.customerId, p('customerId')),
-            // Across calls: per destination in a short and a daily sliding window, and the
-            // service-wide SMS ceiling. Undelivered sends count: they cost as much. Each count
-            // stops at its limit, so a flooded destination costs no more to refuse than to allow.
+            // Across calls: per destination in a short and a daily sliding window. Undelivered
+            // sends count: they cost as much. Each count stops at its limit, so a flooded
+            // destination costs no more to refuse than to allow. (The service-wide SMS ceiling is
+            // a durable counter, factors/otp.ts: a count of every SMS would grow with the traffic.)
             sql`(SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('destSince')} LIMIT ${p('destMax')})) < ${p('destMax')}`,
             sql`(SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('daySince')} LIMIT ${p('dayMax')})) < ${p('dayMax')}`,
-            sql`(${p('channel')} != 'sms' OR (SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE channel = 'sms' AND created_at > ${p('hourSince')} LIMIT ${p('smsMax')})) < ${p('smsMax')})`,
           ),
         ),
     )
@@ -171,8 +166,8 @@ export function createChallengeStore(db: Db) {
       await supersede.run({ callId, id: '', now });
     },
     /** Sends counted by the cross-call limits, to say which one refused. */
-    async sendCounts(destination: string, limits: SendLimits, now: number): Promise<{ dest: number; day: number; sms: number }> {
-      return (await sendCounts.get(limitParams(limits, destination, now))) as { dest: number; day: number; sms: number };
+    async sendCounts(destination: string, limits: SendLimits, now: number): Promise<{ dest: number; day: number }> {
+      return (await sendCounts.get(limitParams(limits, destination, now))) as { dest: number; day: number };
     },
     async reserveAttempt(id: string, now: number): Promise<Challenge | undefined> {
       return ((await reserve.all({ id, now })) as Challenge[])[0];
