@@ -373,8 +373,13 @@ describe('limits across calls', () => {
     }
     await ring(t, 'CS9', '+15557000009', { identify: false });
     await t.tool('CS9', 'identify', { account_ref: 'MAL-0001' });
-    sent.push((await t.tool('CS9', 'otp_send', { channel: 'sms' })).body.reason);
+    const refused = (await t.tool('CS9', 'otp_send', { channel: 'sms' })).body;
+    sent.push(refused.reason);
     expect(sent).toEqual(['ok', 'ok', 'rate_limited', 'rate_limited']);
+    // A refused send is never answered with another send; afterwards no SMS is offered either,
+    // only Mallory's e-mail, which the SMS ceiling does not cover.
+    expect(refused.next_required_step).not.toBe('otp_send');
+    expect((await t.tool('CS9', 'status')).body).toMatchObject({ next_required_step: 'otp_send', next_step_args: { channel: 'email' } });
     const trips = t.sqlite.prepare("select count(*) n from events where type = 'sms_breaker_tripped'").get() as { n: number };
     expect(trips.n).toBe(1);
     // E-mail is not SMS: the breaker does not stop it.

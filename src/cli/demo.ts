@@ -1093,11 +1093,12 @@ async function call6(env: DemoEnv, policy: Policy, device: DemoDevice | undefine
   let codeFailures = 0; // call 1's code was right: the code budget is whole
   let refusedCall: Call | undefined;
   for (let n = 1; !refusedCall && n <= dest.max + 1; n++) {
-    // Once the number's limit is reached, the next step offered is no longer a send.
-    const { call: c } = await dial(`flood call ${n}`, fraudNumber(), { memberId: ada.memberId, next: sent >= dest.max ? 'did_issue' : 'otp_send' });
+    // Once the number's limit is reached, the send offered is to her e-mail, never her phone again.
+    const { call: c } = await dial(`flood call ${n}`, fraudNumber(), { memberId: ada.memberId, next: 'otp_send' });
     if (sent >= dest.max) {
       refusedCall = c;
-      // Codes and knowledge are out: what is left for Ada is her device, which the fraudster does not hold.
+      // A refused send is never answered with another send: knowledge is out, so what is left for
+      // Ada is her device, which the fraudster does not hold.
       await c.orchestrate(
         { action: 'otp_send', channel: 'sms' },
         { http: 200, success: false, reason: 'rate_limited', privileged_allowed: false, next_required_step: 'did_issue' },
@@ -1211,16 +1212,17 @@ async function call6(env: DemoEnv, policy: Policy, device: DemoDevice | undefine
             'auth_state.required_successes': 2,
             privileged_allowed: false,
             // The knowledge factor has passed, the fraudster has no device, and their number has had
-            // its codes for the quarter hour (checked below): only a human is left.
-            next_required_step: 'transfer_to_human',
+            // its codes for the quarter hour (checked below): only a code by e-mail is left.
+            next_required_step: 'otp_send',
+            'next_step_args.channel': 'email',
           },
     );
   }
   const toAlan = await sentTo(env, alanPhone);
-  narrate(`nothing is left to offer: ${toAlan} codes went to this number in the last ${dest.window_seconds / 60} min (calls 2 and 5, and three in this scene), and no device`);
+  narrate(`only e-mail is left to offer: ${toAlan} codes went to this number in the last ${dest.window_seconds / 60} min (calls 2 and 5, and three in this scene), and no device`);
   env.checks.record("the fraudster's number is at its send limit", toAlan === dest.max ? [] : [`${toAlan} codes to ${alanPhone}, the limit is ${dest.max}`]);
   narrate('the raised tier took the authentication back: the clear screen is no factor, the transfer stays refused');
-  await risky.tool('transfer_funds', { to_account: 'savings', amount: 2500 }, { http: 403, success: false, reason: 'step_up_required', next_required_step: 'transfer_to_human' });
+  await risky.tool('transfer_funds', { to_account: 'savings', amount: 2500 }, { http: 403, success: false, reason: 'step_up_required', next_required_step: 'otp_send' });
   await risky.orchestrate(
     { action: 'status' },
     {
@@ -1236,7 +1238,7 @@ async function call6(env: DemoEnv, policy: Policy, device: DemoDevice | undefine
   narrate(`a factor has passed on this call: moving the claim to ${ada.body.display_name} is refused and counted`);
   await risky.orchestrate(
     { action: 'identify', account_ref: ada.memberId },
-    { http: 200, success: false, reason: 'identity_locked', 'auth_state.status': 'pending', privileged_allowed: false, next_required_step: 'transfer_to_human' },
+    { http: 200, success: false, reason: 'identity_locked', 'auth_state.status': 'pending', privileged_allowed: false, next_required_step: 'otp_send' },
   );
   track({ label: 'Call 6 risk', call: risky, expect: { status: 'pending', types: ['screen_result', 'factor_passed', 'wrong_code_burst', 'tool_gate'] } });
 

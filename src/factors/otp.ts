@@ -15,7 +15,8 @@ export const sendLimits = (policy: Policy): SendLimits => ({
 });
 
 /** The service-wide SMS ceiling: one durable hourly counter (O(1) per send, shared by every process). */
-const SMS_KEY = 'sms:service';
+export const SMS_COUNTER = { key: 'sms:service', windowMs: HOUR_MS };
+const SMS_KEY = SMS_COUNTER.key;
 export const smsCeilingReached = (s: Services, policy: Policy, now: number): Promise<boolean> =>
   s.counters.exhausted(SMS_KEY, policy.limits.sms_per_hour, HOUR_MS, now);
 

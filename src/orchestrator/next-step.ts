@@ -2,8 +2,9 @@ import type { Decision } from '../policy/index.js';
 import type { CallRow } from '../store/schema/calls.js';
 import type { Services } from './services.js';
 import type { Policy } from '../policy/index.js';
+import type { Enrolment } from '../store/customers.js';
 import { hashDestination } from '../factors/hash.js';
-import { sendLimits, smsCeilingReached } from '../factors/otp.js';
+import { SMS_COUNTER, sendLimits } from '../factors/otp.js';
 import { FAMILY_OF_FACTOR } from './guesses.js';
 
 export interface NextStep {
@@ -17,8 +18,15 @@ const HUMAN: NextStep = { step: 'transfer_to_human' };
 /** Whether a code could go to `to` now, by the cross-call limits alone (this call's are checked apart). */
 async function destinationOpen(s: Services, policy: Policy, channel: 'sms' | 'email', to: string, now: number): Promise<boolean> {
   const limits = sendLimits(policy);
-  const counts = await s.challenges.sendCounts(await hashDestination(s.keys, channel, to), limits, now);
-  return counts.dest < limits.destMax && counts.day < limits.dayMax && (channel !== 'sms' || !(await smsCeilingReached(s, policy, now)));
+  const counts = await s.challenges.sendCounts(await hashDestination(s.keys, channel, to), limits, now, SMS_COUNTER);
+  return counts.dest < limits.destMax && counts.day < limits.dayMax && (channel !== 'sms' || counts.counter < policy.limits.sms_per_hour);
+}
+
+async function openChannel(s: Services, policy: Policy, enrolment: Enrolment, now: number): Promise<'sms' | 'email' | undefined> {
+  const phone = enrolment.phones[0];
+  if (phone && (await destinationOpen(s, policy, 'sms', phone, now))) return 'sms';
+  if (enrolment.email && (await destinationOpen(s, policy, 'email', enrolment.email, now))) return 'email';
+  return undefined;
 }
 
 /**
@@ -27,7 +35,15 @@ async function destinationOpen(s: Services, policy: Policy, channel: 'sms' | 'em
  * the customer is skipped (the device-bound DID stays open when only codes or knowledge locked),
  * and a send the cross-call limits would refuse is never offered.
  */
-export async function nextStep(s: Services, call: CallRow, policy: Policy, decision: Decision, now: number): Promise<NextStep> {
+export async function nextStep(
+  s: Services,
+  call: CallRow,
+  policy: Policy,
+  decision: Decision,
+  now: number,
+  /** Factors not to offer in this answer (a refused send is never answered with another send). */
+  skip: readonly string[] = [],
+): Promise<NextStep> {
   if (call.status === 'ended') return { step: 'none' };
   if (call.status === 'handed_off' || call.status === 'blocked') return HUMAN;
   if (decision.outcome === 'handoff' || decision.outcome === 'block') return HUMAN;
@@ -41,7 +57,7 @@ export async function nextStep(s: Services, call: CallRow, policy: Policy, decis
   let otpLater: NextStep | undefined;
 
   for (const factor of decision.eligible) {
-    if (locked.has(FAMILY_OF_FACTOR[factor]!)) continue;
+    if (skip.includes(factor) || locked.has(FAMILY_OF_FACTOR[factor]!)) continue;
     switch (factor) {
       case 'otp': {
         const cfg = policy.factors.otp;
@@ -49,14 +65,14 @@ export async function nextStep(s: Services, call: CallRow, policy: Policy, decis
         if (latest?.status === 'pending' && latest.expiresAt > now && latest.attempts < latest.maxAttempts) {
           return { step: 'otp_verify', args: { channel: latest.channel } };
         }
-        const channel = enrolment.phones.length ? 'sms' : enrolment.email ? 'email' : null;
-        const to = channel === 'sms' ? enrolment.phones[0] : enrolment.email;
-        if (channel && to && stats.sends < cfg.max_sends && (await destinationOpen(s, policy, channel, to, now))) {
-          const coolingDown = stats.lastAt !== null && stats.lastAt + cfg.resend_cooldown_seconds * 1000 > now;
-          // During the resend cooldown another factor is a better next step; OTP stays the fallback.
-          if (!coolingDown) return { step: 'otp_send', args: { channel } };
-          otpLater ??= { step: 'otp_send', args: { channel } };
-        }
+        if (stats.sends >= cfg.max_sends) break;
+        // SMS first, then e-mail: the first destination the cross-call limits still allow.
+        const channel = await openChannel(s, policy, enrolment, now);
+        if (!channel) break;
+        const coolingDown = stats.lastAt !== null && stats.lastAt + cfg.resend_cooldown_seconds * 1000 > now;
+        // During the resend cooldown another factor is a better next step; OTP stays the fallback.
+        if (!coolingDown) return { step: 'otp_send', args: { channel } };
+        otpLater ??= { step: 'otp_send', args: { channel } };
         break;
       }
       case 'totp':

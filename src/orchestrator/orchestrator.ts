@@ -160,7 +160,8 @@ export function createOrchestrator(s: Services) {
     }
     // A code just sent or a question just asked is checked next, also during a step-up.
     const follow = LIVE.includes(call.status) ? followUp(req.action, req, result) : undefined;
-    const next = follow ?? (await nextStep(s, call, policy, settled.decision, now));
+    const refusedSend = req.action === 'otp_send' && result.reason === 'rate_limited';
+    const next = follow ?? (await nextStep(s, call, policy, settled.decision, now, refusedSend ? ['otp'] : []));
     return orchestratorAnswer(call, settled.decision, result, next);
   };
 }

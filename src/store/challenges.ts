@@ -53,6 +53,9 @@ export function createChallengeStore(db: Db) {
     .select({
       dest: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('destSince')} LIMIT ${p('destMax')}))`,
       day: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('daySince')} LIMIT ${p('dayMax')}))`,
+      // A durable counter's units in its current window (store/budgets.ts writes it), read here
+      // so a next step learns every send limit in one statement.
+      counter: sql<number>`coalesce((SELECT count FROM limit_counters WHERE key = ${p('counterKey')} AND window_start > ${p('counterSince')}), 0)`,
     })
     .from(sql`(SELECT 1)`)
     .prepare();
@@ -165,9 +168,15 @@ export function createChallengeStore(db: Db) {
     async supersedeAll(callId: string, now: number): Promise<void> {
       await supersede.run({ callId, id: '', now });
     },
-    /** Sends counted by the cross-call limits, to say which one refused. */
-    async sendCounts(destination: string, limits: SendLimits, now: number): Promise<{ dest: number; day: number }> {
-      return (await sendCounts.get(limitParams(limits, destination, now))) as { dest: number; day: number };
+    /** Sends counted by the cross-call limits (and, if named, a durable counter's current units). */
+    async sendCounts(
+      destination: string,
+      limits: SendLimits,
+      now: number,
+      counter: { key: string; windowMs: number } = { key: '', windowMs: 0 },
+    ): Promise<{ dest: number; day: number; counter: number }> {
+      const params = { ...limitParams(limits, destination, now), counterKey: counter.key, counterSince: now - counter.windowMs };
+      return (await sendCounts.get(params)) as { dest: number; day: number; counter: number };
     },
     async reserveAttempt(id: string, now: number): Promise<Challenge | undefined> {
       return ((await reserve.all({ id, now })) as Challenge[])[0];
