@@ -88,7 +88,7 @@ describe('enrol', () => {
   it('names a fresh device id when none is given', async () => {
     const r = await enrolDevice({ env: cliEnv, customerId: 'cust_dev' });
     expect(r).toMatchObject({ ok: true, status: 201 });
-    if (r.ok) expect(r.deviceId).toMatch(/^phone-[0-9a-f]{8}$/);
+    if (r.ok) expect(r.deviceId).toMatch(/^phone-[0-9a-f]{32}$/);
   });
 
   it('refuses, and leaves no key file, for an unknown customer', async () => {

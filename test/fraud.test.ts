@@ -100,6 +100,7 @@ describe('against the running server (real HTTP, real SQLite file)', () => {
     expect(swap.body).toMatchObject({ success: false, reason: 'already_authenticated' });
     const trail = await c.admin('GET', '/calls/CAswap2');
     expect(trail.body.auth_state.customer_id).toBe('cust_mallory');
+    expect(trail.body.events.filter((e: { type: string; factor?: string }) => e.type === 'factor_failed' && e.factor === 'identify')).toHaveLength(1);
   });
 
   it('finding 2, guessing across calls: 50 concurrent wrong answers over 50 calls take exactly the budget, durably', async () => {

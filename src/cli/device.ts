@@ -45,7 +45,7 @@ export interface ClientOptions {
 
 export interface EnrolOptions extends ClientOptions {
   customerId: string;
-  /** Default: a fresh `phone-<8 hex>`. An existing key file for this id is reused. */
+  /** Default: a fresh `phone-<32 hex>`. An existing key file for this id is reused. */
   deviceId?: string;
   /** Else $CALLGATE_ADMIN_TOKEN, else the dev secrets file next to CALLGATE_DB. */
   adminToken?: string;
@@ -415,7 +415,9 @@ export async function enrolDevice(o: EnrolOptions): Promise<EnrolResult> {
 }
 
 function newDeviceId(): string {
-  return `phone-${toHex(crypto.getRandomValues(new Uint8Array(4)))}`;
+  // 128 random bits: a device id is not a credential, but knowing one lets a stranger spend its
+  // customer's DID budget (docs/security.md), so it must not be guessable.
+  return `phone-${toHex(crypto.getRandomValues(new Uint8Array(16)))}`;
 }
 
 // ── confirm ────────────────────────────────────────────────────────────────────────────────────

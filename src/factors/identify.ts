@@ -67,7 +67,8 @@ export async function identify({ s, call, policy, now }: StepContext, accountRef
   }
   // Once authenticated, the identity is settled: the same account is a no-op, another is refused.
   if (call.status === 'authenticated') {
-    return customerId === call.customerId ? ok({ reason: 'already_authenticated' }) : fail('already_authenticated');
+    // Trying someone else's account on an authenticated call is a failed check like any other.
+    return customerId === call.customerId ? ok({ reason: 'already_authenticated' }) : fail('already_authenticated', { failed: 'identify' });
   }
   // Refused only when factors were already proven for another customer on this call.
   if (!(await claimCustomer(s, call, customerId, 'account_ref', now))) return fail('identity_locked', { failed: 'identify' });

@@ -1,24 +1,8 @@
 import { timingSafeEqualString } from '../crypto/compare.js';
 import { randomDigits, randomId } from '../crypto/random.js';
 import { fail, ok, type StepContext, type StepResult } from '../orchestrator/services.js';
-import type { Policy } from '../policy/index.js';
-import type { Services } from '../orchestrator/services.js';
-import type { SendLimits } from '../store/challenges.js';
 import { hashCode, hashDestination } from './hash.js';
-
-const HOUR_MS = 3_600_000;
-
-export const sendLimits = (policy: Policy): SendLimits => ({
-  destMax: policy.limits.sends_per_destination.max,
-  destWindowMs: policy.limits.sends_per_destination.window_seconds * 1000,
-  dayMax: policy.limits.sends_per_destination_per_day,
-});
-
-/** The service-wide SMS ceiling: one durable hourly counter (O(1) per send, shared by every process). */
-export const SMS_COUNTER = { key: 'sms:service', windowMs: HOUR_MS };
-const SMS_KEY = SMS_COUNTER.key;
-export const smsCeilingReached = (s: Services, policy: Policy, now: number): Promise<boolean> =>
-  s.counters.exhausted(SMS_KEY, policy.limits.sms_per_hour, HOUR_MS, now);
+import { countSms, crossCallLimit, refuse, sendLimits } from './otp-limits.js';
 
 /** "SMS to the number ending 42" — enough for the caller to recognise, useless to an impostor. */
 function destinationHint(channel: 'sms' | 'email', to: string): string {
@@ -38,8 +22,11 @@ export async function otpSend({ s, call, policy, now }: StepContext, channel: 's
   const code = randomDigits(s.random, cfg.code_length);
   const expiresAt = now + cfg.ttl_seconds * 1000;
   const destination = await hashDestination(s.keys, channel, to);
-  const limits = sendLimits(policy);
-  if (channel === 'sms' && (await smsCeilingReached(s, policy, now))) return breakerOpen({ s, call, policy, now });
+  const ctx = { s, call, policy, now };
+  // The destination's windows are checked again by the insert itself (atomically); this read
+  // names the limit, and is the only check of the SMS ceiling.
+  const limit = await crossCallLimit(s, policy, channel, destination, now);
+  if (limit) return refuse(ctx, channel, limit);
   const created = await s.challenges.createIfAllowed({
     id,
     callId: call.id,
@@ -52,13 +39,13 @@ export async function otpSend({ s, call, policy, now }: StepContext, channel: 's
     expiresAt,
     maxSends: cfg.max_sends,
     cooldownMs: cfg.resend_cooldown_seconds * 1000,
-    limits,
+    limits: sendLimits(policy),
   });
-  if (!created) return refusedSend({ s, call, policy, now }, channel, destination, limits);
+  if (!created) return refusedSend(ctx, channel, destination);
   // Counted once the code exists, so sends another limit refused never spend the service's ceiling
   // (a flood against one number must not stop SMS for everyone). Sends in flight when the ceiling
   // is reached may pass it by their number.
-  if (channel === 'sms') await s.counters.take(SMS_KEY, policy.limits.sms_per_hour, HOUR_MS, now);
+  if (channel === 'sms') await countSms(s, policy, now);
 
   const delivery = await s.otpSender.send({ to, channel, code, call_id: call.id, expires_at: new Date(expiresAt).toISOString() });
   if (!delivery.ok) {
@@ -75,11 +62,11 @@ export async function otpSend({ s, call, policy, now }: StepContext, channel: 's
 }
 
 /**
- * Says which limit refused a send, from the counts as they are now: this call's own (max_sends,
- * cooldown) or the destination's across calls. Only the audit event names a cross-call limit;
- * the caller hears `rate_limited` for each of them.
+ * Says which limit refused the insert, from the counts as they are now: this call's own
+ * (max_sends, cooldown) or a cross-call one reached since the check before it.
  */
-async function refusedSend({ s, call, policy, now }: StepContext, channel: 'sms' | 'email', destination: string, limits: SendLimits): Promise<StepResult> {
+async function refusedSend(ctx: StepContext, channel: 'sms' | 'email', destination: string): Promise<StepResult> {
+  const { s, call, policy, now } = ctx;
   const cfg = policy.factors.otp;
   const stats = await s.challenges.state(call.id, call.customerId!);
   if (stats.sends >= cfg.max_sends) return fail('rate_limited');
@@ -87,21 +74,9 @@ async function refusedSend({ s, call, policy, now }: StepContext, channel: 'sms'
     const retryAfter = Math.max(1, Math.ceil((stats.lastAt + cfg.resend_cooldown_seconds * 1000 - now) / 1000));
     return fail('cooldown', { extra: { retry_after_seconds: retryAfter } });
   }
-  const counts = await s.challenges.sendCounts(destination, limits, now);
-  const limit = counts.dest >= limits.destMax ? 'sends_per_destination' : counts.day >= limits.dayMax ? 'sends_per_destination_per_day' : undefined;
+  const limit = await crossCallLimit(s, policy, channel, destination, now);
   // Nothing is exhausted: the claim moved between reading the call and the insert.
-  if (!limit) return fail('identity_changed');
-  await s.audit.record(call.id, 'otp_send_refused', now, { channel, limit, customer_id: call.customerId });
-  return fail('rate_limited');
-}
-
-/** The SMS breaker is open: refused, and its trip is one event per hour however many sends it refuses. */
-async function breakerOpen({ s, call, policy, now }: StepContext): Promise<StepResult> {
-  await s.audit.record(call.id, 'otp_send_refused', now, { channel: 'sms', limit: 'sms_per_hour', customer_id: call.customerId });
-  if ((await s.counters.take('breaker:sms', 1, HOUR_MS, now)) !== undefined) {
-    await s.audit.record(call.id, 'sms_breaker_tripped', now, { ceiling: policy.limits.sms_per_hour, window_seconds: HOUR_MS / 1000 });
-  }
-  return fail('rate_limited');
+  return limit ? refuse(ctx, channel, limit) : fail('identity_changed');
 }
 
 export async function otpVerify({ s, call, now }: StepContext, code: string): Promise<StepResult> {

@@ -2,9 +2,7 @@ import type { Decision } from '../policy/index.js';
 import type { CallRow } from '../store/schema/calls.js';
 import type { Services } from './services.js';
 import type { Policy } from '../policy/index.js';
-import type { Enrolment } from '../store/customers.js';
-import { hashDestination } from '../factors/hash.js';
-import { SMS_COUNTER, sendLimits } from '../factors/otp.js';
+import { openChannel } from '../factors/otp-limits.js';
 import { FAMILY_OF_FACTOR } from './guesses.js';
 
 export interface NextStep {
@@ -14,20 +12,6 @@ export interface NextStep {
 }
 
 const HUMAN: NextStep = { step: 'transfer_to_human' };
-
-/** Whether a code could go to `to` now, by the cross-call limits alone (this call's are checked apart). */
-async function destinationOpen(s: Services, policy: Policy, channel: 'sms' | 'email', to: string, now: number): Promise<boolean> {
-  const limits = sendLimits(policy);
-  const counts = await s.challenges.sendCounts(await hashDestination(s.keys, channel, to), limits, now, SMS_COUNTER);
-  return counts.dest < limits.destMax && counts.day < limits.dayMax && (channel !== 'sms' || counts.counter < policy.limits.sms_per_hour);
-}
-
-async function openChannel(s: Services, policy: Policy, enrolment: Enrolment, now: number): Promise<'sms' | 'email' | undefined> {
-  const phone = enrolment.phones[0];
-  if (phone && (await destinationOpen(s, policy, 'sms', phone, now))) return 'sms';
-  if (enrolment.email && (await destinationOpen(s, policy, 'email', enrolment.email, now))) return 'email';
-  return undefined;
-}
 
 /**
  * The first factor the policy prefers that this caller can still do on this call. When none is
