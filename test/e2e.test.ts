@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/deps.js';
 import { startServer, StartupError, type RunningServer } from '../src/runtime/server.js';
 import { ADA } from './helpers/app.js';
+import { serverClient } from './helpers/server-client.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callgate-e2e-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,20 +14,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const env = { CALLGATE_DB: join(dir, 'callgate.sqlite'), PORT: '0', HOST: '127.0.0.1', CALLGATE_POLICY_DIR: 'policies' };
 
 function client(server: RunningServer) {
-  const secrets = JSON.parse(readFileSync(join(dir, 'dev-secrets.json'), 'utf8')) as Record<string, string>;
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(server.url + path, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
+  const c = serverClient(server.url, dir);
+  // This suite sends whole bodies (its own conversation id).
   return {
-    tool: (body: unknown) => call('POST', '/tools/auth_orchestrator', secrets.CALLGATE_TOOL_SECRET!, body),
-    initiation: (body: unknown) => call('POST', '/elevenlabs/initiation', secrets.CALLGATE_TOOL_SECRET!, body),
-    post: (tool: string, body: unknown) => call('POST', `/tools/post/${tool}`, secrets.CALLGATE_TOOL_SECRET!, body),
-    admin: (method: string, path: string, body?: unknown) => call(method, `/admin${path}`, secrets.CALLGATE_ADMIN_TOKEN!, body),
+    ...c,
+    tool: (body: unknown) => c.request('POST', '/tools/auth_orchestrator', c.secrets.CALLGATE_TOOL_SECRET!, body),
+    post: (tool: string, body: unknown) => c.request('POST', `/tools/post/${tool}`, c.secrets.CALLGATE_TOOL_SECRET!, body),
   };
 }
 

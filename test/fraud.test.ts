@@ -8,6 +8,7 @@ import { generate } from 'otplib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/deps.js';
 import { startServer, type RunningServer } from '../src/runtime/server.js';
+import { serverClient } from './helpers/server-client.js';
 import { ADA, ADA_PHONE, enrolAda, enrolDevice, makeTestApp, ring, testPolicies, type TestApp } from './helpers/app.js';
 
 /** The fraudster is a customer too: her own phone, her own account, a question with Ada's id. */
@@ -45,27 +46,11 @@ describe('against the running server (real HTTP, real SQLite file)', () => {
   });
 
   function client() {
-    const secrets = JSON.parse(readFileSync(join(dir, 'dev-secrets.json'), 'utf8')) as Record<string, string>;
-    const call = async (method: string, path: string, token: string, body?: unknown) => {
-      const res = await fetch(server.url + path, {
-        method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { status: res.status, body: (await res.json()) as Record<string, any> };
-    };
-    const tool = (call_id: string, action: string, args: Record<string, unknown> = {}) =>
-      call('POST', '/tools/auth_orchestrator', secrets.CALLGATE_TOOL_SECRET!, { call_id, conversation_id: `conv-${call_id}`, action, ...args });
+    const c = serverClient(server.url, dir);
     return {
-      tool,
-      ring: (call_sid: string, caller_id: string) =>
-        call('POST', '/elevenlabs/initiation', secrets.CALLGATE_TOOL_SECRET!, { call_sid, caller_id, agent_id: 'agent_1', called_number: '+18005550100' }),
-      post: (name: string, call_id: string, args: Record<string, unknown> = {}) =>
-        call('POST', `/tools/post/${name}`, secrets.CALLGATE_TOOL_SECRET!, { call_id, conversation_id: `conv-${call_id}`, ...args }),
-      admin: (method: string, path: string, body?: unknown) => call(method, `/admin${path}`, secrets.CALLGATE_ADMIN_TOKEN!, body),
+      ...c,
       /** The codes the dev outbox holds for a destination, newest first. */
-      codesTo: async (to: string) =>
-        ((await call('GET', '/admin/outbox', secrets.CALLGATE_ADMIN_TOKEN!)).body.messages as { to: string; code: string }[]).filter((m) => m.to === to),
+      codesTo: async (to: string) => ((await c.admin('GET', '/outbox')).body.messages as { to: string; code: string }[]).filter((m) => m.to === to),
     };
   }
 

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/deps.js';
 import { startServer, StartupError, type RunningServer } from '../src/runtime/server.js';
 import { ADA } from './helpers/app.js';
+import { serverClient } from './helpers/server-client.js';
 
 // A call stays on the policy id and version it started under, across reloads and restarts, over
 // a real socket and a real SQLite file.
@@ -25,24 +26,11 @@ const env = { CALLGATE_DB: join(dir, 'callgate.sqlite'), PORT: '0', HOST: '127.0
 const start = () => startServer({ env, print: () => {}, logger: silentLogger });
 
 function client(server: RunningServer) {
-  const secrets = JSON.parse(readFileSync(join(dir, 'dev-secrets.json'), 'utf8')) as Record<string, string>;
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(server.url + path, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
-  const tool = (call_id: string, action: string, args: Record<string, unknown> = {}) =>
-    call('POST', '/tools/auth_orchestrator', secrets.CALLGATE_TOOL_SECRET!, { call_id, conversation_id: `conv-${call_id}`, action, ...args });
+  const c = serverClient(server.url, dir);
+  const tool = c.tool;
   return {
-    tool,
-    ring: (call_sid: string, agent_id: string) =>
-      call('POST', '/elevenlabs/initiation', secrets.CALLGATE_TOOL_SECRET!, { call_sid, caller_id: '+14155550142', agent_id, called_number: '+18005550100' }),
-    post: (name: string, call_id: string) =>
-      call('POST', `/tools/post/${name}`, secrets.CALLGATE_TOOL_SECRET!, { call_id, conversation_id: `conv-${call_id}` }),
-    admin: (method: string, path: string, body?: unknown) => call(method, `/admin${path}`, secrets.CALLGATE_ADMIN_TOKEN!, body),
+    ...c,
+    ring: (call_sid: string, agent_id: string) => c.ring(call_sid, '+14155550142', agent_id),
     health: async () => (await (await fetch(`${server.url}/healthz`)).json()) as { policies: { id: string; version: number; file?: string }[] },
     async passKba(call_id: string) {
       await tool(call_id, 'identify', { account_ref: 'ac 1001 2002' });
