@@ -319,6 +319,50 @@ describe('guess budgets per customer, across calls', () => {
   });
 });
 
+describe('finding 5, the phone-app routes: nothing tells which device ids exist', () => {
+  it('a right DID from an unknown device is answered like one from a known device, and its confirmation like a bad nonce', async () => {
+    await withVictim();
+    const mallorysPhone = await enrolDevice(t, 'cust_mallory', 'mallory-phone');
+    await ring(t, 'CD1', '+15550004444', { identify: false });
+    const did = (await t.tool('CD1', 'did_issue')).body.did as string;
+    const known = await mallorysPhone.challenge(did);
+    const unknown = await t.appPost('/challenge', { device_id: 'guessed-phone', did });
+    expect(unknown.status).toBe(known.status);
+    expect(Object.keys(unknown.body).sort()).toEqual(Object.keys(known.body).sort());
+    const fakeNonce = 'A'.repeat(24);
+    const signature = 'A'.repeat(86);
+    const a = await t.appPost('/confirm', { session_id: known.body.session_id, device_id: 'mallory-phone', nonce: fakeNonce, signature });
+    const b = await t.appPost('/confirm', { session_id: known.body.session_id, device_id: 'guessed-phone', nonce: unknown.body.nonce, signature });
+    expect([b.status, b.body]).toEqual([a.status, a.body]);
+    expect(a).toMatchObject({ status: 409, body: { reason: 'nonce_invalid' } });
+  });
+});
+
+describe('what spends a guess, and what a lock refuses', () => {
+  it('an answer to a question never asked takes no guess', async () => {
+    await withVictim();
+    await ring(t, 'CG1');
+    for (let i = 0; i < 20; i++) expect((await t.tool('CG1', 'kba_verify', { question_id: 'q_deposit', answer: 'x' })).body.reason).toBe('question_not_asked');
+    expect(t.sqlite.prepare("select count(*) n from guess_budgets where family = 'knowledge'").get()).toEqual({ n: 0 });
+  });
+
+  it('did_issue is refused while the customer\'s did family is locked (no number is read out for nothing)', async () => {
+    await withVictim([policyWith({ 'did:       {max_failures: 10,': 'did:       {max_failures: 1,' })]);
+    const adasPhone = await enrolDevice(t, 'cust_ada', 'ada-phone');
+    expect((await adasPhone.challenge('000000')).status).toBe(404);
+    await ring(t, 'CG2');
+    expect((await t.tool('CG2', 'did_issue')).body).toMatchObject({ success: false, reason: 'locked' });
+  });
+
+  it('withheld numbers share no call cap: "anonymous" is no caller ID', async () => {
+    await withVictim([policyWith({ 'calls_per_caller_id: {max: 10,': 'calls_per_caller_id: {max: 2,' })]);
+    for (let i = 0; i < 4; i++) {
+      const res = await t.initiation({ call_sid: `CH${i}`, caller_id: 'anonymous', agent_id: 'agent_1', called_number: '+18005550100' });
+      expect(res.body.dynamic_variables.auth_next_step).toBe('identify');
+    }
+  });
+});
+
 describe('finding 4: raising your own risk never lowers the bar', () => {
   it('screen clear + one KBA + a deliberate wrong-code burst: transfer_funds stays refused', async () => {
     await withVictim();

@@ -17,8 +17,9 @@ export type EnsureCallInput = Omit<NewCall, 'policyId' | 'policyVersion'> & {
  */
 export async function ensureCall(s: Services, input: EnsureCallInput): Promise<{ call: CallRow; policy: Policy }> {
   const { audit, ...given } = input;
-  // One spelling per number, so "+1 415…" and "+1415…" share the per-caller-ID cap.
-  const call = { ...given, callerId: given.callerId ? normalizePhone(given.callerId) || given.callerId : (given.callerId ?? null) };
+  // One spelling per number, so "+1 415…" and "+1415…" share the per-caller-ID cap; a withheld
+  // number ("anonymous", "restricted") is no caller ID at all, not one bucket shared by everybody.
+  const call = { ...given, callerId: given.callerId ? normalizePhone(given.callerId) || null : null };
   const selected = s.policies().select({ called_number: call.calledNumber ?? undefined, agent_id: call.agentId ?? undefined });
   const ensured = await s.calls.ensure({ ...call, policyId: selected.id, policyVersion: selected.version });
   const policy = policyFor(s, ensured.call);

@@ -42,7 +42,7 @@ const STEPS: Record<Action, Step> = {
 /** Actions that check a guess: each takes one from the claimed customer's budget first. */
 const GUESSES: Partial<Record<Action, GuessFamily>> = { otp_verify: 'code', kba_verify: 'knowledge' };
 /** Actions that start a challenge: refused while the family is locked (no code sent, no question asked). */
-const STARTS: Partial<Record<Action, GuessFamily>> = { otp_send: 'code', kba_question: 'knowledge' };
+const STARTS: Partial<Record<Action, GuessFamily>> = { otp_send: 'code', kba_question: 'knowledge', did_issue: 'did' };
 
 /** Past the budget a factor answers `locked`, whatever was said: a right answer is refused too. */
 const LOCKED = fail('locked', { remaining_attempts: 0 });
@@ -65,7 +65,10 @@ function followUp(action: Action, req: OrchestratorRequest, result: StepResult):
 async function guarded(ctx: StepContext, req: OrchestratorRequest): Promise<StepResult> {
   const { s, call, policy, now } = ctx;
   const customerId = call.customerId;
-  const guessFamily = GUESSES[req.action];
+  // An answer to a question this call was never asked checks nothing: no guess is taken (so a
+  // flood of them cannot fill the budget while in flight).
+  const asked = req.action !== 'kba_verify' || Object.values(call.kbaAsked).includes(req.question_id ?? '');
+  const guessFamily = asked ? GUESSES[req.action] : undefined;
   if (customerId && guessFamily) {
     const guess = await takeGuess(s, call.id, customerId, guessFamily, policy, now);
     if (!guess.ok) return LOCKED;

@@ -58,6 +58,10 @@ export async function challenge(s: Services, deviceId: string, did: string): Pro
   if (s.rateLimit.exhausted(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now)) return refuse(429, 'rate_limited');
   const [device, found] = await Promise.all([s.customers.device(deviceId), s.did.pendingByDid(did)]);
   if (!device) {
+    const pending = found ? await readSession(s, found) : undefined;
+    // A right DID named by an unknown device gets what a known one gets, with a nonce that was
+    // never stored (its confirmation fails like any bad nonce): the answer tells no device ids.
+    if (pending?.status === 'pending') return nonceAnswer(pending, toBase64Url(s.random.bytes(18)), Math.min(now + NONCE_TTL_MS, pending.expiresAt + NONCE_GRACE_MS));
     s.rateLimit.take(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now);
     return refuse(404, 'wrong_did');
   }
@@ -82,11 +86,13 @@ export async function challenge(s: Services, deviceId: string, did: string): Pro
   const lateMs = call ? policyFor(s, call).factors.did.late_window_seconds * 1000 : 0;
   const expiresAt = Math.min(now + NONCE_TTL_MS, session.expiresAt + lateMs + NONCE_GRACE_MS);
   await s.did.issueNonce({ nonce, sessionId: session.id, deviceId, now, expiresAt });
-  return {
-    status: 200,
-    body: { session_id: session.id, call_binding: session.callBinding, nonce, expires_at: new Date(expiresAt).toISOString() },
-  };
+  return nonceAnswer(session, nonce, expiresAt);
 }
+
+const nonceAnswer = (session: DidSession, nonce: string, expiresAt: number): AppAnswer => ({
+  status: 200,
+  body: { session_id: session.id, call_binding: session.callBinding, nonce, expires_at: new Date(expiresAt).toISOString() },
+});
 
 /**
  * POST /app/confirm: the device proves possession of its key over the session's canonical string.
@@ -100,8 +106,10 @@ export async function confirm(
   const now = s.clock.now();
   if (!s.rateLimit.take(`app:confirm:${input.deviceId}`, 20, 60_000, now)) return refuse(429, 'rate_limited');
   const [device, stored] = await Promise.all([s.customers.device(input.deviceId), s.did.get(input.sessionId)]);
-  // One answer for an unknown device and an unknown session: neither tells which ids exist.
-  if (!device || !stored) return refuse(404, 'unknown_session');
+  if (!stored) return refuse(404, 'unknown_session');
+  // No nonce was ever issued to an unknown device: it gets the answer a known one gets for a bad
+  // nonce, so neither route tells which device ids exist.
+  if (!device) return refuse(409, 'nonce_invalid');
   const refused = async (status: AppAnswer['status'], reason: string) => {
     await s.audit.record(stored.callId, 'confirm_refused', now, { session_id: stored.id, device_id: device.id, reason });
     return refuse(status, reason);
