@@ -1,6 +1,6 @@
 // `npm run demo`: the real server on a free port with a throw-away database, the demo customers,
 // and six calls played over real HTTP exactly as ElevenLabs would send them; in the third the
-// caller confirms a Dynamic Identifier with the phone-app simulator (src/cli/device.ts), whose
+// caller confirms a Dynamic Identifier with the phone-app simulator (src/cli/device/), whose
 // device key lives in the temporary folder; in the fifth the VoxEQ screen (its simulator, signing
 // with VOXEQ_WEBHOOK_SECRET) flags an authenticated caller on the watch list mid-call; the sixth is
 // a fraudster at scale, many calls against one victim, each defence shown by the answer it gives.
@@ -23,7 +23,7 @@ import { SIGNATURE_HEADER } from '../crypto/signature.js';
 import { postScreenResult, presetResult } from '../providers/voxeq/simulator.js';
 import type { ScreenResult } from '../providers/voxeq/types.js';
 import { createLedgerStore } from '../store/ledger.js';
-import { confirmDid, enrolDevice } from './device.js';
+import { confirmDid, enrolDevice } from './device/index.js';
 import { demoAnswer, demoCustomer, enrolDemo, formatCents, type EnrolResult } from './demo-data.js';
 import { createHttpClient, type HttpClient, type JsonResponse } from './http-client.js';
 import { isMain } from './run-main.js';
