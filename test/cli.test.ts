@@ -53,7 +53,7 @@ function run(script: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs =
 
 describe('npm run demo', () => {
   it('plays the calls over HTTP and exits 0 when every expectation holds', { timeout: 90_000 }, async () => {
-    const r = await run('src/cli/demo.ts', [], cleanEnv({}), 75_000);
+    const r = await run('src/cli/demo/index.ts', [], cleanEnv({}), 75_000);
     // On failure, show what the demo says did not hold (its summary), not the whole transcript.
     const summary = r.stdout.slice(Math.max(0, r.stdout.lastIndexOf('━━ Audit trail'))) + r.stderr.slice(-2000);
     expect(r.code, summary).toBe(0);

@@ -1,4 +1,4 @@
-// The companion-app simulator (src/cli/device.ts) against a real server over a real socket: enrol,
+// The companion-app simulator (src/cli/device/) against a real server over a real socket: enrol,
 // and confirm DIDs issued by POST /ivr/sessions and by the orchestrator's did_issue. A small contract
 // fake of the phone-app routes (docs/api.md) also pins what the simulator sends (the exact signed
 // string) and how it reports each refusal.
@@ -9,7 +9,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confirmDid, enrolDevice, listDevices, main, normalizeDid, type DeviceFile } from '../src/cli/device.js';
+import { confirmDid, enrolDevice, listDevices, main, normalizeDid, type DeviceFile } from '../src/cli/device/index.js';
 import { toBase64Url } from '../src/crypto/bytes.js';
 import { confirmMessage, importDevicePublicKey, verifyDeviceSignature, type DevicePublicJwk } from '../src/crypto/device-signature.js';
 import { silentLogger } from '../src/deps.js';
