@@ -7,6 +7,7 @@ import { adminRoutes } from './http/admin.js';
 import { bearer } from './http/bearer.js';
 import { bodyLimit } from './http/body-limit.js';
 import { jsonError } from './http/errors.js';
+import { metricsRoutes } from './http/metrics.js';
 import { initiationRoutes } from './http/initiation.js';
 import { postCallRoutes } from './http/post-call.js';
 import { toolRoutes } from './http/tools.js';
@@ -52,7 +53,8 @@ export interface AppDeps {
   /** The client's network address (runtime-specific: the socket on Node, CF-Connecting-IP on Workers). */
   clientAddress?: (c: Context) => string;
   db: Db;
-  secrets: { tool: string; ivr: string; admin: string };
+  /** `metrics`: CALLGATE_METRICS_TOKEN, a scrape-only bearer for GET /metrics (the admin token works too). */
+  secrets: { tool: string; ivr: string; admin: string; metrics?: string | undefined };
   keys: Keys;
   /** The current policy set (a reload swaps what this returns). */
   policies: () => PolicySet;
@@ -155,6 +157,7 @@ export function createApp(deps: AppDeps) {
   // Operators.
   app.use('/admin/*', bearer(deps.secrets.admin, 'admin'));
   app.route('/admin', adminRoutes(services, deps.outbox));
+  app.route('/metrics', metricsRoutes(deps.db, services.clock, [deps.secrets.admin, ...(deps.secrets.metrics ? [deps.secrets.metrics] : [])]));
 
   app.notFound((c) => jsonError(c, 404, 'not_found'));
   app.onError((err, c) => {
