@@ -7,6 +7,8 @@ import { adminRoutes } from './http/admin.js';
 import { bearer } from './http/bearer.js';
 import { bodyLimit } from './http/body-limit.js';
 import { jsonError } from './http/errors.js';
+import { logRequest } from './http/access-log.js';
+import { metricsRoutes } from './http/metrics.js';
 import { initiationRoutes } from './http/initiation.js';
 import { postCallRoutes } from './http/post-call.js';
 import { toolRoutes } from './http/tools.js';
@@ -52,7 +54,8 @@ export interface AppDeps {
   /** The client's network address (runtime-specific: the socket on Node, CF-Connecting-IP on Workers). */
   clientAddress?: (c: Context) => string;
   db: Db;
-  secrets: { tool: string; ivr: string; admin: string };
+  /** `metrics`: CALLGATE_METRICS_TOKEN, a scrape-only bearer for GET /metrics (the admin token works too). */
+  secrets: { tool: string; ivr: string; admin: string; metrics?: string | undefined };
   keys: Keys;
   /** The current policy set (a reload swaps what this returns). */
   policies: () => PolicySet;
@@ -112,12 +115,17 @@ export function createApp(deps: AppDeps) {
   const transcripts = bodyLimit(8 * 1024 * 1024, tooLarge);
   // What every request gets, in one layer: each middleware layer holds a suspended frame per
   // request in flight (and a held long-poll is in flight for up to 20 s).
-  app.use((c, next) => {
+  app.use(async (c, next) => {
+    const startedAt = performance.now();
     // A JSON API for machines: no sniffing, and never cache an answer about someone's identity.
     // Set before the handler runs; Hono merges them into whatever response it builds.
     c.header('x-content-type-options', 'nosniff');
     c.header('cache-control', 'no-store');
-    return c.req.path === '/elevenlabs/post-call' ? transcripts(c, next) : smallBodies(c, next);
+    const refused = await (c.req.path === '/elevenlabs/post-call' ? transcripts(c, next) : smallBodies(c, next));
+    // The access log: one line per request, a 401, a 400 or a refused body included (the one
+    // frame this layer holds while a request is in flight).
+    logRequest(logger, c, startedAt, refused instanceof Response ? refused : c.res);
+    return refused;
   });
 
   // Which rules new calls get now; the file's name only, not where it lives on the host.
@@ -155,6 +163,7 @@ export function createApp(deps: AppDeps) {
   // Operators.
   app.use('/admin/*', bearer(deps.secrets.admin, 'admin'));
   app.route('/admin', adminRoutes(services, deps.outbox));
+  app.route('/metrics', metricsRoutes(deps.db, services.clock, [deps.secrets.admin, ...(deps.secrets.metrics ? [deps.secrets.metrics] : [])]));
 
   app.notFound((c) => jsonError(c, 404, 'not_found'));
   app.onError((err, c) => {

@@ -204,6 +204,20 @@ describe('loadConfig secrets', () => {
     ]);
   });
 
+  it('CALLGATE_METRICS_TOKEN: optional, long in production, never another secret', () => {
+    expect(ok({}).secrets.metrics).toBeUndefined();
+    expect(ok({ CALLGATE_METRICS_TOKEN: 'scrape' }).secrets.metrics).toBe('scrape');
+    expect(ok({ NODE_ENV: 'production', ...PROD_SECRETS, CALLGATE_METRICS_TOKEN: long('m') }).secrets.metrics).toBe(long('m'));
+    expect(errors({ NODE_ENV: 'production', ...PROD_SECRETS, CALLGATE_METRICS_TOKEN: 'short' })).toEqual([
+      'CALLGATE_METRICS_TOKEN: must be at least 32 characters in production, got 5',
+    ]);
+    expect(errors({ NODE_ENV: 'production', ...PROD_SECRETS, CALLGATE_METRICS_TOKEN: long('a') })).toEqual([
+      'CALLGATE_METRICS_TOKEN: must differ from CALLGATE_ADMIN_TOKEN',
+    ]);
+    const r = loadConfig({ CALLGATE_METRICS_TOKEN: 'dev-tool-secret' }, DEV);
+    expect(r.ok && r.warnings).toContain('CALLGATE_METRICS_TOKEN: must differ from CALLGATE_TOOL_SECRET');
+  });
+
   it('development falls back to generated secrets and lists which', () => {
     const r = loadConfig({ CALLGATE_ADMIN_TOKEN: 'mine' }, DEV);
     expect(r.ok).toBe(true);
@@ -268,6 +282,7 @@ describe('describeConfig', () => {
       ELEVENLABS_API_KEY: 'ELEVENKEY',
       ELEVENLABS_WEBHOOK_SECRET: 'ELEVENHOOK',
       CALLGATE_HOST_SESSION_SECRET: 'HOSTSESSION',
+      CALLGATE_METRICS_TOKEN: 'METRICSSCRAPE',
     });
     const text = describeConfig(c);
     const lines = text.split('\n');
@@ -282,10 +297,12 @@ describe('describeConfig', () => {
       'ELEVENKEY',
       'ELEVENHOOK',
       'HOSTSESSION',
+      'METRICSSCRAPE',
     ]) {
       expect(text).not.toContain(secret);
     }
     expect(lines.find((l) => l.startsWith('CALLGATE_TOOL_SECRET'))).toMatch(/\[redacted\]$/);
+    expect(lines.find((l) => l.startsWith('CALLGATE_METRICS_TOKEN'))).toMatch(/\[redacted\]$/);
     expect(lines.find((l) => l.startsWith('CALLGATE_OTP_WEBHOOK_URL'))).toMatch(/https:\/\/\[redacted\]@hooks\.example\/otp\?…$/);
     expect(lines.find((l) => l.startsWith('TWILIO_ACCOUNT_SID'))).toContain(SID);
     expect(lines.find((l) => l.startsWith('PORT'))).toMatch(/8787$/);

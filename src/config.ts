@@ -69,6 +69,8 @@ export interface Config {
     admin: string;
     /** CALLGATE_SECRET_KEY: peppers hashes, encrypts TOTP secrets. */
     key: string;
+    /** CALLGATE_METRICS_TOKEN: optional scrape-only bearer for GET /metrics (the admin token works too). */
+    metrics?: string;
   };
   otp: {
     delivery: OtpDelivery;
@@ -141,6 +143,7 @@ export const CONFIG_VARIABLES = [
   'CALLGATE_FAULT',
   'CALLGATE_ALLOW_REMOTE_DEV',
   'CALLGATE_PID_FILE',
+  'CALLGATE_METRICS_TOKEN',
 ] as const;
 type VarName = (typeof CONFIG_VARIABLES)[number];
 
@@ -368,6 +371,15 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
   // Issued by ElevenLabs: its format is theirs, so no length rule.
   const elevenlabsWebhookSecret = featureSecret('ELEVENLABS_WEBHOOK_SECRET', false);
   const hostSessionSecret = featureSecret('CALLGATE_HOST_SESSION_SECRET', true);
+  // A scrape token that equals another secret would hand the scraper that secret's routes.
+  const metricsToken = featureSecret('CALLGATE_METRICS_TOKEN', true);
+  for (const name of DEV_SECRET_NAMES) {
+    if (metricsToken !== undefined && metricsToken === secrets[SECRET_FIELD[name]]) {
+      const line = `CALLGATE_METRICS_TOKEN: must differ from ${name}`;
+      if (production) errors.push(line);
+      else warnings.push(line);
+    }
+  }
   const fault = read(
     'CALLGATE_FAULT',
     z.enum(FAULT_POINTS, { error: (iss) => `must be one of ${FAULT_POINTS.join(', ')}, ${got(iss.input)}` }),
@@ -404,7 +416,7 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
     publicUrl,
     db,
     policyDir,
-    secrets: secrets as Config['secrets'],
+    secrets: { ...(secrets as Config['secrets']), ...(metricsToken !== undefined ? { metrics: metricsToken } : {}) },
     otp: {
       delivery,
       ...(webhookUrl !== undefined && webhookSecret !== undefined ? { webhook: { url: webhookUrl, secret: webhookSecret } } : {}),
@@ -453,6 +465,7 @@ export function describeConfig(config: Config): string {
     ['CALLGATE_IVR_SECRET', showSecret(config.secrets.ivr)],
     ['CALLGATE_ADMIN_TOKEN', showSecret(config.secrets.admin)],
     ['CALLGATE_SECRET_KEY', showSecret(config.secrets.key)],
+    ['CALLGATE_METRICS_TOKEN', showSecret(config.secrets.metrics)],
     ['CALLGATE_OTP_DELIVERY', config.otp.delivery],
     ['CALLGATE_OTP_WEBHOOK_URL', showUrl(config.otp.webhook?.url)],
     ['CALLGATE_OTP_WEBHOOK_SECRET', showSecret(config.otp.webhook?.secret)],

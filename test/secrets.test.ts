@@ -32,6 +32,14 @@ describe('secrets never leak', () => {
     await t.tool('CA1', 'handoff');
     await t.admin('GET', '/calls/CA1');
     await t.admin('GET', '/calls/CA2');
+    // What the access log sees of refused requests: a code in a bad body, a secret on the wrong route,
+    // a code in a query string. None of it may reach its line.
+    await t.send('POST', '/tools/auth_orchestrator', { call_id: 'CA2', action: 'otp_verify', code, junk: true }, SECRETS.tool);
+    await t.send('GET', '/admin/calls/CA1', undefined, SECRETS.tool);
+    await t.send('GET', `/admin/calls/CA1?code=${code}&token=${SECRETS.admin}`, undefined, 'wrong');
+    // The metrics scrape is scanned with the responses.
+    const scrape = await t.app.request('/metrics', { headers: { authorization: `Bearer ${SECRETS.admin}` } });
+    t.responses.push(await scrape.text());
 
     const needles = [
       code,
@@ -62,8 +70,12 @@ describe('secrets never leak', () => {
         expect(hit, `${where} contains a secret (${needle.length} chars)`).toBeUndefined();
       }
     }
-    // The scan looked at real traffic: the factors did run.
+    // The scan looked at real traffic: the factors did run, and the access log has its lines.
     expect(t.logs.some((l) => l.includes('factor_passed'))).toBe(true);
+    const access = t.logs.filter((l) => l.includes('"event":"http_request"'));
+    expect(access.some((l) => l.includes('"status":400'))).toBe(true);
+    expect(access.some((l) => l.includes('"status":401'))).toBe(true);
+    expect(access.some((l) => l.includes('"route":"/metrics"'))).toBe(true);
     expect(t.logs.some((l) => l.includes('factor_failed'))).toBe(true);
     t.close();
   });

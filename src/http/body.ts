@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import { noteCallId } from './access-log.js';
 import { fieldErrors, type FieldError } from './errors.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
@@ -13,6 +14,7 @@ export async function readJson(c: Context): Promise<Parsed<unknown>> {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
     }
+    noteCallId(c, value as Record<string, unknown>);
     return { ok: true, value };
   } catch {
     return { ok: false, errors: [{ field: 'body', message: 'malformed JSON' }] };

@@ -38,6 +38,8 @@ export interface TestAppOptions {
   hostSessionSecret?: string;
   /** Predictable randomness (e.g. to force a DID collision). */
   random?: RandomSource;
+  /** CALLGATE_METRICS_TOKEN: a scrape-only bearer for GET /metrics. */
+  metricsToken?: string;
 }
 
 export const PUBLIC_URL = 'https://callgate.example.com';
@@ -61,7 +63,7 @@ export async function makeTestApp(opts: TestAppOptions = {}) {
     hostSessionSecret: opts.hostSessionSecret,
     ...(opts.random ? { random: opts.random } : {}),
     db: opened.db,
-    secrets: SECRETS,
+    secrets: { ...SECRETS, ...(opts.metricsToken ? { metrics: opts.metricsToken } : {}) },
     keys,
     policies: () => policies,
     otpSender: opts.otpSender ?? createConsoleSender({ outbox, clock, write: (l) => consoleLines.push(l) }),
