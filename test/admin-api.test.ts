@@ -81,6 +81,10 @@ describe('GET /admin/calls', () => {
     ['status=open', ['status']],
     ['since=1732352400000', ['since']],
     ['since=2026-11-23T09:00:00', ['since']], // no zone
+    ['since=2026-02-31T09:00:00Z', ['since']],
+    ['since=2026-02-30T23:00:00%2B14:00', ['since']],
+    ['cursor=', ['cursor']],
+    ['customer=', ['customer']],
     ['limit=0', ['limit']],
     ['limit=101', ['limit']],
     ['limit=ten', ['limit']],
@@ -180,6 +184,10 @@ describe('DELETE /admin/customers/{id}: erasure', () => {
     expect(issued.body.success).toBe(true);
     await ringBare('CE3', ADA_PHONE);
     await t.tool('CE3', 'identify', { account_ref: 'ZZ-404-404' });
+    // IVR sessions carry the caller's number (ani) and whatever the IVR attached.
+    const ivr = (callId: string, more: Record<string, unknown>) => t.ivr('POST', '/sessions', { provider: 'generic', callId, ani: ADA_PHONE, metadata: { caller_name: ADA.display_name }, ...more });
+    expect((await ivr('CE4', { accountRef: 'AC-1001-2002' })).status).toBe(201);
+    expect((await ivr('CE5', {})).status).toBe(201);
     await ring(t, 'CB1', '+15551230000', { identify: false });
     await t.tool('CB1', 'identify', { account_ref: 'BOB-777' });
 
@@ -208,9 +216,9 @@ describe('DELETE /admin/customers/{id}: erasure', () => {
         totp: 1,
         devices: 1,
         guess_budgets: expect.any(Number),
-        did_sessions_canceled: 1,
+        did_sessions_canceled: 2,
         otp_challenges_voided: 1,
-        calls_scrubbed: 3,
+        calls_scrubbed: 5,
       },
     });
     for (const [name, text] of dump()) {
@@ -224,6 +232,7 @@ describe('DELETE /admin/customers/{id}: erasure', () => {
     // The calls stay, with their statuses and timings, and the trail keeps the pseudonymous id.
     const calls = await t.admin('GET', '/calls?customer=cust_ada');
     expect(calls.body.calls.map((c: any) => [c.call_id, c.status])).toEqual([
+      ['CE4', 'pending'],
       ['CE2', 'pending'],
       ['CE1', 'handed_off'],
     ]);
@@ -231,7 +240,7 @@ describe('DELETE /admin/customers/{id}: erasure', () => {
     expect(trail.body.auth_state.handoff.summary).toContain('cust_ada');
     const erased = t.sqlite.prepare("select call_id, data from events where type = 'customer_erased'").all() as { call_id: null; data: string }[];
     expect(erased).toHaveLength(1);
-    expect(JSON.parse(erased[0]!.data)).toEqual({ customer_id: 'cust_ada', phones: 1, account_refs: 1, kba_answers: 2, totp: 1, devices: 1, calls: 2 });
+    expect(JSON.parse(erased[0]!.data)).toEqual({ customer_id: 'cust_ada', phones: 1, account_refs: 1, kba_answers: 2, totp: 1, devices: 1, calls: 3 });
     expect(t.logs.filter((l) => l.includes('"customer_erased"'))).toHaveLength(1);
 
     // Nothing of the customer can pass any more: the code, the DID, the device, the answers.
@@ -239,7 +248,8 @@ describe('DELETE /admin/customers/{id}: erasure', () => {
     expect((await device.confirm(issued.body.did)).status).toBe(404);
     expect((await t.tool('CE2', 'kba_verify', { question_id: 'q_zip', answer: ADA.kba[0]!.answer })).body.success).toBe(false);
     expect((await t.tool('CE2', 'status')).body.auth_state).toMatchObject({ status: 'pending', successes: [] });
-    expect(count("select count(*) as n from did_sessions where status = 'canceled'")).toBe(1);
+    expect(count("select count(*) as n from did_sessions where status = 'canceled'")).toBe(2);
+    expect(count("select count(*) as n from did_sessions where status = 'pending'")).toBe(1); // CE5 claimed nobody
     // The phone and account ref find nobody; the id is never given to someone else.
     expect((await t.admin('GET', `/customers?phone=${encodeURIComponent(ADA_PHONE)}`)).body).toEqual({ customers: [] });
     expect((await t.admin('POST', '/customers', { ...ADA, totp: false })).body.reason).toBe('customer_exists');

@@ -86,7 +86,12 @@ const callListQuery = z.strictObject({
   status: z.enum(CALL_STATUSES, { error: `one of ${CALL_STATUSES.join(', ')}` }).optional(),
   // ISO 8601 with a zone (Z or ±hh:mm): a bare local time would mean different instants to different operators.
   since: z.iso
-    .datetime({ offset: true, error: 'an ISO 8601 time with a zone, like 2026-11-23T09:00:00Z' })
+    .datetime({ offset: true, error: 'an ISO 8601 time with a zone, like 2026-11-23T09:00:00Z', abort: true })
+    // The format check lets 2026-02-31 through (Date.parse rolls it over to March).
+    .refine((v) => {
+      const [y, m, d] = v.slice(0, 10).split('-').map(Number) as [number, number, number];
+      return new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d && Number.isFinite(Date.parse(v));
+    }, 'not a date on the calendar')
     .transform((v) => Date.parse(v))
     .optional(),
   customer: slug.optional(),
