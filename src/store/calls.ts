@@ -293,7 +293,9 @@ export function createCallStore(db: Db) {
     async list(f: CallListFilter): Promise<CallRow[]> {
       const where: SQL[] = [];
       if (f.status) where.push(eq(calls.status, f.status));
-      if (f.since !== undefined) where.push(gte(calls.createdAt, f.since));
+      // Always a range on created_at: with a status filter alone SQLite would otherwise scan and
+      // sort the whole table rather than walk calls_created_idx newest first.
+      where.push(gte(calls.createdAt, f.since ?? 0));
       if (f.customerId) where.push(eq(calls.customerId, f.customerId));
       // A row value, so SQLite reads it as one range on calls_created_idx.
       if (f.after) where.push(sql`(${calls.createdAt}, ${calls.id}) < (${f.after.createdAt}, ${f.after.id})`);
