@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { purgeRetired } from '../src/orchestrator/retention.js';
-import { ADA, ADA_PHONE, enrolAda, enrolDevice, makeTestApp, ring, unlimited, type TestApp } from './helpers/app.js';
+import { ADA, ADA_PHONE, enrolAda, enrolDevice, makeTestApp, ring, SECRETS, unlimited, type TestApp } from './helpers/app.js';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -98,6 +99,19 @@ describe('GET /admin/calls', () => {
     expect(res.status).toBe(400);
     expect(res.body.reason).toBe('invalid_request');
     expect(fields(res.body)).toEqual(expected);
+  });
+});
+
+describe('no query string produces a 5xx', () => {
+  it.each(['/admin/calls', '/admin/customers'])('%s', async (path) => {
+    const key = fc.constantFrom('status', 'since', 'customer', 'limit', 'cursor', 'account_ref', 'phone', 'x');
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(key, fc.string()), { maxLength: 4 }), async (pairs) => {
+        const res = await t.app.request(`${path}?${new URLSearchParams(pairs)}`, { headers: { authorization: `Bearer ${SECRETS.admin}` } });
+        expect(res.status).toBeLessThan(500);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 
