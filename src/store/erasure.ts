@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { runAtomic } from './atomic.js';
+import { runAtomic, type AtomicOptions } from './atomic.js';
 import type { Db } from './db.js';
 import { guessBudgets, limitCounters } from './schema/budgets.js';
 import { calls } from './schema/calls.js';
@@ -33,7 +33,7 @@ const erasedEvent = (id: string) =>
  * for someone else. The unit's first statement writes the `customer_erased` event, only once per
  * customer: `first` tells whether this unit was the one that erased, `event` is that event's data.
  */
-export async function eraseCustomer(db: Db, customerId: string, now: number): Promise<{ first: boolean; erased: Erased; event: Record<string, unknown> }> {
+export async function eraseCustomer(db: Db, customerId: string, now: number, opts: AtomicOptions = {}): Promise<{ first: boolean; erased: Erased; event: Record<string, unknown> }> {
   const id = customerId;
   const phones = db.select({ phone: customerPhones.phone }).from(customerPhones).where(eq(customerPhones.customerId, id));
   const callsOf = db.select({ id: calls.id }).from(calls).where(eq(calls.customerId, id));
@@ -93,7 +93,7 @@ export async function eraseCustomer(db: Db, customerId: string, now: number): Pr
     db.delete(customerPhones).where(eq(customerPhones.customerId, id)),
     db.update(customers).set({ displayName: null, email: null }).where(eq(customers.id, id)),
   ];
-  const n = await runAtomic(db, statements);
+  const n = await runAtomic(db, statements, opts);
   const event = n[0] === 1 ? ((await db.select({ data: events.data }).from(events).where(erasedEvent(id)).limit(1)) as { data: Record<string, unknown> }[])[0] : undefined;
   return {
     first: n[0] === 1,
