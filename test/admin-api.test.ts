@@ -218,8 +218,13 @@ describe('DELETE /admin/customers/{id}: erasure', () => {
     // The scan can see: before erasure these are there.
     for (const needle of [ADA_PHONE, ADA.email, ADA.display_name, ...secrets]) expect(dump().some(([, text]) => text.includes(needle))).toBe(true);
 
+    // A did_wait held open on the call returns as soon as the erasure cancels its DID.
+    const waiting = t.tool('CE2', 'did_wait', { wait_seconds: 20 });
+    await new Promise((r) => setTimeout(r, 20));
     const res = await t.admin('DELETE', '/customers/cust_ada');
     expect(res.status).toBe(200);
+    expect((await waiting).body).toMatchObject({ success: false, reason: 'canceled' });
+    expect(t.eventTypes('CE2')).toContain('canceled');
     expect(res.body).toEqual({
       customer_id: 'cust_ada',
       status: 'erased',
@@ -255,7 +260,7 @@ describe('DELETE /admin/customers/{id}: erasure', () => {
     const erased = t.sqlite.prepare("select call_id, data from events where type = 'customer_erased'").all() as { call_id: null; data: string }[];
     expect(erased).toHaveLength(1);
     expect(JSON.parse(erased[0]!.data)).toEqual({ customer_id: 'cust_ada', phones: 1, account_refs: 1, kba_answers: 2, totp: 1, devices: 1, calls: 3 });
-    expect(t.logs.filter((l) => l.includes('"customer_erased"'))).toHaveLength(1);
+    expect(t.logs.filter((l) => l.includes('"event":"customer_erased"'))).toHaveLength(1);
 
     // Nothing of the customer can pass any more: the code, the DID, the device, the answers.
     expect((await t.tool('CE2', 'otp_verify', { code })).body.success).toBe(false);

@@ -4,6 +4,7 @@ import { hashAnswer } from '../factors/hash.js';
 import { normalizeAccountRef, normalizePhone } from '../factors/normalize.js';
 import { enrolTotp } from '../factors/totp.js';
 import { authStateView } from '../orchestrator/answer.js';
+import { onResolved } from '../factors/did/sessions.js';
 import { policyFor, type Services } from '../orchestrator/services.js';
 import { evaluate } from '../policy/index.js';
 import type { DevOutbox } from '../providers/otp/index.js';
@@ -255,11 +256,17 @@ export function adminRoutes(s: Services, outbox?: DevOutbox) {
     .delete('/customers/:id', async (c) => {
       const customerId = c.req.param('id');
       const now = s.clock.now();
+      // Read first, so whoever long-polls these sessions learns at once that the unit canceled them.
+      const waiting = await s.did.pendingForCustomer(customerId);
       const result = await s.customers.erase(customerId, now);
       if (!result) return jsonError(c, 404, 'unknown_customer');
       if (!result.first) return c.json({ customer_id: customerId, status: 'already_erased' });
       // The event itself was written inside the erasure's unit; this is its log line.
       s.audit.announce(null, 'customer_erased', result.event);
+      for (const { session } of waiting) {
+        const after = await s.did.get(session.id);
+        if (after?.status === 'canceled' && after.resolvedAt === now) await onResolved(s, after, 'canceled', now, { reason: 'customer_erased' });
+      }
       return c.json({ customer_id: customerId, status: 'erased', removed: result.erased });
     })
     .delete('/customers/:id/devices/:deviceId', async (c) => {
