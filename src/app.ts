@@ -30,6 +30,7 @@ import { createEventStore } from './store/events.js';
 import { createLedgerStore } from './store/ledger.js';
 import { createDidStore } from './store/did.js';
 import { createReceiptStore } from './store/receipts.js';
+import { createRetentionStore } from './store/retention.js';
 import { createBudgetStore, createCounterStore } from './store/budgets.js';
 import { createLocalWaker, type Waker } from './factors/did/waker.js';
 import { createMemoryRateLimiter, type RateLimiter } from './http/rate-limit.js';
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps) {
     budgets: createBudgetStore(deps.db),
     counters: createCounterStore(deps.db),
     receipts: createReceiptStore(deps.db),
+    retention: createRetentionStore(deps.db),
     waker: deps.waker ?? createLocalWaker(),
     redirector: deps.twilio?.redirector,
     rateLimit: deps.rateLimiter ?? createMemoryRateLimiter(),

@@ -86,6 +86,17 @@ describe('loadConfig names each bad value', () => {
     expect(errors({ PORT: '80.5' })[0]).toMatch(/^PORT:/);
   });
 
+  it('CALLGATE_RETENTION_DAYS: whole days 0–36500, default 90', () => {
+    expect(ok({}).retentionDays).toBe(90);
+    expect(ok({ CALLGATE_RETENTION_DAYS: '0' }).retentionDays).toBe(0);
+    expect(ok({ CALLGATE_RETENTION_DAYS: ' 30 ' }).retentionDays).toBe(30);
+    expect(errors({ CALLGATE_RETENTION_DAYS: 'ninety' })).toEqual([
+      'CALLGATE_RETENTION_DAYS: must be a whole number of days 0–36500 (0 keeps calls forever), got "ninety"',
+    ]);
+    for (const bad of ['-1', '1.5', '36501', '1e3']) expect(errors({ CALLGATE_RETENTION_DAYS: bad })[0]).toMatch(/^CALLGATE_RETENTION_DAYS:/);
+    expect(describeConfig(ok({ CALLGATE_RETENTION_DAYS: '0' }))).toMatch(/^CALLGATE_RETENTION_DAYS\s+0 \(calls kept forever\)$/m);
+  });
+
   it('HOST, CALLGATE_OTP_DELIVERY, URLs, Twilio values', () => {
     const errs = errors({
       HOST: 'bad host',

@@ -44,6 +44,7 @@ export const DEFAULTS = {
   CALLGATE_POLICY_DIR: './policies',
   CALLGATE_OTP_DELIVERY: 'console' as OtpDelivery,
   TWILIO_API_BASE_URL: 'https://api.twilio.com',
+  CALLGATE_RETENTION_DAYS: 90,
 } as const;
 
 export interface Config {
@@ -106,6 +107,8 @@ export interface Config {
   hostSession: { secret?: string };
   /** GET /admin/outbox and the in-memory outbox: only outside production with console delivery. */
   devOutbox: boolean;
+  /** CALLGATE_RETENTION_DAYS: terminal calls older than this are purged (0: kept forever). */
+  retentionDays: number;
   /** CALLGATE_FAULT: crash tests only; the process kills itself at this point. Never in production. */
   fault?: FaultPoint;
 }
@@ -144,6 +147,7 @@ export const CONFIG_VARIABLES = [
   'CALLGATE_ALLOW_REMOTE_DEV',
   'CALLGATE_PID_FILE',
   'CALLGATE_METRICS_TOKEN',
+  'CALLGATE_RETENTION_DAYS',
 ] as const;
 type VarName = (typeof CONFIG_VARIABLES)[number];
 
@@ -163,6 +167,14 @@ const portSchema = z
   .string()
   .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, {
     error: (iss) => `must be an integer 0–65535, ${got(iss.input)}`,
+  })
+  .transform(Number);
+
+// At most 100 years: a typo of a few extra digits is refused, not read as "forever".
+const retentionSchema = z
+  .string()
+  .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 36_500, {
+    error: (iss) => `must be a whole number of days 0–36500 (0 keeps calls forever), ${got(iss.input)}`,
   })
   .transform(Number);
 
@@ -267,6 +279,7 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
   const pidFile = read('CALLGATE_PID_FILE', pathSchema);
   const db = read('CALLGATE_DB', pathSchema) ?? DEFAULTS.CALLGATE_DB;
   const policyDir = read('CALLGATE_POLICY_DIR', pathSchema) ?? DEFAULTS.CALLGATE_POLICY_DIR;
+  const retentionDays = read('CALLGATE_RETENTION_DAYS', retentionSchema) ?? DEFAULTS.CALLGATE_RETENTION_DAYS;
 
   // Core secrets: mandatory and long in production; in development the generated ones fill gaps.
   const usedDevSecrets: DevSecretName[] = [];
@@ -426,6 +439,7 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
     elevenlabs: { apiKey: elevenlabsApiKey, baseUrl: elevenlabsBaseUrl, webhookSecret: elevenlabsWebhookSecret },
     hostSession: { secret: hostSessionSecret },
     devOutbox: !production && delivery === 'console',
+    retentionDays,
     ...(fault !== undefined ? { fault } : {}),
   };
   return { ok: true, config, usedDevSecrets, warnings };
@@ -461,6 +475,7 @@ export function describeConfig(config: Config): string {
     ['CALLGATE_PUBLIC_URL', showUrl(config.publicUrl)],
     ['CALLGATE_DB', config.db],
     ['CALLGATE_POLICY_DIR', config.policyDir],
+    ['CALLGATE_RETENTION_DAYS', config.retentionDays === 0 ? '0 (calls kept forever)' : `${config.retentionDays} days`],
     ['CALLGATE_TOOL_SECRET', showSecret(config.secrets.tool)],
     ['CALLGATE_IVR_SECRET', showSecret(config.secrets.ivr)],
     ['CALLGATE_ADMIN_TOKEN', showSecret(config.secrets.admin)],

@@ -55,6 +55,10 @@ export function createAudit(events: EventStore, logger: Logger) {
       await events.append(callId, type, at, clean);
       log(callId, type, clean);
     },
+    /** The log line of an event a store wrote inside its own atomic unit (e.g. customer_erased). */
+    announce(callId: string | null, type: string, data: Record<string, unknown>) {
+      log(callId, type, scrub(data));
+    },
     /** Two events of one call, committed together (in this order) or not at all. */
     async recordPair(callId: string | null, at: number, first: AuditEvent, second: AuditEvent) {
       const a = { type: first.type, data: scrub(first.data) };

@@ -4,11 +4,15 @@ import { hashAnswer } from '../factors/hash.js';
 import { normalizeAccountRef, normalizePhone } from '../factors/normalize.js';
 import { enrolTotp } from '../factors/totp.js';
 import { authStateView } from '../orchestrator/answer.js';
+import { onResolved } from '../factors/did/sessions.js';
 import { policyFor, type Services } from '../orchestrator/services.js';
 import { evaluate } from '../policy/index.js';
 import type { DevOutbox } from '../providers/otp/index.js';
+import { fromBase64Url, toBase64Url, utf8 } from '../crypto/bytes.js';
+import type { CallRow, CallStatus } from '../store/schema/calls.js';
+import type { CustomerView } from '../store/customers.js';
 import { readBody } from './body.js';
-import { invalidRequest, jsonError } from './errors.js';
+import { fieldErrors, invalidRequest, jsonError } from './errors.js';
 
 const slug = z.string().trim().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (1–64)');
 const phone = z
@@ -61,6 +65,107 @@ const p256Jwk = z
   .transform(({ kty, crv, x, y }) => ({ kty, crv, x, y }));
 
 const deviceSchema = z.strictObject({ device_id: slug, public_key_jwk: p256Jwk });
+
+const CALL_STATUSES = ['pending', 'authenticated', 'blocked', 'handed_off', 'ended'] as const satisfies readonly CallStatus[];
+const MAX_PAGE = 100;
+
+// The cursor is the last row's sort key, opaque to clients: base64url of JSON [created_at, id].
+const encodeCursor = (call: CallRow) => toBase64Url(utf8(JSON.stringify([call.createdAt, call.id])));
+function decodeCursor(raw: string): { createdAt: number; id: string } | undefined {
+  const bytes = fromBase64Url(raw);
+  if (!bytes) return undefined;
+  try {
+    const v: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string') return { createdAt: v[0], id: v[1] };
+  } catch {
+    // not ours
+  }
+  return undefined;
+}
+
+const callListQuery = z.strictObject({
+  status: z.enum(CALL_STATUSES, { error: `one of ${CALL_STATUSES.join(', ')}` }).optional(),
+  // ISO 8601 with a zone (Z or ±hh:mm): a bare local time would mean different instants to different operators.
+  since: z.iso
+    .datetime({ offset: true, error: 'an ISO 8601 time with a zone, like 2026-11-23T09:00:00Z', abort: true })
+    // The format check lets 2026-02-31 through (Date.parse rolls it over to March).
+    .refine((v) => {
+      const [y, m, d] = v.slice(0, 10).split('-').map(Number) as [number, number, number];
+      return new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d && Number.isFinite(Date.parse(v));
+    }, 'not a date on the calendar')
+    .transform((v) => Date.parse(v))
+    .optional(),
+  customer: slug.optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, `an integer 1–${MAX_PAGE}`)
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= MAX_PAGE, `an integer 1–${MAX_PAGE}`)
+    .optional(),
+  cursor: z
+    .string()
+    .max(400)
+    .transform((v, ctx) => {
+      const c = decodeCursor(v);
+      if (!c) ctx.addIssue({ code: 'custom', message: 'not a cursor this service gave out (use next_cursor as is)' });
+      return c!;
+    })
+    .optional(),
+});
+
+const customerQuery = z.strictObject({ account_ref: accountRef.optional(), phone: phone.optional() });
+
+/** Exactly one of the two: a lookup by both would have to say which one won. */
+function oneKey(q: { account_ref?: string | undefined; phone?: string | undefined }) {
+  const given = (q.account_ref !== undefined ? 1 : 0) + (q.phone !== undefined ? 1 : 0);
+  if (given === 1) return [];
+  const message = given === 0 ? 'give account_ref or phone' : 'give account_ref or phone, not both';
+  return ['account_ref', 'phone'].map((field) => ({ field, message }));
+}
+
+/** Query errors by parameter name; an unknown parameter is named too, not reported as "body". */
+function queryErrors(error: z.ZodError) {
+  return error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ field: k, message: 'unknown parameter' })) : fieldErrors(new z.ZodError([i])),
+  );
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** A call in a list: its state and timings, never its caller's number. */
+function callSummary(call: CallRow) {
+  return {
+    call_id: call.id,
+    status: call.status,
+    source: call.source,
+    created_at: iso(call.createdAt),
+    updated_at: iso(call.updatedAt),
+    authenticated_at: iso(call.authenticatedAt),
+    ended_at: iso(call.endedAt),
+    policy: { id: call.policyId, version: call.policyVersion },
+    risk_signals: call.signals,
+    successes: Object.fromEntries(Object.entries(call.successes).map(([f, at]) => [f, iso(at)])),
+    failures: call.failures,
+    customer_id: call.customerId,
+    identified_by: call.identifiedBy,
+  };
+}
+
+function customerAnswer(v: CustomerView) {
+  return {
+    customer_id: v.customerId,
+    display_name: v.displayName,
+    email: v.email,
+    phones: v.phones,
+    account_refs: v.accountRefs,
+    created_at: iso(v.createdAt),
+    enrolled: {
+      kba: v.kba,
+      totp: v.totp,
+      devices: v.devices.map((d) => ({ device_id: d.id, created_at: iso(d.createdAt) })),
+    },
+  };
+}
 
 /** Operator surface (bearer CALLGATE_ADMIN_TOKEN). `outbox` is passed only in development. */
 export function adminRoutes(s: Services, outbox?: DevOutbox) {
@@ -118,6 +223,58 @@ export function adminRoutes(s: Services, outbox?: DevOutbox) {
       if (outcome === 'conflict') return jsonError(c, 409, 'device_exists');
       if (outcome === 'created') await s.audit.record(null, 'device_enrolled', now, { customer_id: customerId, device_id: body.value.device_id });
       return c.json({ device_id: body.value.device_id, customer_id: customerId }, outcome === 'created' ? 201 : 200);
+    })
+    .get('/calls', async (c) => {
+      const q = callListQuery.safeParse(c.req.query());
+      if (!q.success) return invalidRequest(c, queryErrors(q.error));
+      const limit = q.data.limit ?? 50;
+      // One row more than the page tells whether another page exists.
+      const rows = await s.calls.list({
+        status: q.data.status,
+        since: q.data.since,
+        customerId: q.data.customer,
+        after: q.data.cursor,
+        limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      return c.json({
+        calls: page.map(callSummary),
+        next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+      });
+    })
+    .get('/customers', async (c) => {
+      const q = customerQuery.safeParse(c.req.query());
+      if (!q.success) return invalidRequest(c, queryErrors(q.error));
+      const missing = oneKey(q.data);
+      if (missing.length) return invalidRequest(c, missing);
+      const ids = q.data.account_ref
+        ? [await s.customers.idByAccountRef(q.data.account_ref)].filter((id): id is string => id !== undefined)
+        : await s.customers.idsByPhone(q.data.phone!);
+      const views = (await Promise.all(ids.map((id) => s.customers.view(id)))).filter((v): v is CustomerView => v !== undefined);
+      return c.json({ customers: views.map(customerAnswer) });
+    })
+    .delete('/customers/:id', async (c) => {
+      const customerId = c.req.param('id');
+      const now = s.clock.now();
+      // Read first, so whoever long-polls these sessions learns at once that the unit canceled them.
+      const waiting = await s.did.pendingForCustomer(customerId);
+      const result = await s.customers.erase(customerId, now);
+      if (!result) return jsonError(c, 404, 'unknown_customer');
+      if (!result.first) return c.json({ customer_id: customerId, status: 'already_erased' });
+      // The event itself was written inside the erasure's unit; this is its log line.
+      s.audit.announce(null, 'customer_erased', result.event);
+      for (const { session } of waiting) {
+        const after = await s.did.get(session.id);
+        if (after?.status === 'canceled' && after.resolvedAt === now) await onResolved(s, after, 'canceled', now, { reason: 'customer_erased' });
+      }
+      return c.json({ customer_id: customerId, status: 'erased', removed: result.erased });
+    })
+    .delete('/customers/:id/devices/:deviceId', async (c) => {
+      const customerId = c.req.param('id');
+      const deviceId = c.req.param('deviceId');
+      if (!(await s.customers.removeDevice(customerId, deviceId))) return jsonError(c, 404, 'unknown_device');
+      await s.audit.record(null, 'device_removed', s.clock.now(), { customer_id: customerId, device_id: deviceId });
+      return c.json({ customer_id: customerId, device_id: deviceId, status: 'removed' });
     })
     .get('/calls/:id', async (c) => {
       const call = await s.calls.get(c.req.param('id'));

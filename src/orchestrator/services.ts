@@ -11,6 +11,7 @@ import type { EventStore } from '../store/events.js';
 import type { CallRow } from '../store/schema/calls.js';
 import type { DidStore } from '../store/did.js';
 import type { ReceiptStore } from '../store/receipts.js';
+import type { RetentionStore } from '../store/retention.js';
 import type { Waker } from '../factors/did/waker.js';
 import type { TwilioCallRedirector } from '../providers/twilio/calls.js';
 import type { RateLimiter } from '../http/rate-limit.js';
@@ -38,6 +39,8 @@ export interface Services {
   counters: CounterStore;
   /** Once-only webhook deliveries (Twilio idempotency tokens, signed screen results, call outcomes). */
   receipts: ReceiptStore;
+  /** Purges of old terminal calls (orchestrator/retention.ts). */
+  retention: RetentionStore;
   /** Wakes long-polls when a DID session leaves 'pending'. */
   waker: Waker;
   /** Redirects live Twilio calls on confirmation; absent when Twilio is not configured. */

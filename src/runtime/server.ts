@@ -15,6 +15,7 @@ import { openSqlite } from './sqlite.js';
 import { batchedStdout } from './log-writer.js';
 import { sweepExpired } from '../factors/did/sessions.js';
 import { COUNTER_RETENTION_MS } from '../store/budgets.js';
+import { purgeRetired } from '../orchestrator/retention.js';
 import { createTwilioCallRedirector } from '../providers/twilio/calls.js';
 import { createVoxeqPullProvider } from '../providers/voxeq/pull.js';
 import { createVoxeqSimulator } from '../providers/voxeq/simulator.js';
@@ -23,6 +24,7 @@ import { killAtFault } from './fault.js';
 import type { ScreenProvider } from '../providers/voxeq/types.js';
 
 const SWEEP_INTERVAL_MS = 1_000;
+const HOUR_MS = 3_600_000;
 
 export interface StartOptions {
   env: Record<string, string | undefined>;
@@ -157,8 +159,20 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     services.counters
       .sweep(services.clock.now() - COUNTER_RETENTION_MS)
       .catch((err: unknown) => logger.error('counter_sweep_failed', { error: (err as Error).name }));
-  }, 3_600_000);
+  }, HOUR_MS);
   counterSweeper.unref();
+  // Retention: once at start (a server restarted more often than hourly still purges), then
+  // hourly; one run at a time, and shutdown stops it between batches.
+  let stopping = false;
+  let purging: Promise<unknown> | undefined;
+  const purge = () => {
+    purging ??= purgeRetired(services, config.retentionDays, { stop: () => stopping })
+      .catch((err: unknown) => logger.error('retention_purge_failed', { error: (err as Error).name }))
+      .finally(() => (purging = undefined));
+  };
+  purge();
+  const purger = setInterval(purge, HOUR_MS);
+  purger.unref();
   const url = hostUrl(config.host, port);
 
   return {
@@ -179,8 +193,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       new Promise<void>((done) => {
         clearInterval(sweeper);
         clearInterval(counterSweeper);
+        clearInterval(purger);
+        stopping = true;
         server.close(() => {
-          void drain().finally(() => {
+          void Promise.all([drain(), purging]).finally(() => {
             sqlite.close();
             stdout?.flush();
             done();

@@ -2,6 +2,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { isUniqueViolation, literalLimit } from './sql.js';
 import { runAtomic } from './atomic.js';
+import { eraseCustomer, type Erased } from './erasure.js';
+import { didNonces } from './schema/did.js';
 import { accountRefs, customerPhones, customers, devices, kbaAnswers, totpSecrets } from './schema/customers.js';
 
 export interface NewCustomer {
@@ -23,6 +25,19 @@ export interface Enrolment {
   totp: boolean;
   kba: { basic: number; advanced: number };
   devices: number;
+}
+
+/** A customer as an operator sees it: who they are and what is enrolled, never an answer, seed or key. */
+export interface CustomerView {
+  customerId: string;
+  displayName: string | null;
+  email: string | null;
+  phones: string[];
+  accountRefs: string[];
+  createdAt: number;
+  kba: { basic: number; advanced: number };
+  totp: boolean;
+  devices: { id: string; createdAt: number }[];
 }
 
 const p = sql.placeholder;
@@ -148,6 +163,44 @@ export function createCustomerStore(db: Db) {
     /** False when this step (or a later one) was already used: a replayed TOTP. */
     async advanceTotpStep(id: string, step: number): Promise<boolean> {
       return ((await advanceTotp.all({ id, step })) as unknown[]).length === 1;
+    },
+
+    /** The operator's view of a customer (GET /admin/customers). */
+    async view(id: string): Promise<CustomerView | undefined> {
+      const [row, enrolment, refs, devs] = await Promise.all([
+        this.get(id),
+        this.enrolment(id),
+        db.select({ ref: accountRefs.ref }).from(accountRefs).where(eq(accountRefs.customerId, id)).orderBy(accountRefs.ref),
+        db.select({ id: devices.id, createdAt: devices.createdAt }).from(devices).where(eq(devices.customerId, id)).orderBy(devices.createdAt, devices.id),
+      ]);
+      if (!row || !enrolment) return undefined;
+      return {
+        customerId: id,
+        displayName: row.displayName,
+        email: row.email,
+        phones: enrolment.phones,
+        accountRefs: (refs as { ref: string }[]).map((r) => r.ref),
+        createdAt: row.createdAt,
+        kba: enrolment.kba,
+        totp: enrolment.totp,
+        devices: devs as { id: string; createdAt: number }[],
+      };
+    },
+    /** Removes one device of the customer and its outstanding nonces; false if it is not theirs. */
+    async removeDevice(customerId: string, deviceId: string): Promise<boolean> {
+      const [, removed] = await runAtomic(db, [
+        db.delete(didNonces).where(and(eq(didNonces.deviceId, deviceId), sql`EXISTS (SELECT 1 FROM devices d WHERE d.id = ${deviceId} AND d.customer_id = ${customerId})`)),
+        db.delete(devices).where(and(eq(devices.id, deviceId), eq(devices.customerId, customerId))),
+      ]);
+      changed(customerId);
+      return removed === 1;
+    },
+    /** Erases the customer's personal data and secrets (store/erasure.ts); undefined if unknown. */
+    async erase(id: string, now: number): Promise<{ first: boolean; erased: Erased; event: Record<string, unknown> } | undefined> {
+      if (!(await this.get(id))) return undefined;
+      const result = await eraseCustomer(db, id, now);
+      changed(id); // after the commit, so no hint read before it outlives it
+      return result;
     },
 
     /** Enrols a customer with everything it owns in one atomic unit. False if the id exists. */

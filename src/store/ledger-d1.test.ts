@@ -1,51 +1,14 @@
 // The ledger through drizzle's D1 driver: the transfer unit goes out as ONE `batch` (as on
 // Workers), with every condition inside its SQL. The D1 binding is a stand-in over an in-memory
 // better-sqlite3 database that runs a batch as one transaction, as D1 does.
-import type Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/d1';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDb } from '../../test/helpers/db.js';
+import { fakeD1 } from '../../test/helpers/d1.js';
 import type { OpenedSqlite } from '../runtime/sqlite.js';
 import type { Db } from './db.js';
 import { createLedgerStore, type LedgerStore, type TransferRequest } from './ledger.js';
 import * as schema from './schema/index.js';
-
-interface FakeStatement {
-  bind(...params: unknown[]): FakeStatement;
-  all(): Promise<unknown>;
-  run(): Promise<unknown>;
-  raw(): Promise<unknown[]>;
-  first(): Promise<unknown>;
-  exec(): { results: unknown[]; success: true; meta: { changes: number } };
-}
-
-function fakeD1(sqlite: Database.Database, batches: string[][]) {
-  const statement = (sql: string, params: unknown[] = []): FakeStatement => {
-    const exec = () => {
-      const st = sqlite.prepare(sql);
-      if (st.reader) return { results: st.all(...params) as unknown[], success: true as const, meta: { changes: 0 } };
-      return { results: [], success: true as const, meta: { changes: st.run(...params).changes } };
-    };
-    return {
-      bind: (...p) => statement(sql, p),
-      all: async () => exec(),
-      run: async () => exec(),
-      first: async () => exec().results[0] ?? null,
-      raw: async () => {
-        const st = sqlite.prepare(sql);
-        return st.reader ? (st.raw(true).all(...params) as unknown[]) : (st.run(...params), []);
-      },
-      exec,
-    };
-  };
-  return {
-    prepare: (sql: string) => statement(sql),
-    batch: async (stmts: FakeStatement[]) => {
-      batches.push(stmts.map(() => 'statement'));
-      return sqlite.transaction(() => stmts.map((s) => s.exec()))();
-    },
-  };
-}
 
 let t: OpenedSqlite;
 let ledger: LedgerStore;
