@@ -177,7 +177,8 @@ describe('DELETE /admin/customers/{id}/devices/{deviceId}', () => {
     await ring(t, 'CD1');
     const issued = await t.tool('CD1', 'did_issue');
     expect(issued.body.success).toBe(true);
-    expect((await phone.confirm(issued.body.did)).status).toBe(404);
+    // A removed device is an unknown one: it gets the decoy nonce, and its confirmation is refused like a bad nonce.
+    expect(await phone.confirm(issued.body.did)).toMatchObject({ status: 409, body: { reason: 'nonce_invalid' } });
     expect((await t.tool('CD1', 'status')).body.auth_state.successes).toEqual([]);
   });
 });
