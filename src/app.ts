@@ -148,7 +148,7 @@ export function createApp(deps: AppDeps) {
   // Dynamic Identifier: IVR REST, the Twilio TwiML flow, the phone app (docs/api.md, docs/ivr.md).
   app.use('/ivr/sessions', bearer(deps.secrets.ivr, 'ivr'));
   app.use('/ivr/sessions/*', bearer(deps.secrets.ivr, 'ivr'));
-  app.route('/ivr', ivrRoutes(services, deps.clientAddress ?? (() => 'unknown')));
+  app.route('/ivr', ivrRoutes(services, orchestrate, deps.clientAddress ?? (() => 'unknown')));
   if (deps.twilio && deps.publicUrl) {
     app.route(
       '/ivr/twilio',

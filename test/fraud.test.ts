@@ -363,6 +363,23 @@ describe('what spends a guess, and what a lock refuses', () => {
   });
 });
 
+describe('the IVR claims through the same identify step', () => {
+  it('an unknown accountRef is a failed check on the call and spends the caller ID probe budget', async () => {
+    await withVictim([policyWith({ 'identify_failures_per_caller_id: {max: 10,': 'identify_failures_per_caller_id: {max: 2,' })]);
+    const create = (callId: string, accountRef: string) =>
+      t.ivr('POST', '/sessions', { provider: 'genesys', callId, dnis: '+18005550100', ani: '+15550007777', accountRef });
+    expect(await create('G1', 'ZZ-1')).toMatchObject({ status: 404, body: { reason: 'unknown_account' } });
+    expect(t.eventTypes('genesys:G1')).toContain('factor_failed');
+    expect(await create('G2', 'ZZ-2')).toMatchObject({ status: 404, body: { reason: 'unknown_account' } });
+    // The number's budget is spent: even the right reference is refused, and the call goes to a person.
+    expect(await create('G3', ADA_REF)).toMatchObject({ status: 429, body: { reason: 'rate_limited' } });
+    expect((await create('G4', ADA_REF)).status).toBe(429);
+    // From another number the right reference claims the call as before.
+    const ok = await t.ivr('POST', '/sessions', { provider: 'genesys', callId: 'G5', ani: '+15550008888', accountRef: ADA_REF });
+    expect(ok.status).toBe(201);
+  });
+});
+
 describe('finding 4: raising your own risk never lowers the bar', () => {
   it('screen clear + one KBA + a deliberate wrong-code burst: transfer_funds stays refused', async () => {
     await withVictim();

@@ -1,12 +1,12 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { claimCustomer } from '../factors/identify.js';
+import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import type { OrchestratorRequest } from '../orchestrator/request.js';
 import { createSession, cancelSession, sessionView, waitForSession } from '../factors/did/sessions.js';
 import { MAX_WAIT_SECONDS } from '../factors/did/steps.js';
 import type { Services } from '../orchestrator/services.js';
 import { ensureCall } from '../orchestrator/ensure-call.js';
 import { callerIdSignals } from '../factors/caller-id.js';
-import { normalizeAccountRef } from '../factors/normalize.js';
 import type { DidSession } from '../store/did.js';
 import type { DidProvider } from '../store/schema/did.js';
 import { readBody } from './body.js';
@@ -39,7 +39,7 @@ export const ivrCallId = (provider: DidProvider, callId: string) =>
   provider === 'twilio' || provider === 'generic' ? callId : `${provider}:${callId}`;
 
 /** IVR REST (Genesys Architect, NICE CXone Studio, Five9, any webhook IVR): docs/api.md, docs/ivr.md. */
-export function ivrRoutes(s: Services, clientAddress: (c: Context) => string) {
+export function ivrRoutes(s: Services, orchestrate: Orchestrator, clientAddress: (c: Context) => string) {
   /** The session as an IVR sees it; once confirmed, also whom the device proved the caller to be. */
   const view = async (d: DidSession) => {
     const base = sessionView(d, s.clock.now());
@@ -82,11 +82,17 @@ export function ivrRoutes(s: Services, clientAddress: (c: Context) => string) {
       });
       let claimed = call;
       if (v.accountRef) {
-        const customerId = await s.customers.idByAccountRef(normalizeAccountRef(v.accountRef));
-        if (!customerId) return jsonError(c, 404, 'unknown_account', { field: 'accountRef' });
-        const moved = await claimCustomer(s, call, customerId, 'account_ref', now);
-        if (!moved) return jsonError(c, 409, 'identity_locked', { field: 'accountRef' });
-        claimed = moved;
+        // Through the identify step, like the agent's: an unknown reference is a failed check on
+        // the call and spends the same probe budgets, whoever relays it.
+        // The IVR speaks for the call, on whatever conversation an agent may have bound to it.
+        const req = { call_id: callId, conversation_id: call.conversationId ?? undefined, action: 'identify', account_ref: v.accountRef };
+        const answer = await orchestrate(req as OrchestratorRequest);
+        if (!answer.success) {
+          const status = answer.reason === 'unknown_account' ? 404 : answer.reason === 'rate_limited' ? 429 : 409;
+          const reason = answer.reason === 'already_authenticated' ? 'identity_locked' : answer.reason;
+          return jsonError(c, status, reason, { field: 'accountRef' });
+        }
+        claimed = (await s.calls.get(callId)) ?? call;
       }
       const result = await createSession(s, {
         provider: v.provider,
