@@ -34,7 +34,7 @@ import { call4 } from './call4-web-totp.js';
 import { call5 } from './call5-watch-list.js';
 import { call6 } from './call6-fraudster/index.js';
 import { CallAborted, Checks, type Json } from './expect.js';
-import { bold, dim, green, out, red } from './print.js';
+import { bold, dim, green, header, out, red } from './print.js';
 
 export async function runDemo(argv: string[]): Promise<number> {
   const keep = argv.includes('--keep');
@@ -162,6 +162,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     // Call 6 is many calls: each one worth auditing is tracked as it is played (nothing is returned).
     await play('Call 6', () => call6(demoEnv, policy, device, (t) => played.push(t)), { status: 'authenticated', types: [] });
     await auditSummaries(demoEnv, played);
+    await showMetrics(server.url, adminToken);
 
     out();
     if (keep) {
@@ -183,6 +184,16 @@ export async function runDemo(argv: string[]): Promise<number> {
     await server?.close();
     if (!keep) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** What the demo's calls left in `GET /metrics` (read from the database, as any scrape would). */
+async function showMetrics(url: string, adminToken: string): Promise<void> {
+  header('What an operator scrapes (GET /metrics)');
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } });
+  const wanted = /^callgate_(calls_created_total|calls_authenticated_total|calls_handed_off_total|containment_ratio|factor_attempts_total|budget_locks_total|otp_sends_refused_total|breaker_trips_total|did_issued_total|did_resolved_total)\b/;
+  const lines = (await res.text()).split('\n').filter((l) => wanted.test(l));
+  for (const l of lines) out(`  ${l}`);
+  out(dim(`  ${url}/metrics (admin bearer) has the rest: histograms, screen results, policy decisions`));
 }
 
 if (isMain(import.meta.url)) {
