@@ -19,19 +19,16 @@ export const budgetRule = (b: GuessBudget): BudgetRule => ({
   lockMs: b.lock_seconds * 1000,
 });
 
-export type Guess = { ok: true; taken: BudgetRow } | { ok: false };
-
 /**
- * Takes one guess from the customer's budget before it is checked. A lock that ended by itself
- * is reported once, by the guess that found it over.
+ * Takes one guess from the customer's budget before it is checked (undefined: the family is
+ * locked). A lock that ended by itself is reported once, by the guess that found it over.
  */
-export async function takeGuess(s: Services, callId: string | null, customerId: string, family: GuessFamily, policy: Policy, now: number): Promise<Guess> {
+export async function takeGuess(s: Services, callId: string | null, customerId: string, family: GuessFamily, policy: Policy, now: number): Promise<BudgetRow | undefined> {
   const taken = await s.budgets.take(customerId, family, budgetRule(policy.budgets[family]), now);
-  if (!taken) return { ok: false };
-  if (taken.endedLock > 0) {
+  if (taken && taken.endedLock > 0) {
     await s.audit.record(callId, 'budget_unlocked', now, { customer_id: customerId, family, locked_until: taken.endedLock, by: 'time' });
   }
-  return { ok: true, taken };
+  return taken;
 }
 
 /**

@@ -70,10 +70,10 @@ async function guarded(ctx: StepContext, req: OrchestratorRequest): Promise<Step
   const asked = req.action !== 'kba_verify' || Object.values(call.kbaAsked).includes(req.question_id ?? '');
   const guessFamily = asked ? GUESSES[req.action] : undefined;
   if (customerId && guessFamily) {
-    const guess = await takeGuess(s, call.id, customerId, guessFamily, policy, now);
-    if (!guess.ok) return LOCKED;
+    const taken = await takeGuess(s, call.id, customerId, guessFamily, policy, now);
+    if (!taken) return LOCKED;
     const result = await STEPS[req.action](ctx, req);
-    await settleGuess(s, call.id, customerId, guessFamily, guess.taken, result, now);
+    await settleGuess(s, call.id, customerId, guessFamily, taken, result, now);
     return result;
   }
   const startFamily = STARTS[req.action];

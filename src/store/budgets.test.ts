@@ -25,21 +25,23 @@ describe('guess budgets', () => {
     expect(after).toMatchObject({ windowFailures: 1, consecutive: 4, endedLock: 61_000 });
   });
 
+  const row = (family: string) => db.sqlite.prepare("select window_failures windowFailures, consecutive, locked_until lockedUntil from guess_budgets where customer_id = 'c1' and family = ?").get(family);
+
   it('a right guess gives its guess back and resets the consecutive count; a non-guess undoes only itself', async () => {
     const b = createBudgetStore(db.db);
     await b.take('c1', 'did', RULE, 0);
     const second = (await b.take('c1', 'did', RULE, 0))!;
     await b.refund('c1', 'did', second, 0);
-    expect(await b.get('c1', 'did')).toMatchObject({ windowFailures: 1, consecutive: 1 });
+    expect(row('did')).toMatchObject({ windowFailures: 1, consecutive: 1 });
     await b.take('c1', 'did', RULE, 0);
     await b.giveBack('c1', 'did', 0);
-    expect(await b.get('c1', 'did')).toMatchObject({ windowFailures: 1, consecutive: 0, lockedUntil: 0 });
+    expect(row('did')).toMatchObject({ windowFailures: 1, consecutive: 0, lockedUntil: 0 });
   });
 
   it('locked() lists the families locked now', async () => {
     const b = createBudgetStore(db.db);
     for (let i = 0; i < 3; i++) await b.take('c1', 'knowledge', RULE, 0);
-    expect([...(await b.locked('c1', 1)).keys()]).toEqual(['knowledge']);
+    expect([...(await b.locked('c1', 1))]).toEqual(['knowledge']);
     expect((await b.locked('c1', 60_001)).size).toBe(0);
   });
 });

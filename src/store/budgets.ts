@@ -86,15 +86,9 @@ export function createBudgetStore(db: Db) {
     .prepare();
 
   const lockedFamilies = db
-    .select({ family: guessBudgets.family, lockedUntil: guessBudgets.lockedUntil })
+    .select({ family: guessBudgets.family })
     .from(guessBudgets)
     .where(and(eq(guessBudgets.customerId, p('customerId')), sql`${guessBudgets.lockedUntil} > ${p('now')}`))
-    .prepare();
-
-  const byKey = db
-    .select()
-    .from(guessBudgets)
-    .where(and(eq(guessBudgets.customerId, p('customerId')), eq(guessBudgets.family, p('family'))))
     .prepare();
 
   return {
@@ -110,13 +104,10 @@ export function createBudgetStore(db: Db) {
     async refund(customerId: string, family: GuessFamily, taken: BudgetRow, now: number): Promise<void> {
       await refund.run({ customerId, family, lockedUntil: taken.lockedUntil, now });
     },
-    /** Families locked now, with when each lock ends by itself. */
-    async locked(customerId: string, now: number): Promise<Map<GuessFamily, number>> {
-      const rows = (await lockedFamilies.all({ customerId, now })) as { family: GuessFamily; lockedUntil: number }[];
-      return new Map(rows.map((r) => [r.family, r.lockedUntil]));
-    },
-    async get(customerId: string, family: GuessFamily): Promise<BudgetRow | undefined> {
-      return (await byKey.get({ customerId, family })) as BudgetRow | undefined;
+    /** Families locked now for this customer. */
+    async locked(customerId: string, now: number): Promise<Set<GuessFamily>> {
+      const rows = (await lockedFamilies.all({ customerId, now })) as { family: GuessFamily }[];
+      return new Set(rows.map((r) => r.family));
     },
   };
 }

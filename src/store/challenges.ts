@@ -168,12 +168,12 @@ export function createChallengeStore(db: Db) {
     async supersedeAll(callId: string, now: number): Promise<void> {
       await supersede.run({ callId, id: '', now });
     },
-    /** Sends counted by the cross-call limits (and, if named, a durable counter's current units). */
+    /** Sends counted by the cross-call limits, and a durable counter's current units (the SMS ceiling's). */
     async sendCounts(
       destination: string,
       limits: SendLimits,
       now: number,
-      counter: { key: string; windowMs: number } = { key: '', windowMs: 0 },
+      counter: { key: string; windowMs: number },
     ): Promise<{ dest: number; day: number; counter: number }> {
       const params = { ...limitParams(limits, destination, now), counterKey: counter.key, counterSince: now - counter.windowMs };
       return (await sendCounts.get(params)) as { dest: number; day: number; counter: number };

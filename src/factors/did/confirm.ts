@@ -65,12 +65,12 @@ export async function challenge(s: Services, deviceId: string, did: string): Pro
     s.rateLimit.take(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now);
     return refuse(404, 'wrong_did');
   }
-  const guess = await takeGuess(s, null, device.customerId, 'did', devicePolicy(s), now);
-  if (!guess.ok) return refuse(429, 'locked');
+  const taken = await takeGuess(s, null, device.customerId, 'did', devicePolicy(s), now);
+  if (!taken) return refuse(429, 'locked');
   const session = found ? await readSession(s, found) : undefined;
   if (!session || session.status !== 'pending') {
     s.rateLimit.take(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now);
-    await settleGuess(s, null, device.customerId, 'did', guess.taken, { success: false, reason: 'wrong_did', failed: 'did' }, now);
+    await settleGuess(s, null, device.customerId, 'did', taken, { success: false, reason: 'wrong_did', failed: 'did' }, now);
     await countWrongDid(s, device, now);
     return refuse(404, 'wrong_did');
   }
@@ -78,7 +78,7 @@ export async function challenge(s: Services, deviceId: string, did: string): Pro
   // confirmation will be refused on that call, and counted there): the guess stays spent.
   const foreign = session.customerId !== null && session.customerId !== device.customerId;
   const outcome = foreign ? { success: false, reason: 'device_not_allowed', failed: 'did' } : { success: true, reason: 'ok', passed: 'did' };
-  await settleGuess(s, null, device.customerId, 'did', guess.taken, outcome, now);
+  await settleGuess(s, null, device.customerId, 'did', taken, outcome, now);
   const nonce = toBase64Url(s.random.bytes(18));
   // The nonce outlives the session by the policy's late window plus a grace period, so a late
   // confirmation reaches the late-confirmation rule instead of failing as an unknown nonce.
