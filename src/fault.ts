@@ -4,7 +4,6 @@
 
 /** The step boundaries of a transfer's atomic unit, in order, then the moment after its commit. */
 export const TRANSFER_FAULT_STEPS = ['after_claim', 'after_debit', 'after_credit', 'after_settle', 'after_commit'] as const;
-export type TransferFaultStep = (typeof TRANSFER_FAULT_STEPS)[number];
 
 export const FAULT_POINTS = TRANSFER_FAULT_STEPS.map((s) => `transfer:${s}` as const);
 export type FaultPoint = (typeof FAULT_POINTS)[number];

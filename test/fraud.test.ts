@@ -69,6 +69,9 @@ describe('against the running server (real HTTP, real SQLite file)', () => {
     const [mine] = await c.codesTo(MALLORY_PHONE);
     // No factor has passed: the claim may still move, and moving it voids what was issued.
     expect((await c.tool('CAswap1', 'identify', { account_ref: ADA_REF })).body).toMatchObject({ success: true, auth_state: { identified: true } });
+    const db = new Database(env.CALLGATE_DB, { readonly: true });
+    expect(db.prepare("select status from otp_challenges where call_id = 'CAswap1'").all()).toEqual([{ status: 'superseded' }]);
+    db.close();
     const verify = await c.tool('CAswap1', 'otp_verify', { code: mine!.code });
     expect(verify.body).toMatchObject({ success: false, reason: 'no_code_sent', privileged_allowed: false, auth_state: { status: 'pending', successes: [] } });
     expect((await c.post('account_summary', 'CAswap1')).status).toBe(403);
@@ -329,6 +332,13 @@ describe('finding 5, the phone-app routes: nothing tells which device ids exist'
     const unknown = await t.appPost('/challenge', { device_id: 'guessed-phone', did });
     expect(unknown.status).toBe(known.status);
     expect(Object.keys(unknown.body).sort()).toEqual(Object.keys(known.body).sort());
+    expect(unknown.body.expires_at).toBe(known.body.expires_at);
+    // A DER signature gets the same 400 whether the device exists or not.
+    const der = `MEUCIQ${'A'.repeat(90)}`;
+    const derKnown = await t.appPost('/confirm', { session_id: known.body.session_id, device_id: 'mallory-phone', nonce: known.body.nonce, signature: der });
+    const derUnknown = await t.appPost('/confirm', { session_id: known.body.session_id, device_id: 'guessed-phone', nonce: unknown.body.nonce, signature: der });
+    expect([derUnknown.status, derUnknown.body.reason]).toEqual([derKnown.status, derKnown.body.reason]);
+    expect(derKnown.body.reason).toBe('signature_format');
     const fakeNonce = 'A'.repeat(24);
     const signature = 'A'.repeat(86);
     const a = await t.appPost('/confirm', { session_id: known.body.session_id, device_id: 'mallory-phone', nonce: fakeNonce, signature });

@@ -1,7 +1,7 @@
 import { fail, ok, type Services, type StepContext, type StepResult } from '../orchestrator/services.js';
 import type { CallRow } from '../store/schema/calls.js';
 import { cancelSession } from './did/sessions.js';
-import { normalizeAccountRef, normalizePhone } from './normalize.js';
+import { normalizeAccountRef } from './normalize.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -45,20 +45,18 @@ export async function claimCustomer(
  */
 export async function identify({ s, call, policy, now }: StepContext, accountRef: string): Promise<StepResult> {
   const perCaller = policy.limits.identify_failures_per_caller_id;
-  const phone = call.callerId ? normalizePhone(call.callerId) : '';
-  const callerKey = phone ? `identify:caller:${phone}` : undefined;
-  if (callerKey && (await s.counters.exhausted(callerKey, perCaller.max, perCaller.window_seconds * 1000, now))) {
+  // Stored normalised (ensureCall): one key per number.
+  const callerKey = call.callerId ? `identify:caller:${call.callerId}` : undefined;
+  const refused = async () => {
     await s.audit.record(call.id, 'identify_refused', now, { limit: 'identify_failures_per_caller_id' });
     return fail('rate_limited', { close: 'probe_limit' });
-  }
+  };
+  if (callerKey && (await s.counters.exhausted(callerKey, perCaller.max, perCaller.window_seconds * 1000, now))) return refused();
 
   const customerId = await s.customers.idByAccountRef(normalizeAccountRef(accountRef));
   if (!customerId) {
     // The check above is a fast refusal; this take is the limit itself (concurrent probes past it get nothing).
-    if (callerKey && (await s.counters.take(callerKey, perCaller.max, perCaller.window_seconds * 1000, now)) === undefined) {
-      await s.audit.record(call.id, 'identify_refused', now, { limit: 'identify_failures_per_caller_id' });
-      return fail('rate_limited', { close: 'probe_limit' });
-    }
+    if (callerKey && (await s.counters.take(callerKey, perCaller.max, perCaller.window_seconds * 1000, now)) === undefined) return refused();
     const ceiling = policy.limits.identify_failures_per_hour;
     const n = await s.counters.take('identify:service', ceiling, HOUR_MS, now);
     if (n === ceiling) await s.audit.record(call.id, 'probe_breaker_tripped', now, { failures_last_hour: n, ceiling });

@@ -11,6 +11,7 @@ import type { DevOutbox } from '../providers/otp/index.js';
 import { fromBase64Url, toBase64Url, utf8 } from '../crypto/bytes.js';
 import type { CallRow, CallStatus } from '../store/schema/calls.js';
 import type { CustomerView } from '../store/customers.js';
+import { ERASED_EVENT } from '../store/erasure.js';
 import { readBody } from './body.js';
 import { fieldErrors, invalidRequest, jsonError } from './errors.js';
 
@@ -262,7 +263,7 @@ export function adminRoutes(s: Services, outbox?: DevOutbox) {
       if (!result) return jsonError(c, 404, 'unknown_customer');
       if (!result.first) return c.json({ customer_id: customerId, status: 'already_erased' });
       // The event itself was written inside the erasure's unit; this is its log line.
-      s.audit.announce(null, 'customer_erased', result.event);
+      s.audit.announce(null, ERASED_EVENT, result.event);
       for (const { session } of waiting) {
         const after = await s.did.get(session.id);
         if (after?.status === 'canceled' && after.resolvedAt === now) await onResolved(s, after, 'canceled', now, { reason: 'customer_erased' });

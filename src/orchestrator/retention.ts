@@ -32,11 +32,7 @@ export async function purgeRetired(
   const pause = () => new Promise((resolve) => setTimeout(resolve, 0));
   for (;;) {
     const b = await s.retention.purgeCalls(before, batch);
-    totals.calls += b.calls;
-    totals.events += b.events;
-    totals.otp_challenges += b.otp_challenges;
-    totals.did_sessions += b.did_sessions;
-    totals.receipts += b.receipts;
+    for (const k of Object.keys(b) as (keyof typeof b)[]) totals[k] += b[k];
     if (b.calls < batch || opts.stop?.()) break;
     await pause();
   }

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { literalLimit } from './sql.js';
 import { runAtomic } from './atomic.js';
 import type { Db } from './db.js';
 import { calls } from './schema/calls.js';
@@ -26,12 +27,11 @@ export function createRetentionStore(db: Db) {
      * DID sessions and recorded outcome. Live and pending calls are never touched.
      */
     async purgeCalls(before: number, limit: number): Promise<PurgedBatch> {
-      if (!Number.isSafeInteger(limit) || limit <= 0) throw new RangeError('limit must be a positive integer');
       // Every statement names the same batch by this subquery (nothing can be read between the
       // statements of a unit), and calls go last, so each statement sees the same rows. A call's
       // updated_at is never before its created_at, so the range on calls_created_idx bounds the scan.
       const batch = sql`(SELECT ${calls.id} FROM ${calls} WHERE ${calls.createdAt} < ${before} AND ${calls.updatedAt} < ${before}
-        AND ${calls.status} IN ('ended', 'handed_off', 'blocked') ORDER BY ${calls.createdAt}, ${calls.id} LIMIT ${sql.raw(String(limit))})`;
+        AND ${calls.status} IN ('ended', 'handed_off', 'blocked') ORDER BY ${calls.createdAt}, ${calls.id} LIMIT ${literalLimit(limit)})`;
       const [ev, otp, sessions, receipts, gone] = await runAtomic(db, [
         db.delete(events).where(sql`${events.callId} IN ${batch}`),
         db.delete(otpChallenges).where(sql`${otpChallenges.callId} IN ${batch}`),
@@ -44,11 +44,10 @@ export function createRetentionStore(db: Db) {
     },
     /** Deletes up to `limit` DID nonces that expired before `before` (a nonce outlives its use by minutes). */
     async purgeNonces(before: number, limit: number): Promise<number> {
-      if (!Number.isSafeInteger(limit) || limit <= 0) throw new RangeError('limit must be a positive integer');
       // Oldest first by rowid (insertion order): no index on expires_at, so the scan stops early.
       const [n] = await runAtomic(db, [
         db.delete(didNonces).where(
-          sql`rowid IN (SELECT rowid FROM ${didNonces} WHERE ${didNonces.expiresAt} < ${before} LIMIT ${sql.raw(String(limit))})`,
+          sql`rowid IN (SELECT rowid FROM ${didNonces} WHERE ${didNonces.expiresAt} < ${before} LIMIT ${literalLimit(limit)})`,
         ),
       ]);
       return n!;

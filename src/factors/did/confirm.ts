@@ -61,7 +61,7 @@ export async function challenge(s: Services, deviceId: string, did: string): Pro
     const pending = found ? await readSession(s, found) : undefined;
     // A right DID named by an unknown device gets what a known one gets, with a nonce that was
     // never stored (its confirmation fails like any bad nonce): the answer tells no device ids.
-    if (pending?.status === 'pending') return nonceAnswer(pending, toBase64Url(s.random.bytes(18)), Math.min(now + NONCE_TTL_MS, pending.expiresAt + NONCE_GRACE_MS));
+    if (pending?.status === 'pending') return nonceAnswer(pending, toBase64Url(s.random.bytes(18)), await nonceExpiry(s, pending, now));
     s.rateLimit.take(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now);
     return refuse(404, 'wrong_did');
   }
@@ -82,11 +82,16 @@ export async function challenge(s: Services, deviceId: string, did: string): Pro
   const nonce = toBase64Url(s.random.bytes(18));
   // The nonce outlives the session by the policy's late window plus a grace period, so a late
   // confirmation reaches the late-confirmation rule instead of failing as an unknown nonce.
-  const call = await s.calls.get(session.callId);
-  const lateMs = call ? policyFor(s, call).factors.did.late_window_seconds * 1000 : 0;
-  const expiresAt = Math.min(now + NONCE_TTL_MS, session.expiresAt + lateMs + NONCE_GRACE_MS);
+  const expiresAt = await nonceExpiry(s, session, now);
   await s.did.issueNonce({ nonce, sessionId: session.id, deviceId, now, expiresAt });
   return nonceAnswer(session, nonce, expiresAt);
+}
+
+/** A nonce outlives its session by the call's late window plus a grace period, 2 minutes at most. */
+async function nonceExpiry(s: Services, session: DidSession, now: number): Promise<number> {
+  const call = await s.calls.get(session.callId);
+  const lateMs = call ? policyFor(s, call).factors.did.late_window_seconds * 1000 : 0;
+  return Math.min(now + NONCE_TTL_MS, session.expiresAt + lateMs + NONCE_GRACE_MS);
 }
 
 const nonceAnswer = (session: DidSession, nonce: string, expiresAt: number): AppAnswer => ({
@@ -107,6 +112,14 @@ export async function confirm(
   if (!s.rateLimit.take(`app:confirm:${input.deviceId}`, 20, 60_000, now)) return refuse(429, 'rate_limited');
   const [device, stored] = await Promise.all([s.customers.device(input.deviceId), s.did.get(input.sessionId)]);
   if (!stored) return refuse(404, 'unknown_session');
+  // A signature in the wrong encoding is the app's bug, not a failed proof: say so before the
+  // nonce is spent, so the same signature re-encoded can be sent again. Checked before the device
+  // is, so the answer is the same for an enrolled and an unknown id.
+  const format = signatureFormat(input.signature);
+  if (format !== 'p1363') {
+    if (device) await s.audit.record(stored.callId, 'confirm_refused', now, { session_id: stored.id, device_id: device.id, reason: 'signature_format' });
+    return refuse(400, 'signature_format', { errors: [{ field: 'signature', message: SIGNATURE_FORMAT_MESSAGE[format] }] });
+  }
   // No nonce was ever issued to an unknown device: it gets the answer a known one gets for a bad
   // nonce, so neither route tells which device ids exist.
   if (!device) return refuse(409, 'nonce_invalid');
@@ -114,14 +127,6 @@ export async function confirm(
     await s.audit.record(stored.callId, 'confirm_refused', now, { session_id: stored.id, device_id: device.id, reason });
     return refuse(status, reason);
   };
-
-  // A signature in the wrong encoding is the app's bug, not a failed proof: say so before the
-  // nonce is spent, so the same signature re-encoded can be sent again.
-  const format = signatureFormat(input.signature);
-  if (format !== 'p1363') {
-    await s.audit.record(stored.callId, 'confirm_refused', now, { session_id: stored.id, device_id: device.id, reason: 'signature_format' });
-    return refuse(400, 'signature_format', { errors: [{ field: 'signature', message: SIGNATURE_FORMAT_MESSAGE[format] }] });
-  }
 
   // Single use: the nonce must have been issued for this session and this device, unused, unexpired.
   const nonce = await s.did.useNonce(input.nonce, stored.id, device.id, now);
