@@ -48,6 +48,10 @@ export async function openChannel(
   return undefined;
 }
 
+/** Whether the service-wide SMS ceiling is reached for the current hour (one keyed read). */
+export const smsCeilingReached = (s: Services, policy: Policy, now: number): Promise<boolean> =>
+  s.counters.exhausted(SMS_COUNTER.key, policy.limits.sms_per_hour, SMS_COUNTER.windowMs, now);
+
 /** A sent code spends a unit of the SMS ceiling (only once it exists: refused sends never do). */
 export async function countSms(s: Services, policy: Policy, now: number): Promise<void> {
   await s.counters.take(SMS_COUNTER.key, policy.limits.sms_per_hour, SMS_COUNTER.windowMs, now);

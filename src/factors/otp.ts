@@ -2,7 +2,7 @@ import { timingSafeEqualString } from '../crypto/compare.js';
 import { randomDigits, randomId } from '../crypto/random.js';
 import { fail, ok, type StepContext, type StepResult } from '../orchestrator/services.js';
 import { hashCode, hashDestination } from './hash.js';
-import { countSms, crossCallLimit, refuse, sendLimits } from './otp-limits.js';
+import { countSms, crossCallLimit, refuse, sendLimits, smsCeilingReached } from './otp-limits.js';
 
 /** "SMS to the number ending 42" — enough for the caller to recognise, useless to an impostor. */
 function destinationHint(channel: 'sms' | 'email', to: string): string {
@@ -23,10 +23,9 @@ export async function otpSend({ s, call, policy, now }: StepContext, channel: 's
   const expiresAt = now + cfg.ttl_seconds * 1000;
   const destination = await hashDestination(s.keys, channel, to);
   const ctx = { s, call, policy, now };
-  // The destination's windows are checked again by the insert itself (atomically); this read
-  // names the limit, and is the only check of the SMS ceiling.
-  const limit = await crossCallLimit(s, policy, channel, destination, now);
-  if (limit) return refuse(ctx, channel, limit);
+  // The destination's windows are checked by the insert itself (atomically); only the SMS
+  // ceiling, a counter, is read before it.
+  if (channel === 'sms' && (await smsCeilingReached(s, policy, now))) return refuse(ctx, channel, 'sms_per_hour');
   const created = await s.challenges.createIfAllowed({
     id,
     callId: call.id,

@@ -48,7 +48,7 @@ export function createChallengeStore(db: Db) {
     eq(otpChallenges.customerId, p('customerId')),
     ne(otpChallenges.status, 'undelivered'),
   );
-  // What refused a send across calls (read only after a refusal, to say why).
+  // The cross-call send counts: what refused a send (read after a refusal), and what a next step may offer.
   const sendCounts = db
     .select({
       dest: sql<number>`(SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('destSince')} LIMIT ${p('destMax')}))`,
