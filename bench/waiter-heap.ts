@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { spawn } from 'node:child_process';
 import { startServer } from '../src/runtime/server.js';
-import { jsonLogger } from '../src/deps.js';
+import { jsonLogger } from '../src/kernel/ports.js';
 import { generateDeviceKeyPair } from '../src/crypto/device-signature.js';
 
 const N = Number(process.argv[2] ?? 2000);

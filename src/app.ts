@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { createAudit } from './audit/audit.js';
 import type { Keys } from './crypto/keys.js';
 import { cryptoRandom, type RandomSource } from './crypto/random.js';
-import { jsonLogger, systemClock, type Clock, type Logger } from './deps.js';
+import { jsonLogger, systemClock, type Clock, type Logger } from './kernel/ports.js';
 import { adminRoutes } from './http/admin.js';
 import { bearer } from './http/bearer.js';
 import { bodyLimit } from './http/body-limit.js';
@@ -12,14 +12,13 @@ import { metricsRoutes } from './http/metrics.js';
 import { initiationRoutes } from './http/initiation.js';
 import { postCallRoutes } from './http/post-call.js';
 import { toolRoutes } from './http/tools.js';
-import { ivrRoutes } from './http/ivr.js';
-import { twilioRoutes } from './http/twilio.js';
-import { appRoutes } from './http/app-device.js';
-import { voxeqRoutes } from './http/voxeq.js';
-import { createHostSessionVerifier } from './factors/host-session.js';
+import { createHostSessionVerifier } from './factors/host-session/verifier.js';
 import type { ScreenProvider } from './providers/voxeq/types.js';
 import { createOrchestrator } from './orchestrator/orchestrator.js';
-import type { Services } from './orchestrator/services.js';
+import type { Outcomes, RouteContext, Services } from './kernel/index.js';
+import { factorModules } from './factors/registry.js';
+import { createOutcomes } from './orchestrator/outcomes.js';
+import type { OrchestratorRequest } from './orchestrator/actions.js';
 import type { PolicySet } from './policy/index.js';
 import type { DevOutbox, OtpSender } from './providers/otp/index.js';
 import { createCallStore } from './store/calls.js';
@@ -32,8 +31,8 @@ import { createDidStore } from './store/did.js';
 import { createReceiptStore } from './store/receipts.js';
 import { createRetentionStore } from './store/retention.js';
 import { createBudgetStore, createCounterStore } from './store/budgets.js';
-import { createLocalWaker, type Waker } from './factors/did/waker.js';
-import { createMemoryRateLimiter, type RateLimiter } from './http/rate-limit.js';
+import { createLocalWaker, type Waker } from './kernel/waker.js';
+import { createMemoryRateLimiter, type RateLimiter } from './kernel/rate-limit.js';
 import type { TwilioCallRedirector } from './providers/twilio/calls.js';
 import type { FaultHook } from './fault.js';
 
@@ -105,7 +104,10 @@ export function createApp(deps: AppDeps) {
       tasks.add(tracked);
     },
     policies: deps.policies,
+    // Set just below: the orchestrator's side needs the services it is part of.
+    outcome: undefined as unknown as Outcomes,
   };
+  services.outcome = createOutcomes(services);
   const ledger = createLedgerStore(deps.db, deps.fault ? { fault: deps.fault } : {});
   const orchestrate = createOrchestrator(services);
 
@@ -145,22 +147,24 @@ export function createApp(deps: AppDeps) {
   app.use('/tools/*', bearer(deps.secrets.tool, 'tools'));
   app.route('/tools', toolRoutes(services, orchestrate, ledger));
 
-  // Dynamic Identifier: IVR REST, the Twilio TwiML flow, the phone app (docs/api.md, docs/ivr.md).
-  app.use('/ivr/sessions', bearer(deps.secrets.ivr, 'ivr'));
-  app.use('/ivr/sessions/*', bearer(deps.secrets.ivr, 'ivr'));
-  app.route('/ivr', ivrRoutes(services, orchestrate, deps.clientAddress ?? (() => 'unknown')));
-  if (deps.twilio && deps.publicUrl) {
-    app.route(
-      '/ivr/twilio',
-      twilioRoutes(services, { authToken: deps.twilio.authToken, publicUrl: deps.publicUrl, ...deps.twilioHandlers }),
-    );
-  } else {
-    app.all('/ivr/twilio/*', (c) => jsonError(c, 503, 'twilio_not_configured'));
+  // Each factor's own routes (the phone app, IVR sessions, the TwiML flow, pushed screen results),
+  // behind the bearer their scope names (docs/api.md, docs/ivr.md).
+  const routeContext: RouteContext = {
+    s: services,
+    orchestrate: (req) => orchestrate(req as OrchestratorRequest),
+    clientAddress: deps.clientAddress ?? (() => 'unknown'),
+    screenWebhookSecret: deps.screen?.webhookSecret,
+    twilio: deps.twilio && deps.publicUrl ? { authToken: deps.twilio.authToken, publicUrl: deps.publicUrl, ...deps.twilioHandlers } : undefined,
+  };
+  const scopes = { public: undefined, ivr: bearer(deps.secrets.ivr, 'ivr'), admin: bearer(deps.secrets.admin, 'admin') };
+  for (const m of factorModules()) {
+    for (const r of m.routes?.(routeContext) ?? []) {
+      const guard = scopes[r.scope];
+      if (guard) app.use(r.path, guard).use(`${r.path}/*`, guard);
+      app.route(r.path, r.routes);
+    }
   }
-  app.route('/app', appRoutes(services));
-
-  // Fraud screen results, signed with VOXEQ_WEBHOOK_SECRET.
-  app.route('/voxeq', voxeqRoutes(services, deps.screen?.webhookSecret));
+  if (!routeContext.twilio) app.all('/ivr/twilio/*', (c) => jsonError(c, 503, 'twilio_not_configured'));
 
   // Operators.
   app.use('/admin/*', bearer(deps.secrets.admin, 'admin'));

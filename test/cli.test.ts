@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import explain from '../src/cli/explain.js';
-import { silentLogger } from '../src/deps.js';
+import { silentLogger } from '../src/kernel/ports.js';
 import { startServer } from '../src/runtime/server.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

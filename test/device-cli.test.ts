@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confirmDid, enrolDevice, listDevices, main, normalizeDid, type DeviceFile } from '../src/cli/device/index.js';
 import { toBase64Url } from '../src/crypto/bytes.js';
 import { confirmMessage, importDevicePublicKey, verifyDeviceSignature, type DevicePublicJwk } from '../src/crypto/device-signature.js';
-import { silentLogger } from '../src/deps.js';
+import { silentLogger } from '../src/kernel/ports.js';
 import { startServer, type RunningServer } from '../src/runtime/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callgate-device-'));

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync, cpSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../src/deps.js';
+import { silentLogger } from '../src/kernel/ports.js';
 import { startServer, StartupError, type RunningServer } from '../src/runtime/server.js';
 import { ADA } from './helpers/app.js';
 import { serverClient } from './helpers/server-client.js';

@@ -14,7 +14,7 @@ import { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { createKeys } from '../src/crypto/keys.js';
-import { silentLogger } from '../src/deps.js';
+import { silentLogger } from '../src/kernel/ports.js';
 import { DEFAULT_AGENT_NAME, NODE, POST_CALL_PATH } from '../src/elevenlabs/configs.js';
 import { push } from '../src/elevenlabs/push.js';
 import { ELEVENLABS_SIGNATURE_HEADER, signElevenLabsBody } from '../src/elevenlabs/webhook-signature.js';

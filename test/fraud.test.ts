@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { generate } from 'otplib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../src/deps.js';
+import { silentLogger } from '../src/kernel/ports.js';
 import { startServer, type RunningServer } from '../src/runtime/server.js';
 import { serverClient } from './helpers/server-client.js';
 import { ADA, ADA_PHONE, enrolAda, enrolDevice, makeTestApp, ring, testPolicies, type TestApp } from './helpers/app.js';

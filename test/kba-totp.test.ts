@@ -1,6 +1,6 @@
 import { generate } from 'otplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { normalizeAnswer } from '../src/factors/normalize.js';
+import { normalizeAnswer } from '../src/factors/shared/normalize.js';
 import { ADA, enrolAda, makeTestApp, ring, type TestApp } from './helpers/app.js';
 
 let t: TestApp;

@@ -1,7 +1,7 @@
 import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { silentLogger } from '../src/deps.js';
+import { silentLogger } from '../src/kernel/ports.js';
 import type { TwilioCallRedirector } from '../src/providers/twilio/calls.js';
 import { enrolAda, enrolDevice, makeTestApp, passOtp, ring, SECRET_KEY, SECRETS, unlimited, type TestApp } from './helpers/app.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../src/deps.js';
+import { silentLogger } from '../src/kernel/ports.js';
 import { startServer, type RunningServer } from '../src/runtime/server.js';
 import { fakeClock } from './helpers/clock.js';
 

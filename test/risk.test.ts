@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signBody } from '../src/crypto/signature.js';
-import { mintHostSessionToken } from '../src/factors/host-session.js';
+import { mintHostSessionToken } from '../src/factors/host-session/verifier.js';
 import type { ScreenResult } from '../src/providers/voxeq/types.js';
 import { enrolAda, makeTestApp, passKba, passOtp, ring, testPolicies, type TestApp } from './helpers/app.js';
 

@@ -1,6 +1,6 @@
 import { generate } from 'otplib';
 import { describe, expect, it } from 'vitest';
-import { normalizeAnswer } from '../src/factors/normalize.js';
+import { normalizeAnswer } from '../src/factors/shared/normalize.js';
 import { ADA, enrolAda, makeTestApp, ring, SECRET_KEY, SECRETS } from './helpers/app.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Logger } from '../deps.js';
+import type { Logger } from '../kernel/ports.js';
 import type { EventStore } from '../store/events.js';
 
 // Field names that must never reach an event or a log line, whatever a caller passes.

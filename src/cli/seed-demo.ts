@@ -5,7 +5,7 @@
 import { createApp } from '../app.js';
 import { loadConfig, readNodeEnv } from '../config.js';
 import { createKeys } from '../crypto/keys.js';
-import { silentLogger } from '../deps.js';
+import { silentLogger } from '../kernel/ports.js';
 import { formatPolicyError } from '../policy/index.js';
 import type { OtpSender } from '../providers/otp/index.js';
 import { dbPathOf, devSecretsDir, loadOrCreateDevSecrets } from '../runtime/dev-secrets.js';

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { routePath } from 'hono/route';
-import type { Logger } from '../deps.js';
+import type { Logger } from '../kernel/ports.js';
 
 // One `http_request` line per request (docs/operations.md#access-log): what was asked of which
 // route and how it went. Never a body, a header or a query string: those carry codes and tokens.

@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { hashAnswer } from '../factors/hash.js';
-import { normalizeAccountRef, normalizePhone } from '../factors/normalize.js';
-import { enrolTotp } from '../factors/totp.js';
+import { hashAnswer } from '../factors/shared/hash.js';
+import { normalizeAccountRef, normalizePhone } from '../factors/shared/normalize.js';
+import { enrolTotp } from '../factors/otp/totp.js';
 import { authStateView } from '../orchestrator/answer.js';
 import { onResolved } from '../factors/did/sessions.js';
-import { policyFor, type Services } from '../orchestrator/services.js';
+import { policyFor, type Services } from '../kernel/index.js';
 import { evaluate } from '../policy/index.js';
 import type { DevOutbox } from '../providers/otp/index.js';
 import { fromBase64Url, toBase64Url, utf8 } from '../crypto/bytes.js';

@@ -1,12 +1,10 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { initiationPlaceholderVariables } from '../elevenlabs/configs.js';
-import { normalizePhone } from '../factors/normalize.js';
-import { callerIdSignals } from '../factors/caller-id.js';
+import { normalizePhone } from '../factors/shared/normalize.js';
 import { nextStep } from '../orchestrator/next-step.js';
-import { privilegedAllowed } from '../orchestrator/answer.js';
 import { settle } from '../orchestrator/settle.js';
-import { policyFor, type Services } from '../orchestrator/services.js';
+import { policyFor, privilegedAllowed, type Services } from '../kernel/index.js';
 import { ensureCall } from '../orchestrator/ensure-call.js';
 import type { Policy } from '../policy/index.js';
 import type { CallRow } from '../store/schema/calls.js';
@@ -55,7 +53,7 @@ export function initiationRoutes(s: Services) {
         calledNumber: called_number ?? null,
         callerId: caller_id ?? null,
         candidates,
-        signals: callerIdSignals(stir_verstat),
+        stirVerstat: stir_verstat,
         audit: { caller_id_candidates: candidates.length },
         now,
       }));

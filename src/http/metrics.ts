@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { Clock } from '../deps.js';
+import type { Clock } from '../kernel/ports.js';
 import { collect } from '../metrics/callgate.js';
 import { CONTENT_TYPE, render } from '../metrics/exposition.js';
 import type { Db } from '../store/db.js';

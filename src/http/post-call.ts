@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { ELEVENLABS_SIGNATURE_HEADER, verifyElevenLabsSignature } from '../elevenlabs/webhook-signature.js';
 import { cancelSession } from '../factors/did/sessions.js';
-import type { Services } from '../orchestrator/services.js';
+import type { Services } from '../kernel/index.js';
 import type { Db } from '../store/db.js';
 import type { CallRow } from '../store/schema/calls.js';
 import { jsonError } from './errors.js';

@@ -5,7 +5,7 @@ import type { PostAuthResult } from '../../tools/post-auth/types.js';
 import type { AuditEvent } from '../audit/audit.js';
 import { gateTool } from '../orchestrator/gate.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
-import type { Services } from '../orchestrator/services.js';
+import type { Services } from '../kernel/index.js';
 import type { LedgerStore } from '../store/ledger.js';
 import { readJson } from './body.js';
 import { invalidRequest, jsonError } from './errors.js';

@@ -1,7 +1,7 @@
 import type { Decision } from '../policy/index.js';
 import type { CallRow } from '../store/schema/calls.js';
 import type { NextStep } from './next-step.js';
-import type { StepResult } from './services.js';
+import { privilegedAllowed, type StepResult } from '../kernel/index.js';
 
 /** The auth_state view a tool response carries (docs/api.md). Nothing secret, nothing personal. */
 export function authStateView(call: CallRow, decision: Decision) {
@@ -16,10 +16,6 @@ export function authStateView(call: CallRow, decision: Decision) {
     risk_signals: call.signals,
     policy: decision.policy,
   };
-}
-
-export function privilegedAllowed(call: CallRow, decision: Decision): boolean {
-  return call.status === 'authenticated' && decision.allowed;
 }
 
 export function orchestratorAnswer(call: CallRow, decision: Decision, result: StepResult, next: NextStep) {

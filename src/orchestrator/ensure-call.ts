@@ -1,25 +1,26 @@
 import type { Policy } from '../policy/index.js';
-import type { NewCall } from '../store/calls.js';
 import type { CallRow } from '../store/schema/calls.js';
-import { policyFor, type Services } from './services.js';
+import { policyFor, type OpenCall, type Services } from '../kernel/index.js';
+import { callerIdSignals } from './caller-id.js';
 import { closeCall } from './settle.js';
-import { normalizePhone } from '../factors/normalize.js';
+import { normalizePhone } from '../factors/shared/normalize.js';
 
-export type EnsureCallInput = Omit<NewCall, 'policyId' | 'policyVersion'> & {
-  /** Extra labels for the one `call_created` event (provider, caller-ID candidates…). */
-  audit?: Record<string, unknown>;
-};
 
 /**
  * The call's auth_state, created on first sight with the policy its line selects (`applies_to`),
  * and the one `call_created` event. Idempotent per call id: a retry or a race gets the stored call
  * and its stored policy, whatever it sends now.
  */
-export async function ensureCall(s: Services, input: EnsureCallInput): Promise<{ call: CallRow; policy: Policy }> {
-  const { audit, ...given } = input;
+export async function ensureCall(s: Services, input: OpenCall): Promise<{ call: CallRow; policy: Policy }> {
+  const { audit, stirVerstat, ...given } = input;
   // One spelling per number, so "+1 415…" and "+1415…" share the per-caller-ID cap; a withheld
   // number ("anonymous", "restricted") is no caller ID at all, not one bucket shared by everybody.
-  const call = { ...given, callerId: given.callerId ? normalizePhone(given.callerId) || null : null };
+  // A call that rang carries its caller ID's attestation as signals; a web session has none.
+  const call = {
+    ...given,
+    callerId: given.callerId ? normalizePhone(given.callerId) || null : null,
+    ...(given.source === 'tool' ? {} : { signals: callerIdSignals(stirVerstat) }),
+  };
   const selected = s.policies().select({ called_number: call.calledNumber ?? undefined, agent_id: call.agentId ?? undefined });
   const ensured = await s.calls.ensure({ ...call, policyId: selected.id, policyVersion: selected.version });
   const policy = policyFor(s, ensured.call);

@@ -2,7 +2,7 @@ import type { Policy } from '../policy/index.js';
 import { LIVE } from '../store/calls.js';
 import type { CallRow } from '../store/schema/calls.js';
 import { closeCall } from './settle.js';
-import type { Services } from './services.js';
+import type { Services } from '../kernel/index.js';
 
 /**
  * Counts one failed check on a call, wherever it happened (a wrong code on the tool, a wrong DID

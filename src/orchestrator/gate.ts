@@ -3,8 +3,8 @@ import { evaluate } from '../policy/index.js';
 import type { CallRow } from '../store/schema/calls.js';
 import { nextStep } from './next-step.js';
 import { settle } from './settle.js';
-import { checkScreenDeadline } from '../factors/screen.js';
-import { policyFor, type Services } from './services.js';
+import { applySignals } from './signals.js';
+import { policyFor, type Services } from '../kernel/index.js';
 import type { AuditEvent } from '../audit/audit.js';
 
 export type GateResult =
@@ -36,7 +36,8 @@ export async function gateTool(s: Services, tool: string, callId: string, conver
     return deny('conversation_mismatch', 'transfer_to_human');
   }
   const policy = policyFor(s, stored);
-  const screened = await checkScreenDeadline(s, stored, policy, now);
+  // The signals a request without tool arguments can get (a screen deadline passed), like the orchestrator's.
+  const screened = await applySignals({ s, call: stored, policy, now }, undefined);
   const { call, decision: tierDecision } = await settle(s, screened, policy, now, `tool:${tool}`, false);
   const decision = evaluate(policy, call.signals, call.successes, { now, action: tool });
 

@@ -1,16 +1,7 @@
 import type { GuessBudget, Policy } from '../policy/index.js';
 import type { BudgetRow, BudgetRule } from '../store/budgets.js';
 import type { GuessFamily } from '../store/schema/budgets.js';
-import type { Services, StepResult } from './services.js';
-
-/** The budget family each factor's guesses count against. */
-export const FAMILY_OF_FACTOR: Record<string, GuessFamily> = {
-  otp: 'code',
-  totp: 'code',
-  kba_basic: 'knowledge',
-  kba_advanced: 'knowledge',
-  did: 'did',
-};
+import type { Services, StepResult } from '../kernel/index.js';
 
 export const budgetRule = (b: GuessBudget): BudgetRule => ({
   maxFailures: b.max_failures,

@@ -1,6 +1,6 @@
 import type { Decision, Policy } from '../policy/index.js';
 import type { CallRow } from '../store/schema/calls.js';
-import type { Services } from './services.js';
+import type { Services } from '../kernel/index.js';
 
 /** probe_limit: identify probing past its limits; call_limit: too many calls from one caller ID. */
 export type HandoffReason = 'risk_high' | 'lockout' | 'requested' | 'blocked' | 'probe_limit' | 'call_limit';

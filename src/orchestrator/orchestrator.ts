@@ -1,60 +1,30 @@
-import { identify } from '../factors/identify.js';
-import { kbaQuestion, kbaVerify } from '../factors/kba.js';
-import { otpSend, otpVerify } from '../factors/otp.js';
-import { totpVerify } from '../factors/totp.js';
-import { didCancel, didIssue, didWait, didWaitSeconds } from '../factors/did/steps.js';
-import { waitForSession } from '../factors/did/sessions.js';
-import { checkScreenDeadline, screenStep } from '../factors/screen.js';
-import { applyHostSession } from '../factors/host-session-step.js';
+import { FACTOR_ACTIONS } from '../factors/registry.js';
+import { fail, ok, policyFor, type Services, type StepContext, type StepResult } from '../kernel/index.js';
 import { LIVE } from '../store/calls.js';
 import type { CallRow } from '../store/schema/calls.js';
+import type { Action, OrchestratorRequest } from './actions.js';
 import { orchestratorAnswer } from './answer.js';
-import { nextStep, type NextStep } from './next-step.js';
-import type { Action, OrchestratorRequest } from './request.js';
-import { recordFailedCheck } from './failures.js';
 import { ensureCall } from './ensure-call.js';
-import { closeCall, settle } from './settle.js';
+import { recordFailedCheck } from './failures.js';
 import { settleGuess, takeGuess } from './guesses.js';
-import type { GuessFamily } from '../store/schema/budgets.js';
-import { fail, ok, policyFor, type Services, type StepContext, type StepResult } from './services.js';
-
-type Step = (ctx: StepContext, req: OrchestratorRequest) => Promise<StepResult>;
-
-/** Action → sub-tool. Each returns an explicit Boolean; none decides the call's status. */
-const STEPS: Record<Action, Step> = {
-  status: async () => ok(),
-  identify: (ctx, r) => identify(ctx, r.account_ref!),
-  otp_send: (ctx, r) => otpSend(ctx, r.channel as 'sms' | 'email'),
-  otp_verify: (ctx, r) => (r.channel === 'app' ? totpVerify(ctx, r.code!) : otpVerify(ctx, r.code!)),
-  kba_question: (ctx, r) => kbaQuestion(ctx, r.level!),
-  kba_verify: (ctx, r) => kbaVerify(ctx, r.question_id!, r.answer!),
-  // The caller asked for a person: close the call with a packet for whoever takes it.
-  handoff: async ({ s, call, policy, now }) => {
-    await closeCall(s, call, policy, 'requested', now);
-    return ok();
-  },
-  did_issue: (ctx) => didIssue(ctx),
-  did_wait: (ctx) => didWait(ctx),
-  did_cancel: (ctx) => didCancel(ctx),
-  screen: (ctx) => screenStep(ctx),
-};
-
-/** Actions that check a guess: each takes one from the claimed customer's budget first. */
-const GUESSES: Partial<Record<Action, GuessFamily>> = { otp_verify: 'code', kba_verify: 'knowledge' };
-/** Actions that start a challenge: refused while the family is locked (no code sent, no question asked). */
-const STARTS: Partial<Record<Action, GuessFamily>> = { otp_send: 'code', kba_question: 'knowledge', did_issue: 'did' };
+import { nextStep, type NextStep } from './next-step.js';
+import { closeCall, settle } from './settle.js';
+import { applySignals } from './signals.js';
 
 /** Past the budget a factor answers `locked`, whatever was said: a right answer is refused too. */
 const LOCKED = fail('locked', { remaining_attempts: 0 });
 
+/** The action's step: a factor's (from the registry), or one the orchestrator answers itself. */
+function runStep(ctx: StepContext, req: OrchestratorRequest): Promise<StepResult> {
+  if (req.action === 'status') return Promise.resolve(ok());
+  // The caller asked for a person: close the call with a packet for whoever takes it.
+  if (req.action === 'handoff') return closeCall(ctx.s, ctx.call, ctx.policy, 'requested', ctx.now).then(() => ok());
+  return FACTOR_ACTIONS.get(req.action)!.spec.run(ctx, req);
+}
+
 /** After a successful send or question the obvious next step is to check what the caller says. */
 function followUp(action: Action, req: OrchestratorRequest, result: StepResult): NextStep | undefined {
-  if (action === 'did_wait' && result.reason === 'pending') return { step: 'did_wait' };
-  if (!result.success) return undefined;
-  if (action === 'otp_send') return { step: 'otp_verify', args: { channel: req.channel! } };
-  if (action === 'did_issue') return { step: 'did_wait' };
-  if (action === 'kba_question') return { step: 'kba_verify', args: { question_id: (result.extra?.question as { id: string }).id } };
-  return undefined;
+  return FACTOR_ACTIONS.get(action)?.spec.followUp?.(req, result);
 }
 
 /**
@@ -65,20 +35,17 @@ function followUp(action: Action, req: OrchestratorRequest, result: StepResult):
 async function guarded(ctx: StepContext, req: OrchestratorRequest): Promise<StepResult> {
   const { s, call, policy, now } = ctx;
   const customerId = call.customerId;
-  // An answer to a question this call was never asked checks nothing: no guess is taken (so a
-  // flood of them cannot fill the budget while in flight).
-  const asked = req.action !== 'kba_verify' || Object.values(call.kbaAsked).includes(req.question_id ?? '');
-  const guessFamily = asked ? GUESSES[req.action] : undefined;
+  const spec = FACTOR_ACTIONS.get(req.action)?.spec;
+  const guessFamily = spec?.guess && (spec.checks?.(call, req) ?? true) ? spec.guess : undefined;
   if (customerId && guessFamily) {
     const taken = await takeGuess(s, call.id, customerId, guessFamily, policy, now);
     if (!taken) return LOCKED;
-    const result = await STEPS[req.action](ctx, req);
+    const result = await runStep(ctx, req);
     await settleGuess(s, call.id, customerId, guessFamily, taken, result, now);
     return result;
   }
-  const startFamily = STARTS[req.action];
-  if (customerId && startFamily && (await s.budgets.locked(customerId, now)).has(startFamily)) return LOCKED;
-  return STEPS[req.action](ctx, req);
+  if (customerId && spec?.starts && (await s.budgets.locked(customerId, now)).has(spec.starts)) return LOCKED;
+  return runStep(ctx, req);
 }
 
 export function createOrchestrator(s: Services) {
@@ -92,24 +59,13 @@ export function createOrchestrator(s: Services) {
     return { call, mismatch: true };
   }
 
-  /**
-   * did_wait holds here, before anything is loaded for the answer: on the call's pending DID, and
-   * only when the request would wait (a live call of this conversation). A parked long-poll keeps
-   * ids, not rows; the answer is then built from fresh state like any other.
-   */
-  async function pendingDid(req: OrchestratorRequest): Promise<string | undefined> {
-    const call = await s.calls.get(req.call_id);
-    if (!call || !LIVE.includes(call.status)) return undefined;
-    if (call.conversationId !== null && call.conversationId !== (req.conversation_id ?? null)) return undefined;
-    const latest = await s.did.latestForCall(call.id);
-    return latest?.status === 'pending' ? latest.id : undefined;
-  }
-  const park = (req: OrchestratorRequest, signal?: AbortSignal): Promise<unknown> =>
-    pendingDid(req).then((id) => (id === undefined ? undefined : waitForSession(s, id, didWaitSeconds(req.wait_seconds), signal)));
+  /** An action that holds (a long-poll) does so before anything is loaded for its answer. */
+  const hold = (req: OrchestratorRequest, signal?: AbortSignal) => FACTOR_ACTIONS.get(req.action)?.spec.hold?.(s, req, signal);
 
-  /** One auth_orchestrator request; `signal` aborts a did_wait when the client goes away. */
+  /** One auth_orchestrator request; `signal` aborts a held long-poll when the client goes away. */
   return function handle(req: OrchestratorRequest, signal?: AbortSignal) {
-    return req.action === 'did_wait' ? park(req, signal).then(() => answer(req)) : answer(req);
+    const held = hold(req, signal);
+    return held ? held.then(() => answer(req)) : answer(req);
   };
 
   async function answer(req: OrchestratorRequest) {
@@ -125,8 +81,7 @@ export function createOrchestrator(s: Services) {
 
     // Signals that arrive with the request or with the passage of time, before the action runs.
     if (LIVE.includes(call.status)) {
-      call = await applyHostSession({ s, call, policy, now }, req.host_session_token);
-      call = await checkScreenDeadline(s, call, policy, now);
+      call = await applySignals({ s, call, policy, now }, req);
     }
     const ctx: StepContext = { s, call, policy, now };
     let result: StepResult =

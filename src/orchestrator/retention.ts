@@ -1,4 +1,4 @@
-import type { Services } from './services.js';
+import type { Services } from '../kernel/index.js';
 
 const DAY_MS = 86_400_000;
 /** Calls per atomic unit: short enough that live traffic waits milliseconds, not seconds, for a write. */

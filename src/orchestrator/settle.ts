@@ -2,8 +2,8 @@ import { evaluate, type Decision, type Policy } from '../policy/index.js';
 import { LIVE } from '../store/calls.js';
 import type { CallRow } from '../store/schema/calls.js';
 import { handoffPacket, type HandoffReason } from './handoff.js';
-import type { Services } from './services.js';
-import { cancelSession } from '../factors/did/sessions.js';
+import type { Services } from '../kernel/index.js';
+import { closeFactors } from './close.js';
 
 /**
  * Evaluates the policy on the call as stored and moves its status to match: the one place where
@@ -61,9 +61,8 @@ export async function closeCall(
   const to = reason === 'blocked' ? 'blocked' : 'handed_off';
   const closed = await s.calls.close(call.id, to, packet, now);
   if (!closed) return reread(s, call);
-  // A DID still pending would only keep an IVR polling; nothing can confirm it on a closed call.
-  const pendingDid = await s.did.latestForCall(call.id);
-  if (pendingDid?.status === 'pending') await cancelSession(s, pendingDid);
+  // What is outstanding (a pending DID an IVR keeps polling) can no longer prove anything.
+  await closeFactors(s, closed, now);
   await s.audit.record(call.id, 'handoff', now, {
     queue: packet.queue,
     reason,

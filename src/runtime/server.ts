@@ -5,7 +5,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from '../app.js';
 import { hostUrl, loadConfig, readNodeEnv, type Config } from '../config.js';
 import { createKeys } from '../crypto/keys.js';
-import { jsonLogger, systemClock, type Clock, type Logger } from '../deps.js';
+import { jsonLogger, systemClock, type Clock, type Logger } from '../kernel/ports.js';
 import { formatPolicyError, policyContent, policyFromContent, type InForce, type Policy, type PolicyError, type PolicySet, type VersionLookup } from '../policy/index.js';
 import { createPolicyStore, type PolicyStore } from '../store/policies.js';
 import { createOtpSender, DevOutbox, type OtpSender } from '../providers/otp/index.js';

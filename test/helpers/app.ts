@@ -1,11 +1,11 @@
 import { createApp } from '../../src/app.js';
 import { createKeys } from '../../src/crypto/keys.js';
-import { jsonLogger } from '../../src/deps.js';
+import { jsonLogger } from '../../src/kernel/ports.js';
 import { parsePolicy, PolicySet, type Policy } from '../../src/policy/index.js';
 import { createConsoleSender, DevOutbox, type OtpSender } from '../../src/providers/otp/index.js';
 import { createLedgerStore } from '../../src/store/ledger.js';
 import { loadPolicyDir } from '../../src/runtime/policy-dir.js';
-import type { RateLimiter } from '../../src/http/rate-limit.js';
+import type { RateLimiter } from '../../src/kernel/rate-limit.js';
 import type { ScreenProvider } from '../../src/providers/voxeq/types.js';
 import type { TwilioCallRedirector } from '../../src/providers/twilio/calls.js';
 import { confirmMessage, generateDeviceKeyPair, importDevicePrivateKey, signAsDevice } from '../../src/crypto/device-signature.js';

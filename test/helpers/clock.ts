@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/deps.js';
+import type { Clock } from '../../src/kernel/ports.js';
 
 /** A clock tests move by hand; nothing in the suite sleeps to let time pass. */
 export function fakeClock(start = Date.UTC(2026, 10, 23, 9, 0, 0)) {

@@ -2,7 +2,7 @@
 // answer, checks the answer against its expectation, and remembers what the caller said aloud so
 // the audit trail can be searched for it. Also the small helpers several scenarios share.
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../../deps.js';
+import type { Clock } from '../../kernel/ports.js';
 import { SIGNATURE_HEADER } from '../../crypto/signature.js';
 import { postScreenResult } from '../../providers/voxeq/simulator.js';
 import type { ScreenResult } from '../../providers/voxeq/types.js';

@@ -1,7 +1,7 @@
 // Call 4: a web session (no call SID, no initiation webhook) authenticated by an authenticator-app
 // code, which is accepted once.
 import { generate } from 'otplib';
-import type { Clock } from '../../deps.js';
+import type { Clock } from '../../kernel/ports.js';
 import { demoCustomer, type EnrolResult } from '../demo-data.js';
 import { Call, newConversationId, type DemoEnv } from './call.js';
 import { CallAborted } from './expect.js';

@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jsonLogger } from '../../deps.js';
+import { jsonLogger } from '../../kernel/ports.js';
 import { openSqlite } from '../../runtime/sqlite.js';
 import { startServer, StartupError, type RunningServer } from '../../runtime/server.js';
 import { createLedgerStore } from '../../store/ledger.js';

@@ -1,14 +1,11 @@
 import { toBase64Url } from '../../crypto/bytes.js';
 import { confirmMessage, importDevicePublicKey, signatureFormat, verifyDeviceSignature } from '../../crypto/device-signature.js';
-import { recordFailedCheck } from '../../orchestrator/failures.js';
-import { policyFor, type Services } from '../../orchestrator/services.js';
-import { settle } from '../../orchestrator/settle.js';
+import { policyFor, type Services } from '../../kernel/index.js';
 import { LIVE } from '../../store/calls.js';
 import type { DidSession } from '../../store/did.js';
 import type { CallRow } from '../../store/schema/calls.js';
 import type { Policy } from '../../policy/index.js';
 import { intercept } from './intercept.js';
-import { settleGuess, takeGuess } from '../../orchestrator/guesses.js';
 import { onResolved, readSession } from './sessions.js';
 
 export type AppAnswer = { status: 200 | 400 | 401 | 404 | 409 | 429; body: Record<string, unknown> };
@@ -36,7 +33,7 @@ async function countWrongDid(s: Services, device: { id: string; customerId: stri
   for (const { session, call } of await s.did.pendingForCustomer(device.customerId)) {
     if (!LIVE.includes(call.status)) continue;
     await s.audit.record(call.id, 'wrong_did', now, { device_id: device.id, session_id: session.id });
-    await recordFailedCheck(s, call, policyFor(s, call), 'did', 'wrong_did', now);
+    await s.outcome.failedCheck(call, policyFor(s, call), 'did', 'wrong_did', now);
   }
 }
 
@@ -65,12 +62,12 @@ export async function challenge(s: Services, deviceId: string, did: string): Pro
     s.rateLimit.take(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now);
     return refuse(404, 'wrong_did');
   }
-  const taken = await takeGuess(s, null, device.customerId, 'did', devicePolicy(s), now);
+  const taken = await s.outcome.takeGuess(null, device.customerId, 'did', devicePolicy(s), now);
   if (!taken) return refuse(429, 'locked');
   const session = found ? await readSession(s, found) : undefined;
   if (!session || session.status !== 'pending') {
     s.rateLimit.take(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now);
-    await settleGuess(s, null, device.customerId, 'did', taken, { success: false, reason: 'wrong_did', failed: 'did' }, now);
+    await s.outcome.settleGuess(null, device.customerId, 'did', taken, { success: false, reason: 'wrong_did', failed: 'did' }, now);
     await countWrongDid(s, device, now);
     return refuse(404, 'wrong_did');
   }
@@ -78,7 +75,7 @@ export async function challenge(s: Services, deviceId: string, did: string): Pro
   // confirmation will be refused on that call, and counted there): the guess stays spent.
   const foreign = session.customerId !== null && session.customerId !== device.customerId;
   const outcome = foreign ? { success: false, reason: 'device_not_allowed', failed: 'did' } : { success: true, reason: 'ok', passed: 'did' };
-  await settleGuess(s, null, device.customerId, 'did', taken, outcome, now);
+  await s.outcome.settleGuess(null, device.customerId, 'did', taken, outcome, now);
   const nonce = toBase64Url(s.random.bytes(18));
   // The nonce outlives the session by the policy's late window plus a grace period, so a late
   // confirmation reaches the late-confirmation rule instead of failing as an unknown nonce.
@@ -141,7 +138,7 @@ export async function confirm(
   // The DID proves only the customer it was issued for (or, issued before any claim, the device's).
   const owner = stored.customerId ?? call.customerId;
   if (owner !== null && (owner !== device.customerId || (call.customerId !== null && call.customerId !== owner))) {
-    await recordFailedCheck(s, call, policy, 'did', 'device_not_allowed', now);
+    await s.outcome.failedCheck(call, policy, 'did', 'device_not_allowed', now);
     return refused(401, 'device_not_allowed');
   }
 
@@ -157,10 +154,10 @@ export async function confirm(
     // The claim moved to another customer between the check and the commit: the confirmation
     // proves nothing for this call, so nothing is redirected and the app is told so.
     await s.audit.record(call.id, 'confirm_refused', now, { session_id: session.id, device_id: device.id, reason: 'identity_changed' });
-    await settle(s, (await s.calls.get(call.id)) ?? call, policy, now, 'did_confirm', true);
+    await s.outcome.decide((await s.calls.get(call.id)) ?? call, policy, now, 'did_confirm');
     return refuse(409, 'identity_changed');
   }
-  await settle(s, passed, policy, now, 'did_confirm', true);
+  await s.outcome.decide(passed, policy, now, 'did_confirm');
   if (confirmed.redirectUrl) s.background(intercept(s, confirmed, committedAt));
   return { status: 200, body: { success: true, status: 'confirmed' } };
 }
@@ -211,7 +208,7 @@ async function lateConfirmation(
     if (current.customerId === null || current.customerId === device.customerId) {
       const passed = await recordDevicePass(s, current, device.customerId, now, { late: true });
       if (passed) {
-        await settle(s, passed, policy, now, 'did_late_confirm', true);
+        await s.outcome.decide(passed, policy, now, 'did_late_confirm');
         return { status: 200, body: { success: true, status: session.status, late_accepted: true } };
       }
     }

@@ -1,4 +1,4 @@
-import type { Services } from '../../orchestrator/services.js';
+import type { Services } from '../../kernel/index.js';
 import type { DidSession } from '../../store/did.js';
 
 /**

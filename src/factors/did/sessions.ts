@@ -1,10 +1,10 @@
 import { toBase64Url } from '../../crypto/bytes.js';
 import { randomDigits, randomId } from '../../crypto/random.js';
 import type { Policy } from '../../policy/index.js';
-import { prompts, resolveLocale } from '../../providers/twilio/twiml.js';
+import { prompts, resolveLocale } from './prompts.js';
 import type { DidSession } from '../../store/did.js';
 import type { DidProvider } from '../../store/schema/did.js';
-import type { Services } from '../../orchestrator/services.js';
+import type { Services } from '../../kernel/index.js';
 
 export interface CreateSessionInput {
   provider: DidProvider;

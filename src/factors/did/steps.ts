@@ -1,4 +1,5 @@
-import { fail, ok, type StepContext, type StepResult } from '../../orchestrator/services.js';
+import { fail, ok, type StepContext, type StepResult } from '../../kernel/index.js';
+import type { DidReason } from './reasons.js';
 import { cancelSession, createSession, readSession, spokenDid } from './sessions.js';
 import type { DidSession } from '../../store/did.js';
 
@@ -11,7 +12,7 @@ export const MAX_WAIT_SECONDS = 20;
  * confirmation (not this tool) records the factor. An unidentified caller may use it too:
  * the confirming device identifies them.
  */
-export async function didIssue({ s, call, policy }: StepContext): Promise<StepResult> {
+export async function didIssue({ s, call, policy }: StepContext): Promise<StepResult<DidReason>> {
   if (call.customerId) {
     const enrolment = await s.customers.enrolment(call.customerId);
     if (!enrolment?.devices) return fail('not_enrolled');
@@ -31,13 +32,13 @@ export const didWaitSeconds = (requested: number | undefined) => Math.min(reques
  * in the app, the DID expires, or wait_seconds pass) happens before, in the orchestrator, which
  * parks the request holding ids only.
  */
-export async function didWait({ s, call }: StepContext): Promise<StepResult> {
+export async function didWait({ s, call }: StepContext): Promise<StepResult<DidReason>> {
   const latest = await s.did.latestForCall(call.id);
   if (!latest) return fail('no_session');
   return waitResult(await readSession(s, latest));
 }
 
-function waitResult(session: DidSession): StepResult {
+function waitResult(session: DidSession): StepResult<DidReason> {
   const extra = { did_status: session.status };
   switch (session.status) {
     case 'confirmed':
@@ -51,7 +52,7 @@ function waitResult(session: DidSession): StepResult {
   }
 }
 
-export async function didCancel({ s, call }: StepContext): Promise<StepResult> {
+export async function didCancel({ s, call }: StepContext): Promise<StepResult<DidReason>> {
   const latest = await s.did.latestForCall(call.id);
   if (!latest) return fail('no_session');
   const current = await readSession(s, latest);

@@ -1,7 +1,7 @@
 // Development delivery: one human line on the console and an entry in the dev outbox. In development
 // that line IS the delivery, so the code appears in it by design. With `showCode: false` (production)
 // the line hides the code and nothing reaches the caller: console is not a production channel.
-import { systemClock, type Clock } from '../../deps.js';
+import { systemClock, type Clock } from '../../kernel/ports.js';
 import { DevOutbox } from './outbox.js';
 import type { OtpMessage, OtpSender } from './types.js';
 

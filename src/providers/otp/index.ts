@@ -1,6 +1,6 @@
 // Picks the OTP sender the configuration asks for (CALLGATE_OTP_DELIVERY).
 import type { Config } from '../../config.js';
-import type { Clock } from '../../deps.js';
+import type { Clock } from '../../kernel/ports.js';
 import { createConsoleSender } from './console.js';
 import type { DevOutbox } from './outbox.js';
 import { createTwilioSmsSender } from './twilio.js';

@@ -1,7 +1,7 @@
 // SMS through Twilio's Programmable Messaging REST API (no SDK: fetch + Basic auth runs on Workers).
 //   POST {apiBaseUrl}/2010-04-01/Accounts/{AccountSid}/Messages.json   (form: To, Body, From | MessagingServiceSid)
 // 201 → the Message resource; errors → {code, message, more_info, status}. The body is never echoed.
-import { systemClock, type Clock } from '../../deps.js';
+import { systemClock, type Clock } from '../../kernel/ports.js';
 import { postWithDeadline, scrub } from './http.js';
 import type { DeliveryResult, FetchFn, OtpMessage, OtpSender } from './types.js';
 

@@ -1,7 +1,7 @@
 // Webhook delivery: POST the message as JSON to the operator's endpoint, signed as docs/api.md says
 // (X-Callgate-Signature), so the receiver can check it with verifyBody and its copy of the secret.
 import { SIGNATURE_HEADER, signBody } from '../../crypto/signature.js';
-import type { Clock } from '../../deps.js';
+import type { Clock } from '../../kernel/ports.js';
 import { postWithDeadline, scrub } from './http.js';
 import type { DeliveryResult, FetchFn, OtpMessage, OtpSender } from './types.js';
 

@@ -4,7 +4,7 @@
 // `cooldownMs` has passed since it opened): exactly one trial call goes through; its success
 // closes the breaker, its failure opens it for another cooldown. Time comes from the injected
 // clock only, so tests move it. No timers, no globals: one breaker per provider instance.
-import type { Clock } from '../../deps.js';
+import type { Clock } from '../../kernel/ports.js';
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
 

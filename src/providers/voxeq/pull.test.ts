@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeVoxeq, type FakeVoxeq } from '../../../test/fakes/voxeq.js';
-import type { Logger } from '../../deps.js';
+import type { Logger } from '../../kernel/ports.js';
 import { createVoxeqPullProvider, VOXEQ_VERIFY_PATH, type VoxeqPullOptions } from './pull.js';
 import type { ScreenResult } from './types.js';
 

@@ -8,7 +8,7 @@
 // documentation. It lives in this one constant; `{callId}` is replaced by the URL-encoded call id.
 // The answer is expected to be POST /voxeq/results' result object (extra fields ignored); 202 or 404
 // means "no verdict yet". If the account's API answers another shape, map it in `parseResult`.
-import type { Clock, Logger } from '../../deps.js';
+import type { Clock, Logger } from '../../kernel/ports.js';
 import { createCircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState, type CircuitBreaker } from './breaker.js';
 import { MAX_CALL_ID_LENGTH, screenResultSchema, type FetchFn, type ScreenFetch, type ScreenProvider, type ScreenResult } from './types.js';
 

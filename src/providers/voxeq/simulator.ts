@@ -3,7 +3,7 @@
 // POST /voxeq/results exactly as the real screen would (docs/api.md). For the demo, for
 // tests, and for a person trying a call by hand. WebCrypto/fetch only.
 import { SIGNATURE_HEADER, signBody, type SigningSecret } from '../../crypto/signature.js';
-import type { Clock } from '../../deps.js';
+import type { Clock } from '../../kernel/ports.js';
 import { postWithDeadline } from '../otp/http.js';
 import type { FetchFn, ScreenFetch, ScreenProvider, ScreenResult } from './types.js';
 

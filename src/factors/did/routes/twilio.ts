@@ -1,12 +1,11 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { createSession, cancelSession, readSession, waitForSession } from '../factors/did/sessions.js';
-import type { Services } from '../orchestrator/services.js';
-import { ensureCall } from '../orchestrator/ensure-call.js';
-import { callerIdSignals } from '../factors/caller-id.js';
-import { TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER, twilioSignatureAlgorithm, validateTwilioRequest } from '../providers/twilio/signature.js';
-import { DEFAULT_DID_LOCALE, gather, hangup, prompts, redirect, resolveLocale, say, sayOptions, twiml, TWIML_CONTENT_TYPE } from '../providers/twilio/twiml.js';
-import type { DidSession } from '../store/did.js';
-import { jsonError } from './errors.js';
+import { createSession, cancelSession, readSession, waitForSession } from '../sessions.js';
+import type { Services } from '../../../kernel/index.js';
+import { TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER, twilioSignatureAlgorithm, validateTwilioRequest } from '../../../providers/twilio/signature.js';
+import { gather, hangup, redirect, say, twiml, TWIML_CONTENT_TYPE } from '../../../providers/twilio/twiml.js';
+import { DEFAULT_DID_LOCALE, prompts, resolveLocale, sayOptions } from '../prompts.js';
+import type { DidSession } from '../../../store/did.js';
+import { jsonError } from '../../../http/errors.js';
 
 export interface TwilioRouteOptions {
   authToken: string;
@@ -95,12 +94,12 @@ export function twilioRoutes(s: Services, opts: TwilioRouteOptions) {
 
   /** A new session for the call, or the next attempt after a timeout while retries remain. */
   async function issue(callSid: string, form: Form, locale: string | undefined) {
-    const { policy, call } = await ensureCall(s, {
+    const { policy, call } = await s.outcome.openCall({
       id: callSid,
       source: 'ivr',
       calledNumber: form.To ?? null,
       callerId: form.From ?? null,
-      signals: callerIdSignals(form.StirVerstat),
+      stirVerstat: form.StirVerstat,
       audit: { provider: 'twilio' },
       now: s.clock.now(),
     });

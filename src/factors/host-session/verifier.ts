@@ -5,30 +5,9 @@
 // is a risk signal (`host_session_invalid`), never an error: verify() never throws.
 // jose's webapi build: WebCrypto only, runs on Node and Workers.
 import { errors, jwtVerify, SignJWT } from 'jose';
-import type { Clock } from '../deps.js';
+import type { Clock, HostSession, HostSessionInvalidReason, HostSessionVerifier } from '../../kernel/ports.js';
 
-export type HostSessionInvalidReason =
-  | 'malformed'
-  | 'bad_signature'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'wrong_algorithm'
-  | 'missing_subject'
-  | 'not_configured'
-  /** Only when an expected issuer is configured. */
-  | 'wrong_issuer'
-  /** Only when an expected audience is configured. */
-  | 'wrong_audience';
-
-export type HostSession =
-  | { status: 'absent' }
-  /** `expiresAt`: the token's `exp`, in milliseconds since the epoch (like Clock.now()). */
-  | { status: 'valid'; customerId: string; expiresAt: number }
-  | { status: 'invalid'; reason: HostSessionInvalidReason };
-
-export interface HostSessionVerifier {
-  verify(token: string | undefined | null): Promise<HostSession>;
-}
+export type { HostSession, HostSessionInvalidReason, HostSessionVerifier } from '../../kernel/ports.js';
 
 export interface HostSessionOptions {
   /** Accepted skew on `exp`, `nbf` (seconds, default 30). */

@@ -1,11 +1,10 @@
 import { Hono } from 'hono';
-import { sha256Hex } from '../crypto/hmac.js';
-import { SIGNATURE_HEADER, verifyBody } from '../crypto/signature.js';
-import { applyScreenResult } from '../factors/screen.js';
-import { privilegedAllowed } from '../orchestrator/answer.js';
-import type { Services } from '../orchestrator/services.js';
-import { screenResultSchema } from '../providers/voxeq/types.js';
-import { fieldErrors, invalidRequest, jsonError } from './errors.js';
+import { sha256Hex } from '../../crypto/hmac.js';
+import { SIGNATURE_HEADER, verifyBody } from '../../crypto/signature.js';
+import { applyScreenResult } from './screen.js';
+import { privilegedAllowed, type Services } from '../../kernel/index.js';
+import { screenResultSchema } from '../../providers/voxeq/types.js';
+import { fieldErrors, invalidRequest, jsonError } from '../../http/errors.js';
 
 /**
  * POST /voxeq/results: a fraud-screen verdict, signed with X-Callgate-Signature (300 s window, constant

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { challenge, confirm } from '../factors/did/confirm.js';
-import type { Services } from '../orchestrator/services.js';
-import { readBody } from './body.js';
-import { invalidRequest } from './errors.js';
+import { challenge, confirm } from '../confirm.js';
+import type { Services } from '../../../kernel/index.js';
+import { readBody } from '../../../http/body.js';
+import { invalidRequest } from '../../../http/errors.js';
 
 const id = z.string().trim().min(1).max(128);
 const challengeSchema = z.object({ device_id: id, did: z.string().trim().regex(/^\d{6}$/, 'six digits') });

@@ -1,5 +1,5 @@
-import { hmacHex } from '../crypto/hmac.js';
-import type { Keys } from '../crypto/keys.js';
+import { hmacHex } from '../../crypto/hmac.js';
+import type { Keys } from '../../crypto/keys.js';
 import { normalizeAnswer } from './normalize.js';
 
 // Keyed hashes bind each secret to what it was issued for: a code to its challenge,

@@ -1,12 +1,13 @@
-import { timingSafeEqualString } from '../crypto/compare.js';
-import { fail, ok, type StepContext, type StepResult } from '../orchestrator/services.js';
-import { hashAnswer } from './hash.js';
+import { timingSafeEqualString } from '../../crypto/compare.js';
+import { fail, ok, type StepContext, type StepResult } from '../../kernel/index.js';
+import type { KbaReason } from './reasons.js';
+import { hashAnswer } from '../shared/hash.js';
 
 type Level = 'basic' | 'advanced';
 const factorOf = (level: Level) => `kba_${level}` as const;
 
 /** Picks a question of the level, a different one from the last asked when the customer has several. */
-export async function kbaQuestion({ s, call, policy, now }: StepContext, level: Level): Promise<StepResult> {
+export async function kbaQuestion({ s, call, policy, now }: StepContext, level: Level): Promise<StepResult<KbaReason>> {
   if (!call.customerId) return fail('not_identified');
   const questions = await s.customers.questions(call.customerId, level);
   if (questions.length === 0) return fail('not_enrolled');
@@ -22,7 +23,7 @@ export async function kbaQuestion({ s, call, policy, now }: StepContext, level: 
   return ok({ remaining_attempts: max - used, extra: { question: { id: pick.questionId, text: pick.question } } });
 }
 
-export async function kbaVerify({ s, call, policy, now }: StepContext, questionId: string, answer: string): Promise<StepResult> {
+export async function kbaVerify({ s, call, policy, now }: StepContext, questionId: string, answer: string): Promise<StepResult<KbaReason>> {
   if (!call.customerId) return fail('not_identified');
   // Only the question this call was asked may be answered: the model cannot choose an easier one.
   const level = (['advanced', 'basic'] as const).find((l) => call.kbaAsked[l] === questionId);

@@ -1,7 +1,8 @@
 import { generateSecret, generateURI, verify } from 'otplib';
-import type { Keys } from '../crypto/keys.js';
-import { open, seal } from '../crypto/secretbox.js';
-import { fail, ok, type StepContext, type StepResult } from '../orchestrator/services.js';
+import type { Keys } from '../../crypto/keys.js';
+import { open, seal } from '../../crypto/secretbox.js';
+import { fail, ok, type StepContext, type StepResult } from '../../kernel/index.js';
+import type { OtpReason } from './reasons.js';
 
 const ISSUER = 'callgate';
 
@@ -14,7 +15,7 @@ export async function enrolTotp(keys: Keys, customerId: string, label: string) {
   };
 }
 
-export async function totpVerify({ s, call, policy, now }: StepContext, code: string): Promise<StepResult> {
+export async function totpVerify({ s, call, policy, now }: StepContext, code: string): Promise<StepResult<OtpReason>> {
   if (!call.customerId) return fail('not_identified');
   const record = await s.customers.totp(call.customerId);
   if (!record) return fail('not_enrolled');

@@ -1,16 +1,12 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { Orchestrator } from '../orchestrator/orchestrator.js';
-import type { OrchestratorRequest } from '../orchestrator/request.js';
-import { createSession, cancelSession, sessionView, waitForSession } from '../factors/did/sessions.js';
-import { MAX_WAIT_SECONDS } from '../factors/did/steps.js';
-import type { Services } from '../orchestrator/services.js';
-import { ensureCall } from '../orchestrator/ensure-call.js';
-import { callerIdSignals } from '../factors/caller-id.js';
-import type { DidSession } from '../store/did.js';
-import type { DidProvider } from '../store/schema/did.js';
-import { readBody } from './body.js';
-import { invalidRequest, jsonError } from './errors.js';
+import { createSession, cancelSession, sessionView, waitForSession } from '../sessions.js';
+import { MAX_WAIT_SECONDS } from '../steps.js';
+import type { RouteContext } from '../../../kernel/index.js';
+import type { DidSession } from '../../../store/did.js';
+import type { DidProvider } from '../../../store/schema/did.js';
+import { readBody } from '../../../http/body.js';
+import { invalidRequest, jsonError } from '../../../http/errors.js';
 
 const PROVIDERS = ['twilio', 'genesys', 'nice', 'five9', 'generic'] as const;
 
@@ -39,7 +35,7 @@ export const ivrCallId = (provider: DidProvider, callId: string) =>
   provider === 'twilio' || provider === 'generic' ? callId : `${provider}:${callId}`;
 
 /** IVR REST (Genesys Architect, NICE CXone Studio, Five9, any webhook IVR): docs/api.md, docs/ivr.md. */
-export function ivrRoutes(s: Services, orchestrate: Orchestrator, clientAddress: (c: Context) => string) {
+export function ivrRoutes({ s, orchestrate, clientAddress }: RouteContext) {
   /** The session as an IVR sees it; once confirmed, also whom the device proved the caller to be. */
   const view = async (d: DidSession) => {
     const base = sessionView(d, s.clock.now());
@@ -50,7 +46,7 @@ export function ivrRoutes(s: Services, orchestrate: Orchestrator, clientAddress:
   const clientAllowed = (c: Context, what: string, limit: number, now: number) =>
     s.rateLimit.take(`ivr:${what}:client:${clientAddress(c)}`, limit, 60_000, now);
   return new Hono()
-    .post('/sessions', async (c) => {
+    .post('/', async (c) => {
       const body = await readBody(c, createSchema);
       if (!body.ok) return invalidRequest(c, body.errors);
       const v = body.value;
@@ -71,12 +67,12 @@ export function ivrRoutes(s: Services, orchestrate: Orchestrator, clientAddress:
         return jsonError(c, 429, 'rate_limited');
       }
       const callId = ivrCallId(v.provider, v.callId);
-      const { policy, call } = await ensureCall(s, {
+      const { policy, call } = await s.outcome.openCall({
         id: callId,
         source: 'ivr',
         calledNumber: v.dnis ?? null,
         callerId: v.ani ?? null,
-        signals: callerIdSignals(typeof v.metadata?.stir_verstat === 'string' ? v.metadata.stir_verstat : undefined),
+        stirVerstat: typeof v.metadata?.stir_verstat === 'string' ? v.metadata.stir_verstat : undefined,
         audit: { provider: v.provider },
         now,
       });
@@ -86,7 +82,7 @@ export function ivrRoutes(s: Services, orchestrate: Orchestrator, clientAddress:
         // the call and spends the same probe budgets, whoever relays it.
         // The IVR speaks for the call, on whatever conversation an agent may have bound to it.
         const req = { call_id: callId, conversation_id: call.conversationId ?? undefined, action: 'identify', account_ref: v.accountRef };
-        const answer = await orchestrate(req as OrchestratorRequest);
+        const answer = await orchestrate(req);
         if (!answer.success) {
           const status = answer.reason === 'unknown_account' ? 404 : answer.reason === 'rate_limited' ? 429 : 409;
           const reason = answer.reason === 'already_authenticated' ? 'identity_locked' : answer.reason;
@@ -112,7 +108,7 @@ export function ivrRoutes(s: Services, orchestrate: Orchestrator, clientAddress:
       }
       return c.json(await view(result.session), result.created ? 201 : 200);
     })
-    .get('/sessions/:id', async (c) => {
+    .get('/:id', async (c) => {
       const id = c.req.param('id');
       const raw = c.req.query('wait');
       const wait = raw === undefined ? { success: true as const, data: 0 } : waitSchema.safeParse(raw);
@@ -126,7 +122,7 @@ export function ivrRoutes(s: Services, orchestrate: Orchestrator, clientAddress:
       if (!session) return jsonError(c, 404, 'unknown_session');
       return c.json(await view(session));
     })
-    .post('/sessions/:id/cancel', async (c) => {
+    .post('/:id/cancel', async (c) => {
       const stored = await s.did.get(c.req.param('id'));
       if (!stored) return jsonError(c, 404, 'unknown_session');
       // Cancelling twice is harmless; a confirmed session stays confirmed.

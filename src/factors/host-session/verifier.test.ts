@@ -1,6 +1,6 @@
 import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createHostSessionVerifier, mintHostSessionToken } from './host-session.js';
+import { createHostSessionVerifier, mintHostSessionToken } from './verifier.js';
 
 const SECRET = 'host-session-secret-0123456789abcdef0123';
 const NOW = Date.parse('2030-01-01T00:00:00.000Z');

@@ -1,14 +1,8 @@
-import { fail, ok, policyFor, type Services, type StepContext, type StepResult } from '../orchestrator/services.js';
-import { settle } from '../orchestrator/settle.js';
-import type { Policy } from '../policy/index.js';
-import { signalsFromScreen, type ScreenProvider, type ScreenResult } from '../providers/voxeq/types.js';
-import type { CallRow } from '../store/schema/calls.js';
-
-/** How this deployment screens calls: `expected` when a fraud screen is wired in (push or pull). */
-export interface ScreenSetup {
-  expected: boolean;
-  provider?: ScreenProvider | undefined;
-}
+import { fail, ok, policyFor, type Services, type StepContext, type StepResult } from '../../kernel/index.js';
+import type { ScreenReason } from './reasons.js';
+import type { Policy } from '../../policy/index.js';
+import { signalsFromScreen, type ScreenResult } from '../../providers/voxeq/types.js';
+import type { CallRow } from '../../store/schema/calls.js';
 
 /** A screen has answered once any result set its signals (screen_clear is always written, true or false). */
 const answered = (call: CallRow) => call.signals.screen_clear !== undefined;
@@ -32,7 +26,7 @@ async function applyScreenTo(s: Services, call: CallRow, result: ScreenResult) {
     .map(([k]) => k);
   await s.audit.record(call.id, 'screen_result', now, { provider: s.screen.provider?.name ?? 'push', risk: result.risk, labels, score: result.score ?? null });
   if (labels.length) await s.audit.record(call.id, 'screen_risk', now, { risk: result.risk, labels });
-  return settle(s, updated, policyFor(s, updated), now, 'screen', true);
+  return s.outcome.decide(updated, policyFor(s, updated), now, 'screen');
 }
 
 /**
@@ -58,7 +52,7 @@ export async function checkScreenDeadline(s: Services, call: CallRow, policy: Po
 }
 
 /** The `screen` action: where the fraud screen stands for this call (pulling once if a provider is set). */
-export async function screenStep({ s, call }: StepContext): Promise<StepResult> {
+export async function screenStep({ s, call }: StepContext): Promise<StepResult<ScreenReason>> {
   if (!s.screen.expected) return fail('not_configured', { extra: { screen: { status: 'not_configured' } } });
   let current = call;
   if (!answered(current) && s.screen.provider) {

@@ -1,6 +1,5 @@
-import type { StepContext } from '../orchestrator/services.js';
-import type { CallRow } from '../store/schema/calls.js';
-import { claimCustomer } from './identify.js';
+import type { StepContext } from '../../kernel/index.js';
+import type { CallRow } from '../../store/schema/calls.js';
 
 /**
  * Applies a host-app session token (docs/host-session.md) before the action runs. A valid token identifies
@@ -13,7 +12,7 @@ export async function applyHostSession({ s, call, now }: StepContext, token: str
   if (session.status === 'absent') return call;
   if (session.status === 'valid') {
     const customer = await s.customers.get(session.customerId);
-    const identified = customer ? await claimCustomer(s, call, session.customerId, 'host_session', now) : undefined;
+    const identified = customer ? await s.outcome.claim(call, session.customerId, 'host_session', now) : undefined;
     if (identified?.customerId === session.customerId) return identified;
   }
   // Invalid, or valid for a customer other than the one this call already proved factors for.

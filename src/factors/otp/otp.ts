@@ -1,8 +1,9 @@
-import { timingSafeEqualString } from '../crypto/compare.js';
-import { randomDigits, randomId } from '../crypto/random.js';
-import { fail, ok, type StepContext, type StepResult } from '../orchestrator/services.js';
-import { hashCode, hashDestination } from './hash.js';
-import { countSms, crossCallLimit, refuse, sendLimits, smsCeilingReached } from './otp-limits.js';
+import { timingSafeEqualString } from '../../crypto/compare.js';
+import { randomDigits, randomId } from '../../crypto/random.js';
+import { fail, ok, type StepContext, type StepResult } from '../../kernel/index.js';
+import type { OtpReason } from './reasons.js';
+import { hashCode, hashDestination } from '../shared/hash.js';
+import { countSms, crossCallLimit, refuse, sendLimits, smsCeilingReached } from './limits.js';
 
 /** "SMS to the number ending 42" — enough for the caller to recognise, useless to an impostor. */
 function destinationHint(channel: 'sms' | 'email', to: string): string {
@@ -11,7 +12,7 @@ function destinationHint(channel: 'sms' | 'email', to: string): string {
   return `email to ${user.slice(0, 1)}***@${domain}`;
 }
 
-export async function otpSend({ s, call, policy, now }: StepContext, channel: 'sms' | 'email'): Promise<StepResult> {
+export async function otpSend({ s, call, policy, now }: StepContext, channel: 'sms' | 'email'): Promise<StepResult<OtpReason>> {
   if (!call.customerId) return fail('not_identified');
   const enrolment = await s.customers.enrolment(call.customerId);
   const to = channel === 'sms' ? enrolment?.phones[0] : enrolment?.email;
@@ -64,7 +65,7 @@ export async function otpSend({ s, call, policy, now }: StepContext, channel: 's
  * Says which limit refused the insert, from the counts as they are now: this call's own
  * (max_sends, cooldown) or a cross-call one reached since the check before it.
  */
-async function refusedSend(ctx: StepContext, channel: 'sms' | 'email', destination: string): Promise<StepResult> {
+async function refusedSend(ctx: StepContext, channel: 'sms' | 'email', destination: string): Promise<StepResult<OtpReason>> {
   const { s, call, policy, now } = ctx;
   const cfg = policy.factors.otp;
   const stats = await s.challenges.state(call.id, call.customerId!);
@@ -78,7 +79,7 @@ async function refusedSend(ctx: StepContext, channel: 'sms' | 'email', destinati
   return limit ? refuse(ctx, channel, limit) : fail('identity_changed');
 }
 
-export async function otpVerify({ s, call, now }: StepContext, code: string): Promise<StepResult> {
+export async function otpVerify({ s, call, now }: StepContext, code: string): Promise<StepResult<OtpReason>> {
   if (!call.customerId) return fail('not_identified');
   const latest = await s.challenges.latest(call.id, call.customerId);
   if (!latest) return fail('no_code_sent');

@@ -1,40 +1,8 @@
-import { fail, ok, type Services, type StepContext, type StepResult } from '../orchestrator/services.js';
-import type { CallRow } from '../store/schema/calls.js';
-import { cancelSession } from './did/sessions.js';
-import { normalizeAccountRef } from './normalize.js';
+import { fail, ok, type StepContext, type StepResult } from '../../kernel/index.js';
+import { normalizeAccountRef } from '../shared/normalize.js';
+import type { IdentifyReason } from './reasons.js';
 
 const HOUR_MS = 3_600_000;
-
-/**
- * Moves the call's claim to `customerId`, the one way a claim is made (account ref, host session,
- * IVR). Refused once a factor has passed for someone else. When the claim changes hands, every
- * challenge outstanding for the previous customer is voided here too, although none could count
- * anyway: codes, questions and DIDs are each checked against the customer they were issued for.
- */
-export async function claimCustomer(
-  s: Services,
-  call: CallRow,
-  customerId: string,
-  by: 'account_ref' | 'host_session',
-  now: number,
-): Promise<CallRow | undefined> {
-  const updated = await s.calls.identify(call.id, customerId, by, now);
-  if (!updated) return undefined;
-  if (call.customerId !== null && call.customerId !== customerId) {
-    await s.challenges.supersedeAll(call.id, now);
-    const did = await s.did.latestForCall(call.id);
-    if (did?.status === 'pending') await cancelSession(s, did);
-  }
-  if (call.customerId !== customerId || call.identifiedBy !== by) {
-    await s.audit.record(call.id, 'identified', now, {
-      by,
-      customer_id: customerId,
-      ...(call.customerId !== null ? { previous_customer_id: call.customerId } : {}),
-      caller_id_match: call.candidates.includes(customerId),
-    });
-  }
-  return updated;
-}
 
 /**
  * Claims a customer from the account reference the caller says. A claim is not proof: it only
@@ -43,7 +11,7 @@ export async function claimCustomer(
  * it spends the caller ID's probe budget (then identify is refused for that number), and the
  * service-wide probe budget (past it an event fires and a wrong reference goes to a human).
  */
-export async function identify({ s, call, policy, now }: StepContext, accountRef: string): Promise<StepResult> {
+export async function identify({ s, call, policy, now }: StepContext, accountRef: string): Promise<StepResult<IdentifyReason>> {
   const perCaller = policy.limits.identify_failures_per_caller_id;
   // Stored normalised (ensureCall): one key per number.
   const callerKey = call.callerId ? `identify:caller:${call.callerId}` : undefined;
@@ -69,6 +37,6 @@ export async function identify({ s, call, policy, now }: StepContext, accountRef
     return customerId === call.customerId ? ok({ reason: 'already_authenticated' }) : fail('already_authenticated', { failed: 'identify' });
   }
   // Refused only when factors were already proven for another customer on this call.
-  if (!(await claimCustomer(s, call, customerId, 'account_ref', now))) return fail('identity_locked', { failed: 'identify' });
+  if (!(await s.outcome.claim(call, customerId, 'account_ref', now))) return fail('identity_locked', { failed: 'identify' });
   return ok();
 }

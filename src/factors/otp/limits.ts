@@ -1,7 +1,8 @@
-import type { Policy } from '../policy/index.js';
-import { fail, type Services, type StepContext, type StepResult } from '../orchestrator/services.js';
-import type { SendLimits } from '../store/challenges.js';
-import { hashDestination } from './hash.js';
+import type { Policy } from '../../policy/index.js';
+import { fail, type Services, type StepContext, type StepResult } from '../../kernel/index.js';
+import type { OtpReason } from './reasons.js';
+import type { SendLimits } from '../../store/challenges.js';
+import { hashDestination } from '../shared/hash.js';
 
 // The limits on sending codes across calls: per destination (sliding windows, counted in the
 // INSERT that creates a code) and the service-wide SMS ceiling (a durable hourly counter).
@@ -62,7 +63,7 @@ export async function countSms(s: Services, policy: Policy, now: number): Promis
  * whichever it was), and for the SMS ceiling the breaker's trip, one event per hour however many
  * sends it refuses.
  */
-export async function refuse({ s, call, policy, now }: StepContext, channel: 'sms' | 'email', limit: CrossCallLimit): Promise<StepResult> {
+export async function refuse({ s, call, policy, now }: StepContext, channel: 'sms' | 'email', limit: CrossCallLimit): Promise<StepResult<OtpReason>> {
   await s.audit.record(call.id, 'otp_send_refused', now, { channel, limit, customer_id: call.customerId });
   if (limit === 'sms_per_hour' && (await s.counters.take('breaker:sms', 1, HOUR_MS, now)) !== undefined) {
     await s.audit.record(call.id, 'sms_breaker_tripped', now, { ceiling: policy.limits.sms_per_hour, window_seconds: HOUR_MS / 1000 });
