@@ -16,6 +16,7 @@ import { ivrRoutes } from './http/ivr.js';
 import { twilioRoutes } from './http/twilio.js';
 import { appRoutes } from './http/app-device.js';
 import { voxeqRoutes } from './http/voxeq.js';
+import { openApiRoutes } from './openapi/route.js';
 import { createHostSessionVerifier } from './factors/host-session.js';
 import type { ScreenProvider } from './providers/voxeq/types.js';
 import { createOrchestrator } from './orchestrator/orchestrator.js';
@@ -137,6 +138,9 @@ export function createApp(deps: AppDeps) {
       policies: deps.policies().inForce().map((p) => ({ ...p, ...(p.file ? { file: p.file.split(/[\\/]/).pop() } : {}) })),
     }),
   );
+
+  // The OpenAPI document of every route below: public, it holds no secret.
+  app.route('/', openApiRoutes());
 
   // ElevenLabs-facing: the initiation webhook and the tools (docs/api.md).
   app.use('/elevenlabs/initiation', bearer(deps.secrets.tool, 'elevenlabs'));
