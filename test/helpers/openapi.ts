@@ -34,3 +34,30 @@ export function openApiSchemas(doc: Doc) {
 }
 
 export const errorsOf = (v: ValidateFunction) => JSON.stringify(v.errors);
+
+const segments = (path: string) => path.split('/').filter(Boolean);
+const isParam = (s: string) => s.startsWith(':') || /^\{[^}]+\}$/.test(s);
+
+/**
+ * Whether a route pattern (Hono's `/ivr/sessions/:id`, a trailing `*`, or a heading's
+ * `/tools/post/{tool}`) covers an operation path of the document. A parameter in the pattern
+ * matches any segment; a parameter in the operation path only a parameter.
+ */
+export function covers(pattern: string, path: string): boolean {
+  const a = segments(pattern);
+  const b = segments(path);
+  const wild = a.at(-1) === '*';
+  const fixed = wild ? a.slice(0, -1) : a;
+  if (wild ? b.length < fixed.length : b.length !== fixed.length) return false;
+  return fixed.every((s, i) => s === b[i] || isParam(s));
+}
+
+export interface Operation {
+  method: string;
+  path: string;
+}
+
+/** Every operation of the document, method lower-cased. */
+export function operationsOf(doc: { paths: Record<string, Record<string, unknown>> }): Operation[] {
+  return Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => ({ method, path })));
+}
