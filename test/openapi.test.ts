@@ -96,3 +96,15 @@ describe('every operation answers over HTTP as documented', () => {
     if (media === 'application/json' && res.status >= 400) expect(operation.responses[res.status]['x-callgate-reasons']).toContain(JSON.parse(text).reason);
   });
 });
+
+describe('the security schemes are the credentials the routes check', () => {
+  const bearerOps = ops.filter((op) => doc.paths[op.path][op.method].responses[401]?.['x-callgate-reasons']?.includes('unauthorized'));
+
+  it.each(bearerOps.map((op) => [op.method.toUpperCase(), op.path, op] as const))('%s %s without a bearer: 401, and a scheme names its realm', async (_, __, op) => {
+    const res = await full.app.request(op.path.replace(/\{[^}]+\}/g, 'nobody'), { method: op.method.toUpperCase() });
+    expect(res.status).toBe(401);
+    const challenge = res.headers.get('www-authenticate')!;
+    const schemes: string[] = doc.paths[op.path][op.method].security.flatMap((s: Record<string, unknown>) => Object.keys(s));
+    expect(schemes.some((name) => doc.components.securitySchemes[name].description.includes(challenge)), challenge).toBe(true);
+  });
+});

@@ -3,16 +3,19 @@ import type { Auth } from './table.js';
 // The credentials of docs/api.md#credentials-and-signatures as OpenAPI security schemes. The signed
 // webhooks are header "API keys" in OpenAPI's vocabulary; the description says how to sign.
 
-const bearer = (secret: string, realm: string) => ({
+const bearer = (secret: string, ...realms: string[]) => ({
   type: 'http',
   scheme: 'bearer',
-  description: `\`Authorization: Bearer <${secret}>\`, compared in constant time. Wrong or missing: \`401 unauthorized\` with \`WWW-Authenticate: Bearer realm="${realm}"\`.`,
+  description:
+    `\`Authorization: Bearer <${secret}>\`, compared in constant time. Wrong or missing: \`401 unauthorized\` with ` +
+    realms.map((r) => `\`WWW-Authenticate: Bearer realm="${r}"\``).join(' or ') +
+    '.',
 });
 
 const signed = (header: string, description: string) => ({ type: 'apiKey', in: 'header', name: header, description });
 
 export const securitySchemes = {
-  toolBearer: bearer('CALLGATE_TOOL_SECRET', 'elevenlabs" (initiation) or realm="tools'),
+  toolBearer: bearer('CALLGATE_TOOL_SECRET', 'elevenlabs', 'tools'),
   ivrBearer: bearer('CALLGATE_IVR_SECRET', 'ivr'),
   adminBearer: bearer('CALLGATE_ADMIN_TOKEN', 'admin'),
   metricsBearer: bearer('CALLGATE_METRICS_TOKEN', 'metrics'),
