@@ -13,6 +13,7 @@ import { initiationRoutes } from './http/initiation.js';
 import { postCallRoutes } from './http/post-call.js';
 import { toolRoutes } from './http/tools.js';
 import { createHostSessionVerifier } from './factors/host-session/verifier.js';
+import { openApiRoutes } from './openapi/route.js';
 import type { ScreenProvider } from './providers/voxeq/types.js';
 import { createOrchestrator } from './orchestrator/orchestrator.js';
 import type { Outcomes, RouteContext, Services } from './kernel/index.js';
@@ -139,6 +140,9 @@ export function createApp(deps: AppDeps) {
       policies: deps.policies().inForce().map((p) => ({ ...p, ...(p.file ? { file: p.file.split(/[\\/]/).pop() } : {}) })),
     }),
   );
+
+  // The OpenAPI document of every route below: public, it holds no secret.
+  app.route('/', openApiRoutes());
 
   // ElevenLabs-facing: the initiation webhook and the tools (docs/api.md).
   app.use('/elevenlabs/initiation', bearer(deps.secrets.tool, 'elevenlabs'));

@@ -25,7 +25,7 @@ const accountRef = z
   .transform(normalizeAccountRef)
   .pipe(z.string().min(3, 'at least 3 letters or digits').max(34));
 
-const customerSchema = z
+export const customerSchema = z
   .strictObject({
     customer_id: slug,
     display_name: z.string().trim().min(1).max(120).optional(),
@@ -65,9 +65,9 @@ const p256Jwk = z
   .refine((k) => !('d' in k), { message: 'must be a public key (no "d")' })
   .transform(({ kty, crv, x, y }) => ({ kty, crv, x, y }));
 
-const deviceSchema = z.strictObject({ device_id: slug, public_key_jwk: p256Jwk });
+export const deviceSchema = z.strictObject({ device_id: slug, public_key_jwk: p256Jwk });
 
-const CALL_STATUSES = ['pending', 'authenticated', 'blocked', 'handed_off', 'ended'] as const satisfies readonly CallStatus[];
+export const CALL_STATUSES = ['pending', 'authenticated', 'blocked', 'handed_off', 'ended'] as const satisfies readonly CallStatus[];
 const MAX_PAGE = 100;
 
 // The cursor is the last row's sort key, opaque to clients: base64url of JSON [created_at, id].
@@ -84,7 +84,7 @@ function decodeCursor(raw: string): { createdAt: number; id: string } | undefine
   return undefined;
 }
 
-const callListQuery = z.strictObject({
+export const callListQuery = z.strictObject({
   status: z.enum(CALL_STATUSES, { error: `one of ${CALL_STATUSES.join(', ')}` }).optional(),
   // ISO 8601 with a zone (Z or ±hh:mm): a bare local time would mean different instants to different operators.
   since: z.iso
@@ -114,7 +114,7 @@ const callListQuery = z.strictObject({
     .optional(),
 });
 
-const customerQuery = z.strictObject({ account_ref: accountRef.optional(), phone: phone.optional() });
+export const customerQuery = z.strictObject({ account_ref: accountRef.optional(), phone: phone.optional() });
 
 /** Exactly one of the two: a lookup by both would have to say which one won. */
 function oneKey(q: { account_ref?: string | undefined; phone?: string | undefined }) {

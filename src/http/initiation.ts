@@ -13,7 +13,7 @@ import { invalidRequest } from './errors.js';
 
 const id = z.string().trim().min(1).max(128);
 // ElevenLabs may add fields; they are tolerated and ignored.
-const initiationSchema = z.object({
+export const initiationSchema = z.object({
   call_sid: id,
   caller_id: z.string().max(64).nullish(),
   agent_id: z.string().max(128).nullish(),

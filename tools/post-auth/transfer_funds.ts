@@ -6,7 +6,7 @@ import { amountToCents, centsToAmount, definePostAuthTool, fail, maskRef, money,
 
 export const MAX_TRANSFER_AMOUNT = 1_000_000;
 
-const STATUS_BY_REASON: Record<Exclude<TransferReason, 'ok'>, 400 | 404 | 409 | 422> = {
+export const STATUS_BY_REASON: Record<Exclude<TransferReason, 'ok'>, 400 | 404 | 409 | 422> = {
   insufficient_funds: 422,
   unknown_account: 404,
   ambiguous_account: 409,

@@ -5,7 +5,7 @@ import { amountToCents, centsToAmount, definePostAuthTool, fail, maskRef, money,
 
 export const MAX_CARD_LIMIT = 50_000;
 
-const STATUS_BY_REASON: Record<Exclude<CardLimitReason, 'ok'>, 400 | 404 | 409 | 422> = {
+export const STATUS_BY_REASON: Record<Exclude<CardLimitReason, 'ok'>, 400 | 404 | 409 | 422> = {
   unknown_account: 404,
   ambiguous_account: 409,
   not_a_card: 422,

@@ -6,8 +6,8 @@ import { readBody } from '../../../http/body.js';
 import { invalidRequest } from '../../../http/errors.js';
 
 const id = z.string().trim().min(1).max(128);
-const challengeSchema = z.object({ device_id: id, did: z.string().trim().regex(/^\d{6}$/, 'six digits') });
-const confirmSchema = z.object({
+export const challengeSchema = z.object({ device_id: id, did: z.string().trim().regex(/^\d{6}$/, 'six digits') });
+export const confirmSchema = z.object({
   session_id: id,
   device_id: id,
   nonce: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'the nonce from /app/challenge'),

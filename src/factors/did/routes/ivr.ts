@@ -8,9 +8,9 @@ import type { DidProvider } from '../../../store/schema/did.js';
 import { readBody } from '../../../http/body.js';
 import { invalidRequest, jsonError } from '../../../http/errors.js';
 
-const PROVIDERS = ['twilio', 'genesys', 'nice', 'five9', 'generic'] as const;
+export const PROVIDERS = ['twilio', 'genesys', 'nice', 'five9', 'generic'] as const;
 
-const createSchema = z.object({
+export const createSchema = z.object({
   provider: z.enum(PROVIDERS),
   callId: z.string().trim().min(1).max(128),
   dnis: z.string().trim().max(64).optional(),
@@ -25,7 +25,7 @@ const createSchema = z.object({
 
 const TWILIO_CALL_SID = /^CA[0-9a-fA-F]{32}$/;
 
-const waitSchema = z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS);
+export const waitSchema = z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS);
 
 /**
  * The auth_state a session proves a factor for. A Twilio CallSid is shared with an ElevenLabs call
