@@ -16,7 +16,7 @@ import { createHostSessionVerifier } from './factors/host-session/verifier.js';
 import { openApiRoutes } from './openapi/route.js';
 import type { ScreenProvider } from './providers/voxeq/types.js';
 import { createOrchestrator } from './orchestrator/orchestrator.js';
-import type { Outcomes, RouteContext, Services } from './kernel/index.js';
+import type { BackgroundTask, Outcomes, RouteContext, Services } from './kernel/index.js';
 import { factorModules } from './factors/registry.js';
 import { createOutcomes } from './orchestrator/outcomes.js';
 import type { OrchestratorRequest } from './orchestrator/actions.js';
@@ -31,7 +31,9 @@ import { createLedgerStore } from './store/ledger.js';
 import { createDidStore } from './store/did.js';
 import { createReceiptStore } from './store/receipts.js';
 import { createRetentionStore } from './store/retention.js';
-import { createBudgetStore, createCounterStore } from './store/budgets.js';
+import { COUNTER_RETENTION_MS, createBudgetStore, createCounterStore } from './store/budgets.js';
+
+const HOUR_MS = 3_600_000;
 import { createLocalWaker, type Waker } from './kernel/waker.js';
 import { createMemoryRateLimiter, type RateLimiter } from './kernel/rate-limit.js';
 import type { TwilioCallRedirector } from './providers/twilio/calls.js';
@@ -187,5 +189,11 @@ export function createApp(deps: AppDeps) {
   const drain = async () => {
     while (tasks.size) await Promise.all([...tasks]);
   };
-  return { app, services, drain };
+  /** Periodic work the runtime schedules (timers on Node, a Cron Trigger on Workers). */
+  const periodic: readonly BackgroundTask[] = [
+    ...factorModules().flatMap((m) => m.background ?? []),
+    // Durable counters whose longest possible window is over are dead weight.
+    { name: 'counter_sweep', everyMs: HOUR_MS, run: (s) => s.counters.sweep(s.clock.now() - COUNTER_RETENTION_MS) },
+  ];
+  return { app, services, drain, periodic };
 }

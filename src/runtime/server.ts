@@ -13,8 +13,6 @@ import { devSecretsDir, loadOrCreateDevSecrets } from './dev-secrets.js';
 import { reloadPolicySet, versionConflictError } from './policy-dir.js';
 import { openSqlite } from './sqlite.js';
 import { batchedStdout } from './log-writer.js';
-import { sweepExpired } from '../factors/did/sessions.js';
-import { COUNTER_RETENTION_MS } from '../store/budgets.js';
 import { purgeRetired } from '../orchestrator/retention.js';
 import { createTwilioCallRedirector } from '../providers/twilio/calls.js';
 import { createVoxeqPullProvider } from '../providers/voxeq/pull.js';
@@ -23,7 +21,6 @@ import { createLedgerStore } from '../store/ledger.js';
 import { killAtFault } from './fault.js';
 import type { ScreenProvider } from '../providers/voxeq/types.js';
 
-const SWEEP_INTERVAL_MS = 1_000;
 const HOUR_MS = 3_600_000;
 
 export interface StartOptions {
@@ -126,7 +123,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         }
       : undefined;
 
-  const { app, services, drain } = createApp({
+  const { app, services, drain, periodic } = createApp({
     db: sqlite.db,
     twilio,
     publicUrl: config.publicUrl,
@@ -149,18 +146,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => ready(s));
   });
   const port = (server.address() as AddressInfo).port;
-  // DID sessions time out on time even when nobody polls them.
-  const sweeper = setInterval(() => {
-    sweepExpired(services).catch((err: unknown) => logger.error('did_sweep_failed', { error: (err as Error).name }));
-  }, SWEEP_INTERVAL_MS);
-  sweeper.unref();
-  // Durable counters whose longest possible window is over are dead weight: dropped hourly.
-  const counterSweeper = setInterval(() => {
-    services.counters
-      .sweep(services.clock.now() - COUNTER_RETENTION_MS)
-      .catch((err: unknown) => logger.error('counter_sweep_failed', { error: (err as Error).name }));
-  }, HOUR_MS);
-  counterSweeper.unref();
+  // Each periodic task of the app (DID expiry on time even when nobody polls, counter sweeps).
+  const timers = periodic.map((task) => {
+    const timer = setInterval(() => {
+      task.run(services).catch((err: unknown) => logger.error(`${task.name}_failed`, { error: (err as Error).name }));
+    }, task.everyMs);
+    timer.unref();
+    return timer;
+  });
   // Retention: once at start (a server restarted more often than hourly still purges), then
   // hourly; one run at a time, and shutdown stops it between batches.
   let stopping = false;
@@ -191,8 +184,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     drain,
     close: () =>
       new Promise<void>((done) => {
-        clearInterval(sweeper);
-        clearInterval(counterSweeper);
+        for (const timer of timers) clearInterval(timer);
         clearInterval(purger);
         stopping = true;
         server.close(() => {

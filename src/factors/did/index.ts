@@ -48,6 +48,6 @@ export const didFactor = defineFactor({
     ...(ctx.twilio ? [{ path: '/ivr/twilio', scope: 'public' as const, routes: twilioRoutes(ctx.s, ctx.twilio) }] : []),
   ],
   // Sessions time out on time even when nobody polls them.
-  background: [{ name: 'did_expiry', everyMs: 1_000, run: sweepExpired }],
+  background: [{ name: 'did_sweep', everyMs: 1_000, run: sweepExpired }],
   enrolment: 'a device public key on POST /admin/customers/{id}/devices (`npm run device -- enrol`)',
 });
