@@ -16,6 +16,7 @@ import { ivrRoutes } from './http/ivr.js';
 import { twilioRoutes } from './http/twilio.js';
 import { appRoutes } from './http/app-device.js';
 import { voxeqRoutes } from './http/voxeq.js';
+import { consoleRoutes } from './console/index.js';
 import { createHostSessionVerifier } from './factors/host-session.js';
 import type { ScreenProvider } from './providers/voxeq/types.js';
 import { createOrchestrator } from './orchestrator/orchestrator.js';
@@ -165,6 +166,7 @@ export function createApp(deps: AppDeps) {
   // Operators.
   app.use('/admin/*', bearer(deps.secrets.admin, 'admin'));
   app.route('/admin', adminRoutes(services, deps.outbox));
+  app.route('/console', consoleRoutes(services, deps));
   app.route('/metrics', metricsRoutes(deps.db, services.clock, [deps.secrets.admin, ...(deps.secrets.metrics ? [deps.secrets.metrics] : [])]));
 
   app.notFound((c) => jsonError(c, 404, 'not_found'));

@@ -1,0 +1,47 @@
+import { desc, gte, sql } from 'drizzle-orm';
+import type { Db } from '../store/db.js';
+import { calls, type CallRow } from '../store/schema/calls.js';
+import { literalLimit } from '../store/sql.js';
+
+// The calls page in one statement: the newest calls by calls_created_idx, each with what it is
+// waiting on read by correlated subqueries on the per-call indexes (events_call_idx,
+// did_sessions_call_idx, otp_challenges_call_idx) — a handful of index probes per row, no scan.
+
+export interface Pending {
+  status: string;
+  expiresAt: number;
+}
+
+export interface CallListRow {
+  call: CallRow;
+  /** The type of the call's newest audit event. */
+  lastEvent: string | null;
+  /** The call's newest DID session (any provider, the operator's included). */
+  did: Pending | null;
+  /** The call's newest one-time-code challenge. */
+  otp: Pending | null;
+}
+
+/** "status expires_at" → {status, expiresAt}. */
+function pending(v: unknown): Pending | null {
+  if (typeof v !== 'string') return null;
+  const [status, at] = v.split(' ');
+  return status && at ? { status, expiresAt: Number(at) } : null;
+}
+
+export async function recentCalls(db: Db, since: number, limit: number): Promise<CallListRow[]> {
+  const rows = await db
+    .select({
+      call: calls,
+      lastEvent: sql<string | null>`(SELECT type FROM events WHERE events.call_id = ${calls.id} ORDER BY events.id DESC LIMIT 1)`,
+      did: sql<string | null>`(SELECT status || ' ' || expires_at FROM did_sessions WHERE did_sessions.call_id = ${calls.id}
+        ORDER BY did_sessions.created_at DESC, did_sessions.attempt DESC LIMIT 1)`,
+      otp: sql<string | null>`(SELECT status || ' ' || expires_at FROM otp_challenges WHERE otp_challenges.call_id = ${calls.id}
+        ORDER BY otp_challenges.created_at DESC LIMIT 1)`,
+    })
+    .from(calls)
+    .where(gte(calls.createdAt, since))
+    .orderBy(desc(calls.createdAt), desc(calls.id))
+    .limit(literalLimit(limit));
+  return rows.map((r) => ({ call: r.call as CallRow, lastEvent: r.lastEvent, did: pending(r.did), otp: pending(r.otp) }));
+}
