@@ -59,7 +59,7 @@ function inForceTable(set: PolicySet): Html {
   return h`<table id="in-force"><thead><tr><th>id</th><th>version</th><th>file</th><th>applies to</th></tr></thead><tbody>
 ${set.inForce().map((p) => {
   const policy = set.get(p.id);
-  const applies = policy?.applies_to ? JSON.stringify(policy.applies_to) : 'every call no other policy takes';
+  const applies = policy && Object.keys(policy.applies_to).length ? JSON.stringify(policy.applies_to) : 'any call (no applies_to)';
   return h`<tr data-policy="${p.id}"><td class="mono">${p.id}</td><td>${p.version}</td><td class="mono">${p.file ? p.file.split(/[\\/]/).pop() : '—'}</td><td class="mono">${applies}</td></tr>`;
 })}
 </tbody></table>`;

@@ -4,8 +4,8 @@ import { calls, type CallRow } from '../store/schema/calls.js';
 import { literalLimit } from '../store/sql.js';
 
 // The calls page in one statement: the newest calls by calls_created_idx, each with what it is
-// waiting on read by correlated subqueries on the per-call indexes (events_call_idx,
-// did_sessions_call_idx, otp_challenges_call_idx) — a handful of index probes per row, no scan.
+// waiting on read by correlated subqueries on the per-call indexes (did_sessions_call_idx,
+// otp_challenges_call_idx) — a handful of index probes per row, no scan.
 
 export interface Pending {
   status: string;
@@ -14,8 +14,6 @@ export interface Pending {
 
 export interface CallListRow {
   call: CallRow;
-  /** The type of the call's newest audit event. */
-  lastEvent: string | null;
   /** The call's newest DID session (any provider, the operator's included). */
   did: Pending | null;
   /** The call's newest one-time-code challenge. */
@@ -29,19 +27,22 @@ function pending(v: unknown): Pending | null {
   return status && at ? { status, expiresAt: Number(at) } : null;
 }
 
+// Written out: inside a selected expression drizzle names a column without its table, which in a
+// subquery would mean the subquery's own table.
+const outerId = sql.raw('"calls"."id"');
+
 export async function recentCalls(db: Db, since: number, limit: number): Promise<CallListRow[]> {
   const rows = await db
     .select({
       call: calls,
-      lastEvent: sql<string | null>`(SELECT type FROM events WHERE events.call_id = ${calls.id} ORDER BY events.id DESC LIMIT 1)`,
-      did: sql<string | null>`(SELECT status || ' ' || expires_at FROM did_sessions WHERE did_sessions.call_id = ${calls.id}
+      did: sql<string | null>`(SELECT status || ' ' || expires_at FROM did_sessions WHERE did_sessions.call_id = ${outerId}
         ORDER BY did_sessions.created_at DESC, did_sessions.attempt DESC LIMIT 1)`,
-      otp: sql<string | null>`(SELECT status || ' ' || expires_at FROM otp_challenges WHERE otp_challenges.call_id = ${calls.id}
+      otp: sql<string | null>`(SELECT status || ' ' || expires_at FROM otp_challenges WHERE otp_challenges.call_id = ${outerId}
         ORDER BY otp_challenges.created_at DESC LIMIT 1)`,
     })
     .from(calls)
     .where(gte(calls.createdAt, since))
     .orderBy(desc(calls.createdAt), desc(calls.id))
     .limit(literalLimit(limit));
-  return rows.map((r) => ({ call: r.call as CallRow, lastEvent: r.lastEvent, did: pending(r.did), otp: pending(r.otp) }));
+  return rows.map((r) => ({ call: r.call as CallRow, did: pending(r.did), otp: pending(r.otp) }));
 }
