@@ -85,8 +85,13 @@ fieldset { border: 1px solid var(--line); background: #fff; margin: 0 0 .8rem; }
 fieldset label { display: inline-block; min-width: 12rem; margin: .15rem 0; }
 ul.reasons { margin: .3rem 0; padding-left: 1.2rem; }
 [data-stale] { opacity: .6; }
+#timeline td:first-child, #decisions td:first-child { white-space: nowrap; }
+#timeline td:nth-child(2) { white-space: nowrap; }
 pre { white-space: pre-wrap; background: #fff; border: 1px solid var(--line); padding: .6rem; }
 `;
+
+/** So a browser's favicon request finds something here rather than a 404. */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#2456c9"/><path d="M4 8.5l2.5 2.5L12 5" stroke="#fff" stroke-width="2" fill="none"/></svg>`;
 
 export function assetRoutes() {
   // The files change only with a deploy; a short cache keeps a reload cheap without serving stale code for long.
@@ -94,5 +99,6 @@ export function assetRoutes() {
     .get('/console.js', (c) =>
       c.body(CONSOLE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'private, max-age=300' }),
     )
-    .get('/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'private, max-age=300' }));
+    .get('/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'private, max-age=300' }))
+    .get('/favicon.svg', (c) => c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'private, max-age=300' }));
 }

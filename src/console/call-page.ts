@@ -67,11 +67,14 @@ export async function callFragment(s: Services, call: CallRow, csrf: string): Pr
 <p>customer <span class="mono">${call.customerId ?? 'not identified'}</span>${call.identifiedBy ? ` (by ${call.identifiedBy})` : ''} ·
 factors passed <b data-factors="${Object.keys(call.successes).join(' ')}">${Object.keys(call.successes).join(', ') || 'none'}</b> · failed checks ${call.failures} ·
 signals ${present.length ? present.map(([k, v]) => (v === true ? k : `${k}=${String(v)}`)).join(', ') : 'none'}</p>
-<p>Re-evaluated now: tier <b class="tier-${decision.tier}">${decision.tier}</b>, <b>${decision.outcome}</b>
-(${decision.counted.length} of ${decision.required} required${decision.eligible.length ? `; eligible ${decision.eligible.join(', ')}` : ''})${
-    next ? h` · next step <b data-next-step="${next.step}">${next.step}</b>` : ''
-  }</p>
-<ul class="reasons">${decision.reasons.map((r) => h`<li>${r}</li>`)}</ul>
+${
+  next
+    ? h`<p>Now: tier <b class="tier-${decision.tier}">${decision.tier}</b>, <b>${decision.outcome}</b>
+(${decision.counted.length} of ${decision.required} required${decision.eligible.length ? `; eligible ${decision.eligible.join(', ')}` : ''})
+· next step <b data-next-step="${next.step}">${next.step}</b>${next.args ? ` ${json(next.args)}` : ''}</p>
+<ul class="reasons">${decision.reasons.map((r) => h`<li>${r}</li>`)}</ul>`
+    : h`<p>Automation has ended for this call (${call.status.replace('_', ' ')}): nothing it proves now reopens a tool. The decisions that brought it here are below.</p>`
+}
 </section>
 ${call.status === 'handed_off' || call.status === 'blocked' ? await didPanel(s, call, csrf) : ''}
 ${handoffPanel(call)}

@@ -24,6 +24,8 @@ export interface ChartOptions {
   labelEvery?: number;
   /** Shown across the plot when no bar has a value. */
   empty?: string;
+  /** A rate: 0 is a measured value (drawn as a hairline), not the absence of data. */
+  zeroIsData?: boolean;
 }
 
 const WIDTH = 520;
@@ -38,7 +40,7 @@ const round = (v: number) => Math.round(v * 10) / 10;
 export function barChart(o: ChartOptions): Html {
   const format = o.format ?? ((v: number) => String(v));
   const values = o.bars.map((b) => b.value).filter((v): v is number => v !== null && Number.isFinite(v));
-  const hasData = values.some((v) => v > 0);
+  const hasData = values.some((v) => v > 0 || (o.zeroIsData === true && v === 0));
   const yMax = o.yMax ?? Math.max(1, ...values);
   const plotW = WIDTH - LEFT - RIGHT;
   const plotH = HEIGHT - TOP - BOTTOM;
@@ -57,7 +59,8 @@ export function barChart(o: ChartOptions): Html {
     if (b.value === null || !Number.isFinite(b.value)) {
       return h`<g class="bar-gap"><title>${b.label}: ${b.detail}</title><rect class="gap" x="${x}" y="${TOP + plotH - 2}" width="${round(barW)}" height="2"/></g>${label}`;
     }
-    const top = round(y(b.value));
+    // A measured zero rate stays visible, unlike a gap.
+    const top = round(o.zeroIsData && b.value === 0 ? TOP + plotH - 1.5 : y(b.value));
     return h`<g class="bar"><title>${b.label}: ${b.detail}</title><rect class="value" x="${x}" y="${top}" width="${round(barW)}" height="${round(TOP + plotH - top)}" data-value="${b.value}"/></g>${label}`;
   });
   const empty = hasData
@@ -75,9 +78,9 @@ ${empty}
 </figure>`;
 }
 
-/** Histogram bucket labels from upper bounds: "≤5 s", "≤10 s", …, ">600 s". */
-export function bucketLabels(boundsSeconds: readonly number[], unit = 's'): string[] {
-  const fmt = (b: number) => (b < 1 ? `${Math.round(b * 1000)} ms` : `${b} ${unit}`);
+/** Histogram bucket labels from upper bounds in seconds, short enough for the axis: "≤50ms", "≤5s", "≤2m", ">10m". */
+export function bucketLabels(boundsSeconds: readonly number[]): string[] {
+  const fmt = (b: number) => (b < 1 ? `${Math.round(b * 1000)}ms` : b < 60 || b % 60 !== 0 ? `${b}s` : `${b / 60}m`);
   return [...boundsSeconds.map((b) => `≤${fmt(b)}`), `>${fmt(boundsSeconds.at(-1) ?? 0)}`];
 }
 

@@ -55,6 +55,7 @@ ${barChart({
   bars: rateBars(m, (s) => s.contained, (s) => s.decided, 'contained', 'calls with an outcome'),
   yMax: 1,
   format: percent,
+  zeroIsData: true,
   labelEvery: every,
   empty: 'no call with an outcome in this window',
 })}
@@ -64,6 +65,7 @@ ${barChart({
   bars: rateBars(m, (s) => s.wrongCodes, (s) => s.codeChecks, 'failed', 'code checks'),
   yMax: 1,
   format: percent,
+  zeroIsData: true,
   labelEvery: every,
   empty: 'no code checked in this window',
 })}
@@ -73,6 +75,7 @@ ${barChart({
   bars: wrongDid,
   yMax: maxRate(wrongDid),
   format: percent,
+  zeroIsData: true,
   labelEvery: every,
   empty: 'no DID issued in this window',
 })}

@@ -52,9 +52,9 @@ describe('windowed metrics', () => {
     const now = t.clock.now();
     const hour = await windowMetrics(t.db, 'hour', now);
     expect(totals(hour)).toEqual({ calls: 3, contained: 2, decided: 3, codeChecks: 2, wrongCodes: 1, didsIssued: 1, wrongDids: 1 });
-    expect(hour.timeToVerify.counts[bucketLabels(hour.timeToVerify.boundsSeconds).indexOf('≤15 s')]).toBe(1);
+    expect(hour.timeToVerify.counts[bucketLabels(hour.timeToVerify.boundsSeconds).indexOf('≤15s')]).toBe(1);
     expect(sum(hour.timeToVerify.counts)).toBe(2); // A and C (the device confirmation authenticated C)
-    expect(hour.redirectLatency.counts[bucketLabels(hour.redirectLatency.boundsSeconds).indexOf('≤250 ms')]).toBe(1);
+    expect(hour.redirectLatency.counts[bucketLabels(hour.redirectLatency.boundsSeconds).indexOf('≤250ms')]).toBe(1);
     // Everything happened in the last slot of the hour.
     expect(hour.slots.at(-1)!.calls).toBe(3);
     expect(sum(hour.slots.slice(0, -1).map((s) => s.calls))).toBe(0);

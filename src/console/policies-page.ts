@@ -93,6 +93,7 @@ ${d.counted.length} of ${d.required} required · counted ${d.counted.join(', ') 
   }</p>
 <h3>Reasons</h3>
 <ul class="reasons" id="reasons">${d.reasons.map((r) => h`<li>${r}</li>`)}</ul>
+<p class="muted">The same decision as text, as log lines and the policy CLI write it:</p>
 <pre>${explainDecision(d)}</pre>
 </section>`;
 }
