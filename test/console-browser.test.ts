@@ -19,7 +19,8 @@ const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`console browser tests skipped: ${CHROMIUM} is absent (apt-get install -y chromium; .ci/run installs it)`);
 const shots = process.env.CALLGATE_CONSOLE_SCREENSHOTS ? resolve(process.env.CALLGATE_CONSOLE_SCREENSHOTS) : undefined;
 
-describe.skipIf(!hasChromium)(`the console in Chromium (${CHROMIUM})`, () => {
+// Each step waits for the pages' own refresh (every 1.5–2 s): generous timeouts for a busy machine.
+describe.skipIf(!hasChromium)(`the console in Chromium (${CHROMIUM})`, { timeout: 90_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'callgate-console-'));
   let server: RunningServer;
   let api: ReturnType<typeof serverClient>;
@@ -54,7 +55,7 @@ describe.skipIf(!hasChromium)(`the console in Chromium (${CHROMIUM})`, () => {
     if (shots) await page.screenshot({ path: join(shots, `${name}.png`), fullPage });
   };
   // The pages refresh every 1.5–2 s: wait for that, not for the default second.
-  const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+  const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 30_000, interval: 100 });
   const row = (id: string) => page.locator(`tr[data-call-id="${id}"]`);
 
   it('signs in with the admin token (a wrong one gets the form again)', async () => {
