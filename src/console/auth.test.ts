@@ -104,6 +104,26 @@ describe('console sign-in', () => {
     expect((await c.signIn(SECRETS.admin)).status).toBe(303);
   });
 
+  it('answers malformed posts with a 4xx, never a 5xx', async () => {
+    const bodies: [string, string][] = [
+      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="token"\r\n\r\n'],
+      ['multipart/form-data', 'garbage'],
+      ['application/x-www-form-urlencoded', '%%%token=%E0%A4%A'],
+      ['application/json', '{"token":'],
+      ['text/plain', 'token=x'],
+    ];
+    const cookie = (await c.signIn(SECRETS.admin), c.cookie()!);
+    for (const path of ['/console/sign-in', '/console/sign-out', '/console/calls/x/did']) {
+      for (const [type, body] of bodies) {
+        const res = await t.app.request(path, { method: 'POST', headers: { 'content-type': type, origin: 'http://localhost', cookie: `callgate_console=${cookie}` }, body });
+        expect(res.status, `${path} ${type}`).toBeGreaterThanOrEqual(400);
+        expect(res.status, `${path} ${type}`).toBeLessThan(500);
+      }
+    }
+    const long = await c.post('/console/sign-in', { token: 'x'.repeat(20_000) });
+    expect(long.status).toBe(401);
+  });
+
   it('signs out through a form carrying the CSRF token, and clears the cookie', async () => {
     await c.signIn(SECRETS.admin);
     const page = await c.get('/console/calls');

@@ -7,6 +7,7 @@ import type { Db } from '../store/db.js';
 // `calls` by calls_created_idx, one over those calls' events by events_call_idx (call_id, type).
 // Nothing per call leaves SQL but counts.
 
+/** The span is the slots' total: the current slot (partly over) and the whole ones before it. */
 export const WINDOWS = {
   hour: { spanMs: 60 * 60 * 1000, slots: 12, label: 'last hour', slotLabel: '5 min' },
   day: { spanMs: 24 * 60 * 60 * 1000, slots: 24, label: 'last 24 hours', slotLabel: '1 h' },
@@ -52,8 +53,9 @@ function toCounts(cumulative: number[], total: number): number[] {
 
 export async function windowMetrics(db: Db, window: WindowName, now: number): Promise<WindowMetrics> {
   const w = WINDOWS[window];
-  const since = now - w.spanMs;
   const slotMs = w.spanMs / w.slots;
+  // Slots on the clock (10:35, 10:40…; whole hours for the day), the last one the current one.
+  const since = Math.floor(now / slotMs) * slotMs - (w.slots - 1) * slotMs;
   const slotOf = (col: SQL) => sql`min(max(0, (${col} - ${since}) / ${slotMs}), ${w.slots - 1})`;
   const ttvBounds = TIME_TO_VERIFY_BUCKETS.map((s) => s * 1000);
   const redirectBounds = REDIRECT_BUCKETS.map((s) => s * 1000);
@@ -66,7 +68,7 @@ export async function windowMetrics(db: Db, window: WindowName, now: number): Pr
       coalesce(sum(${authed} AND NOT ${closed}), 0),
       coalesce(sum(${authed} OR ${closed} OR status = 'ended'), 0),
       ${buckets(ttv, ttvBounds)}
-    FROM calls WHERE created_at > ${since} AND created_at <= ${now}
+    FROM calls WHERE created_at >= ${since} AND created_at <= ${now}
     GROUP BY 1`);
 
   const latency = sql`CASE WHEN type = 'intercept_success' THEN json_extract(data, '$.latency_ms') END`;
@@ -79,7 +81,7 @@ export async function windowMetrics(db: Db, window: WindowName, now: number): Pr
       coalesce(sum(type = 'wrong_did'), 0),
       ${buckets(latency, redirectBounds)}
     FROM events
-    WHERE call_id IN (SELECT id FROM calls WHERE created_at > ${since} AND created_at <= ${now})
+    WHERE call_id IN (SELECT id FROM calls WHERE created_at >= ${since} AND created_at <= ${now})
       AND type IN ('factor_passed', 'factor_failed', 'did_issued', 'wrong_did', 'intercept_success')
     GROUP BY 1`);
 
