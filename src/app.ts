@@ -14,6 +14,7 @@ import { postCallRoutes } from './http/post-call.js';
 import { toolRoutes } from './http/tools.js';
 import { createHostSessionVerifier } from './factors/host-session/verifier.js';
 import { openApiRoutes } from './openapi/route.js';
+import { consoleRoutes } from './console/index.js';
 import type { ScreenProvider } from './providers/voxeq/types.js';
 import { createOrchestrator } from './orchestrator/orchestrator.js';
 import type { BackgroundTask, Outcomes, RouteContext, Services } from './kernel/index.js';
@@ -175,6 +176,7 @@ export function createApp(deps: AppDeps) {
   // Operators.
   app.use('/admin/*', bearer(deps.secrets.admin, 'admin'));
   app.route('/admin', adminRoutes(services, deps.outbox));
+  app.route('/console', consoleRoutes(services, deps));
   app.route('/metrics', metricsRoutes(deps.db, services.clock, [deps.secrets.admin, ...(deps.secrets.metrics ? [deps.secrets.metrics] : [])]));
 
   app.notFound((c) => jsonError(c, 404, 'not_found'));

@@ -169,6 +169,9 @@ export async function runDemo(argv: string[]): Promise<number> {
       out(`database kept: ${dbFile}`);
       for (const { call } of played) out(dim(`  CALLGATE_DB=${dbFile} npm run policy -- explain ${call.callId}`));
       if (device) out(dim(`  CALLGATE_DEVICE_DIR=${device.deviceDir} npm run device -- list`));
+      // This run's server is gone and its token was never printed; a server started on the kept file
+      // reuses the development secrets written beside it, so this is the console that shows these calls.
+      out(dim(`  CALLGATE_DB=${dbFile} npm start   # then http://127.0.0.1:8787/console, admin token in ${join(dir, 'dev-secrets.json')}`));
     }
     if (checks.failures.length === 0) {
       out(bold(green(`✓ demo passed: ${checks.passed} checks held`)));

@@ -7,6 +7,7 @@ import type { CallRow } from '../../store/schema/calls.js';
 import type { Policy } from '../../policy/index.js';
 import { intercept } from './intercept.js';
 import { onResolved, readSession } from './sessions.js';
+import { confirmOperatorSession } from './operator.js';
 
 export type AppAnswer = { status: 200 | 400 | 401 | 404 | 409 | 429; body: Record<string, unknown> };
 
@@ -141,6 +142,8 @@ export async function confirm(
     await s.outcome.failedCheck(call, policy, 'did', 'device_not_allowed', now);
     return refused(401, 'device_not_allowed');
   }
+  // A DID a human agent read out on a handed-off call proves the device to them, nothing to the call.
+  if (stored.provider === 'operator') return confirmOperatorSession(s, stored, device, now);
 
   const session = await readSession(s, stored);
   if (session.status !== 'pending' || !LIVE.includes(call.status)) return lateConfirmation(s, session, call, device, policy, now);

@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export type DidStatus = 'pending' | 'confirmed' | 'timeout' | 'canceled';
-export type DidProvider = 'twilio' | 'genesys' | 'nice' | 'five9' | 'generic' | 'elevenlabs';
+/** `operator`: read out by a human agent after a handoff (the console); it proves nothing to the call. */
+export type DidProvider = 'twilio' | 'genesys' | 'nice' | 'five9' | 'generic' | 'elevenlabs' | 'operator';
 export type InterceptStatus = 'none' | 'pending' | 'succeeded' | 'failed';
 
 /**
