@@ -4,7 +4,10 @@
 // each naming its variable, and never repeats a secret's value.
 import { z } from 'zod';
 import { FAULT_POINTS, type FaultPoint } from './fault.js';
-import { VOXEQ_PRESET_NAMES, type VoxeqPresetName } from './providers/voxeq/simulator.js';
+
+/** The VoxEQ simulator's canned verdicts (VOXEQ_SIMULATE=<name>). */
+export const VOXEQ_PRESET_NAMES = ['clear', 'uncertain', 'watch_list', 'synthetic', 'mismatch', 'poor_audio'] as const;
+export type VoxeqPresetName = (typeof VOXEQ_PRESET_NAMES)[number];
 
 export const DEV_SECRET_NAMES = [
   'CALLGATE_TOOL_SECRET',

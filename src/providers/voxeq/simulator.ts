@@ -10,8 +10,9 @@ import type { FetchFn, ScreenFetch, ScreenProvider, ScreenResult } from './types
 /** A verdict without its call id: the simulator stamps the id of the call that asks. */
 export type ScreenVerdict = Omit<ScreenResult, 'call_id'> & { call_id?: string };
 
-export const VOXEQ_PRESET_NAMES = ['clear', 'uncertain', 'watch_list', 'synthetic', 'mismatch', 'poor_audio'] as const;
-export type VoxeqPresetName = (typeof VOXEQ_PRESET_NAMES)[number];
+// The preset names are configuration (VOXEQ_SIMULATE), so config owns the list.
+export { VOXEQ_PRESET_NAMES, type VoxeqPresetName } from '../../config.js';
+import type { VoxeqPresetName } from '../../config.js';
 
 const MAX_RECORDED = 1000;
 const NO_FLAGS = { watch_list: false, synthetic_voice: false, profile_mismatch: false, poor_audio: false } as const;
