@@ -1,9 +1,9 @@
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { confirmMessage } from '../src/crypto/device-signature.js';
-import { createTwilioCallRedirector } from '../src/providers/twilio/calls.js';
-import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.js';
-import { ADA, enrolAda, enrolDevice, makeTestApp, ring, testPolicies, unlimited, type TestApp } from './helpers/app.js';
+import { confirmMessage } from '../../crypto/device-signature.js';
+import { createTwilioCallRedirector } from '../../providers/twilio/calls.js';
+import { startFakeTwilio, type FakeTwilio } from '../../../test/fakes/twilio.js';
+import { ADA, enrolAda, enrolDevice, makeTestApp, ring, testPolicies, unlimited, type TestApp } from '../../../test/helpers/app.js';
 
 let twilio: FakeTwilio;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sweepExpired } from '../src/factors/did/sessions.js';
-import { cryptoRandom } from '../src/crypto/random.js';
-import { enrolAda, enrolDevice, makeTestApp, ring, SECRETS, unlimited, type TestApp } from './helpers/app.js';
+import { sweepExpired } from './sessions.js';
+import { cryptoRandom } from '../../crypto/random.js';
+import { enrolAda, enrolDevice, makeTestApp, ring, SECRETS, unlimited, type TestApp } from '../../../test/helpers/app.js';
 
 let t: TestApp;
 beforeEach(async () => {

@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import * as official from 'twilio/lib/webhooks/webhooks.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTwilioCallRedirector } from '../src/providers/twilio/calls.js';
-import { twilioSignature } from '../src/providers/twilio/signature.js';
-import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.js';
-import { enrolAda, enrolDevice, makeTestApp, PUBLIC_URL, unlimited, type TestApp } from './helpers/app.js';
+import { createTwilioCallRedirector } from '../../providers/twilio/calls.js';
+import { twilioSignature } from '../../providers/twilio/signature.js';
+import { startFakeTwilio, type FakeTwilio } from '../../../test/fakes/twilio.js';
+import { enrolAda, enrolDevice, makeTestApp, PUBLIC_URL, unlimited, type TestApp } from '../../../test/helpers/app.js';
 
 let twilio: FakeTwilio;
 beforeAll(async () => {

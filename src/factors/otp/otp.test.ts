@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OtpSender } from '../src/providers/otp/index.js';
-import { enrolAda, makeTestApp, passOtp, ring, type TestApp } from './helpers/app.js';
+import type { OtpSender } from '../../providers/otp/index.js';
+import { enrolAda, makeTestApp, passOtp, ring, type TestApp } from '../../../test/helpers/app.js';
 
 let t: TestApp;
 beforeEach(async () => {
