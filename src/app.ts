@@ -163,19 +163,18 @@ export function createApp(deps: AppDeps) {
     screenWebhookSecret: deps.screen?.webhookSecret,
     twilio: deps.twilio && deps.publicUrl ? { authToken: deps.twilio.authToken, publicUrl: deps.publicUrl, ...deps.twilioHandlers } : undefined,
   };
-  const scopes = { public: undefined, ivr: bearer(deps.secrets.ivr, 'ivr'), admin: bearer(deps.secrets.admin, 'admin') };
-  for (const m of factorModules()) {
-    for (const r of m.routes?.(routeContext) ?? []) {
-      const guard = scopes[r.scope];
-      if (guard) app.use(r.path, guard).use(`${r.path}/*`, guard);
-      app.route(r.path, r.routes);
-    }
+  const ivrBearer = bearer(deps.secrets.ivr, 'ivr');
+  const factorRoutes = factorModules().flatMap((m) => m.routes?.(routeContext) ?? []);
+  for (const r of factorRoutes.filter((r) => r.scope !== 'admin')) {
+    if (r.scope === 'ivr') app.use(r.path, ivrBearer).use(`${r.path}/*`, ivrBearer);
+    app.route(r.path, r.routes);
   }
   if (!routeContext.twilio) app.all('/ivr/twilio/*', (c) => jsonError(c, 503, 'twilio_not_configured'));
 
   // Operators.
   app.use('/admin/*', bearer(deps.secrets.admin, 'admin'));
   app.route('/admin', adminRoutes(services, deps.outbox));
+  for (const r of factorRoutes.filter((r) => r.scope === 'admin')) app.route(`/admin${r.path}`, r.routes);
   app.route('/console', consoleRoutes(services, deps));
   app.route('/metrics', metricsRoutes(deps.db, services.clock, [deps.secrets.admin, ...(deps.secrets.metrics ? [deps.secrets.metrics] : [])]));
 

@@ -53,20 +53,6 @@ export const customerSchema = z
     });
   });
 
-// Loose so that a private key's "d" is seen and refused rather than silently stripped: an
-// operator who pasted a private key must learn it has leaked, not that enrolment worked.
-const p256Jwk = z
-  .looseObject({
-    kty: z.literal('EC'),
-    crv: z.literal('P-256'),
-    x: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
-    y: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
-  })
-  .refine((k) => !('d' in k), { message: 'must be a public key (no "d")' })
-  .transform(({ kty, crv, x, y }) => ({ kty, crv, x, y }));
-
-export const deviceSchema = z.strictObject({ device_id: slug, public_key_jwk: p256Jwk });
-
 export const CALL_STATUSES = ['pending', 'authenticated', 'blocked', 'handed_off', 'ended'] as const satisfies readonly CallStatus[];
 const MAX_PAGE = 100;
 
@@ -208,23 +194,6 @@ export function adminRoutes(s: Services, outbox?: DevOutbox) {
       // The otpauth URI is shown exactly once, here; only the sealed seed is stored.
       return c.json({ customer_id: v.customer_id, ...(totp ? { totp_uri: totp.uri } : {}) }, 201);
     })
-    .post('/customers/:id/devices', async (c) => {
-      const customerId = c.req.param('id');
-      const body = await readBody(c, deviceSchema);
-      if (!body.ok) return invalidRequest(c, body.errors);
-      if (!(await s.customers.get(customerId))) return jsonError(c, 404, 'unknown_customer');
-      const jwk = body.value.public_key_jwk;
-      try {
-        await crypto.subtle.importKey('jwk', { ...jwk, ext: true }, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
-      } catch {
-        return invalidRequest(c, [{ field: 'public_key_jwk', message: 'not a valid P-256 public key' }]);
-      }
-      const now = s.clock.now();
-      const outcome = await s.customers.addDevice({ id: body.value.device_id, customerId, publicKeyJwk: jwk, now });
-      if (outcome === 'conflict') return jsonError(c, 409, 'device_exists');
-      if (outcome === 'created') await s.audit.record(null, 'device_enrolled', now, { customer_id: customerId, device_id: body.value.device_id });
-      return c.json({ device_id: body.value.device_id, customer_id: customerId }, outcome === 'created' ? 201 : 200);
-    })
     .get('/calls', async (c) => {
       const q = callListQuery.safeParse(c.req.query());
       if (!q.success) return invalidRequest(c, queryErrors(q.error));
@@ -269,13 +238,6 @@ export function adminRoutes(s: Services, outbox?: DevOutbox) {
         if (after?.status === 'canceled' && after.resolvedAt === now) await onResolved(s, after, 'canceled', now, { reason: 'customer_erased' });
       }
       return c.json({ customer_id: customerId, status: 'erased', removed: result.erased });
-    })
-    .delete('/customers/:id/devices/:deviceId', async (c) => {
-      const customerId = c.req.param('id');
-      const deviceId = c.req.param('deviceId');
-      if (!(await s.customers.removeDevice(customerId, deviceId))) return jsonError(c, 404, 'unknown_device');
-      await s.audit.record(null, 'device_removed', s.clock.now(), { customer_id: customerId, device_id: deviceId });
-      return c.json({ customer_id: customerId, device_id: deviceId, status: 'removed' });
     })
     .get('/calls/:id', async (c) => {
       const call = await s.calls.get(c.req.param('id'));

@@ -64,7 +64,10 @@ export interface Proof {
   offer(ctx: OfferContext): Promise<Offer>;
 }
 
-/** Who may call a route: the bearer it sits behind, or none (signed by its caller). */
+/**
+ * Who may call a route: the bearer it sits behind, or none (signed by its caller). An `admin`
+ * route is mounted under /admin, behind the admin bearer like every operator route.
+ */
 export type RouteScope = 'public' | 'ivr' | 'admin';
 
 /** What a factor's routes are built with: the services, the app's wiring and the orchestrator. */
@@ -81,7 +84,7 @@ export interface RouteContext {
 }
 
 export interface FactorRoute {
-  /** Mount point, e.g. `/app` or `/ivr`. */
+  /** Mount point, e.g. `/app` or `/ivr/sessions` (under /admin for the admin scope). */
   path: string;
   scope: RouteScope;
   routes: Hono<any, any, any>;

@@ -1,4 +1,5 @@
-import { callListQuery, customerQuery, customerSchema, deviceSchema } from '../http/admin.js';
+import { callListQuery, customerQuery, customerSchema } from '../http/admin.js';
+import { deviceSchema } from '../factors/did/routes/devices.js';
 import { queryParametersOf } from './json-schema.js';
 import { json, refusal, type RouteSpec } from './table.js';
 

@@ -5,6 +5,7 @@ import { holdForConfirmation } from './hold.js';
 import { offerDid } from './offer.js';
 import { DID_REASONS } from './reasons.js';
 import { appRoutes } from './routes/app.js';
+import { deviceRoutes } from './routes/devices.js';
 import { ivrRoutes } from './routes/ivr.js';
 import { twilioRoutes } from './routes/twilio.js';
 import { cancelSession, sweepExpired } from './sessions.js';
@@ -44,6 +45,7 @@ export const didFactor = defineFactor({
   onClaimMoved: (s, call) => cancelPending(s, call),
   routes: (ctx) => [
     { path: '/app', scope: 'public', routes: appRoutes(ctx.s) },
+    { path: '/customers', scope: 'admin', routes: deviceRoutes(ctx.s) },
     { path: '/ivr/sessions', scope: 'ivr', routes: ivrRoutes(ctx) },
     ...(ctx.twilio ? [{ path: '/ivr/twilio', scope: 'public' as const, routes: twilioRoutes(ctx.s, ctx.twilio) }] : []),
   ],
