@@ -8,14 +8,9 @@ import { json, refusal, type Answer, type RouteSpec } from './table.js';
 
 // The ElevenLabs-facing routes, the fraud screen's results, health and this document.
 
-/** Every reason a valid auth_orchestrator request can answer (docs/api.md#orchestrator-reasons). */
-export const ORCHESTRATOR_REASONS = [
-  'ok', 'already_authenticated', 'unknown_account', 'identity_locked', 'identity_changed', 'not_identified', 'not_enrolled',
-  'cooldown', 'rate_limited', 'delivery_failed', 'delivery_timeout', 'channel_unsupported', 'no_code_sent', 'wrong_code',
-  'expired', 'code_used', 'max_attempts', 'question_not_asked', 'wrong_answer', 'locked', 'pending', 'canceled', 'no_session',
-  'not_pending', 'max_retries', 'already_confirmed', 'did_unavailable', 'not_configured', 'screen_uncertain',
-  'screen_unavailable', 'risk_high', 'blocked', 'ended', 'conversation_mismatch',
-] as const;
+/** Every reason a valid auth_orchestrator request can answer: each factor's own, then the orchestrator's. */
+export { ORCHESTRATOR_REASONS } from '../orchestrator/actions.js';
+import { ORCHESTRATOR_REASONS } from '../orchestrator/actions.js';
 
 const GATE_REASONS = ['not_authenticated', 'step_up_required', 'blocked', 'ended', 'conversation_mismatch'] as const;
 const SIGNATURE_REASONS = ['missing_signature', 'malformed_signature', 'bad_signature', 'stale_signature'] as const;

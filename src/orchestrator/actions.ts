@@ -44,3 +44,13 @@ export type OrchestratorRequest = {
   conversation_id?: string | undefined;
   action: Action;
 } & z.output<z.ZodObject<typeof ACTION_FIELDS>>;
+
+/**
+ * What the orchestrator answers by itself, whatever the action: a budget or lockout (`locked`), a
+ * success discarded because the claim moved (`identity_changed`), the policy closing the call
+ * (`risk_high`), a closed or ended call, another conversation's call.
+ */
+const OWN_REASONS = ['ok', 'locked', 'identity_changed', 'risk_high', 'blocked', 'ended', 'conversation_mismatch'] as const;
+
+/** Every reason an auth_orchestrator answer can carry: each factor's (its reasons.ts), then the orchestrator's. */
+export const ORCHESTRATOR_REASONS: readonly string[] = [...new Set([...factorModules().flatMap((m) => m.reasons), ...OWN_REASONS])];
