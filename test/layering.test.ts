@@ -127,3 +127,15 @@ describe('the layering', () => {
     expect(registry.sort()).toEqual(folders.sort());
   });
 });
+
+describe("the README's layout", () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const layout = /## Layout\n\n```\n([\s\S]*?)```/.exec(readme)![1]!;
+  const named = [...layout.matchAll(/^(\S+)\s/gm)].map((m) => m[1]!);
+
+  it('names every folder of src/ and the top level, and only folders that exist', () => {
+    const srcDirs = readdirSync(join(ROOT, 'src')).filter((d) => statSync(join(ROOT, 'src', d)).isDirectory()).map((d) => `src/${d}/`);
+    for (const dir of [...srcDirs, 'tools/', 'policies/', 'migrations/', 'docs/', 'test/']) expect(named, dir).toContain(dir);
+    for (const path of named) expect(statSync(join(ROOT, path), { throwIfNoEntry: false }), path).toBeDefined();
+  });
+});
