@@ -1,10 +1,12 @@
 import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import { sha256Hex } from '../crypto/hmac.js';
-import { TRANSFER_FAULT_STEPS, type FaultHook } from '../fault.js';
+import { TRANSFER_FAULT_STEPS } from '../fault.js';
 import { runAtomic } from './atomic.js';
 import type { Db } from './db.js';
 import { literalLimit } from './sql.js';
 import { ledgerAccounts, ledgerTransfers } from './schema/ledger.js';
+import { MAX_TRANSFER_CENTS, MAX_CARD_LIMIT_CENTS, type LedgerAccount, type SeedAccount, type TransferRecord, type TransferReason, type TransferRequest, type TransferOutcome, type CardLimitReason, type CardLimitRequest, type CardLimitOutcome, type AccountResolution, type ResolveOptions, type LedgerStore, type LedgerStoreOptions } from './ledger-types.js';
+import { kindWord, normalizeRef } from './ledger-refs.js';
 
 // The demo ledger behind the example post-auth tools. Money is integer cents. Every state change
 // is ONE conditional statement, and a transfer's four (claim, debit, credit, settle) commit as one
@@ -12,154 +14,10 @@ import { ledgerAccounts, ledgerTransfers } from './schema/ledger.js';
 // the UNIQUE idempotency key, so a retried tool call answers the stored outcome instead of moving
 // money twice.
 
-export type AccountKind = 'checking' | 'savings' | 'card';
-
-export interface LedgerAccount {
-  ref: string;
-  customerId: string;
-  kind: AccountKind;
-  currency: string;
-  balanceCents: number;
-  cardLimitCents: number | null;
-}
-
-export interface SeedAccount {
-  ref: string;
-  kind: AccountKind;
-  balanceCents?: number;
-  currency?: string;
-  cardLimitCents?: number | null;
-}
-
-export type TransferStatus = 'pending' | 'completed' | 'rejected';
-
-export interface TransferRecord {
-  id: string;
-  fromRef: string;
-  toRef: string;
-  amountCents: number;
-  status: TransferStatus;
-  reason: string | null;
-  createdAt: number;
-}
-
-export type AccountLookupFailure = 'unknown_account' | 'ambiguous_account';
-
-export type TransferReason =
-  | 'ok'
-  | 'insufficient_funds'
-  | AccountLookupFailure
-  | 'same_account'
-  | 'unsupported_account'
-  | 'currency_mismatch'
-  | 'invalid_amount'
-  /** A pending row: only a dead process leaves one, and start-up recovery settles it. */
-  | 'in_progress'
-  /** Left pending by a process that died mid-transfer, and settled as rejected at start-up. */
-  | 'interrupted';
-
-export interface TransferRequest {
-  callId: string;
-  customerId: string;
-  /** Full ref, its last digits, or a kind word (`checking`); default: the caller's checking account. */
-  fromRef?: string | undefined;
-  /** One of the caller's accounts (full ref, last digits, kind word) or any account by its full ref. */
-  toRef: string;
-  amountCents: number;
-  /** Part of the caller's idempotency key; the schema has no memo column, so it is not stored. */
-  memo?: string | undefined;
-  now: number;
-  /** Same key = same transfer: answered from the stored row, never executed twice. */
-  idempotencyKey: string;
-}
-
-export interface TransferOutcome {
-  ok: boolean;
-  reason: TransferReason;
-  /** The stored transfer; null when the request was refused before a transfer was recorded. */
-  transfer: TransferRecord | null;
-  /** Currency of the source account (null when no transfer was recorded). */
-  currency: string | null;
-  /** True when this answer is the stored outcome of an earlier request with the same key. */
-  replayed: boolean;
-}
-
-export type CardLimitReason = 'ok' | AccountLookupFailure | 'not_a_card' | 'invalid_limit';
-
-export interface CardLimitRequest {
-  customerId: string;
-  /** Full ref or last digits; default: the caller's only card. */
-  cardRef?: string | undefined;
-  limitCents: number;
-}
-
-export interface CardLimitOutcome {
-  ok: boolean;
-  reason: CardLimitReason;
-  account: LedgerAccount | null;
-  previousLimitCents: number | null;
-}
-
-export type AccountResolution =
-  | { ok: true; account: LedgerAccount; own: boolean }
-  | { ok: false; reason: AccountLookupFailure };
-
-export interface ResolveOptions {
-  /** Used when `input` is empty: the caller's single account of this kind. */
-  defaultKind?: AccountKind;
-  /** Also accept another customer's account, by its exact full ref only (transfer destination). */
-  allowForeign?: boolean;
-}
-
-export interface LedgerStore {
-  accountsOf(customerId: string): Promise<LedgerAccount[]>;
-  resolveAccount(customerId: string, input: string | undefined, opts?: ResolveOptions): Promise<AccountResolution>;
-  transfer(req: TransferRequest): Promise<TransferOutcome>;
-  setCardLimit(req: CardLimitRequest): Promise<CardLimitOutcome>;
-  /** Inserts accounts that do not exist yet (by ref); never overwrites an existing account. Returns how many were inserted. */
-  seedAccounts(customerId: string, accounts: readonly SeedAccount[]): Promise<number>;
-  /**
-   * Start-up: settles every transfer still `pending` as rejected (`interrupted`) and returns them.
-   * A unit of this code never commits a pending row, so these were left by a dead process.
-   */
-  recoverInterrupted(): Promise<TransferRecord[]>;
-}
-
-export interface LedgerStoreOptions {
-  /** Fault injection for crash tests: called at each step boundary of a transfer. */
-  fault?: FaultHook;
-}
-
-/** Largest single transfer (1,000,000.00) and card limit (50,000.00), in cents. */
-export const MAX_TRANSFER_CENTS = 100_000_000;
-export const MAX_CARD_LIMIT_CENTS = 5_000_000;
+export * from './ledger-types.js';
+export { normalizeRef } from './ledger-refs.js';
 
 const p = sql.placeholder;
-
-/** Upper-case alphanumerics only: "…1234", "chk-00 1234" and "CHK001234" compare alike. */
-export function normalizeRef(s: string): string {
-  return s.toUpperCase().replace(/[^A-Z0-9]/g, '');
-}
-
-const KIND_WORDS: Record<string, AccountKind> = {
-  checking: 'checking',
-  chequing: 'checking',
-  current: 'checking',
-  savings: 'savings',
-  saving: 'savings',
-  card: 'card',
-  'credit card': 'card',
-  credit: 'card',
-};
-
-function kindWord(input: string): AccountKind | undefined {
-  const w = input
-    .toLowerCase()
-    .replace(/\baccount\b/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return KIND_WORDS[w];
-}
 
 interface TransferUnit {
   id: string;
