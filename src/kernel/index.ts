@@ -6,3 +6,4 @@ export * from './ports.js';
 export * from './services.js';
 export * from './step.js';
 export * from './fields.js';
+export * from './post-auth.js';

@@ -1,32 +1,11 @@
 import { z } from 'zod';
-import type { LedgerStore } from '../../src/store/ledger.js';
 import { defineTool, lenientNumber, type DefineToolOptions, type ToolArgs, type ToolDef } from '../define.js';
 
 // Shared shape of the privileged tools. The HTTP layer gates a call (policy), validates the body
 // with `tool.input`, then calls `run` with the caller the policy authenticated.
 
-export interface PostAuthContext {
-  callId: string;
-  /** The authenticated customer: the only source of "whose money". Never taken from the body. */
-  customerId: string;
-  now: number;
-  ledger: LedgerStore;
-}
-
-export type PostAuthStatus = 200 | 400 | 404 | 409 | 422;
-
-export interface PostAuthResult {
-  status: PostAuthStatus;
-  /** Always `success` (Boolean) and a snake_case `reason`. */
-  body: { success: boolean; reason: string } & Record<string, unknown>;
-}
-
-/**
- * What a tool does to the customer's money or data. A `write` is audited (`tool_gate`) in its own
- * commit before it runs, so a crash mid-write still leaves the decision on record; a `read` changes
- * nothing, so its gate decision is committed together with its result, before the answer leaves.
- */
-export type PostAuthEffect = 'read' | 'write';
+export type { PostAuthContext, PostAuthEffect, PostAuthResult, PostAuthStatus } from '../../src/kernel/post-auth.js';
+import type { PostAuthContext, PostAuthEffect, PostAuthResult, PostAuthStatus } from '../../src/kernel/post-auth.js';
 
 export interface PostAuthTool<S extends z.ZodRawShape = z.ZodRawShape> extends ToolDef<S> {
   readonly effect: PostAuthEffect;
