@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { validateOrchestratorRequest } from '../../tools/pre-auth/auth_orchestrator.js';
 import { isPostAuthToolName, postAuthTools, type PostAuthTool } from '../../tools/post-auth/index.js';
 import { runPostAuthTool, type PostAuthArgs } from '../orchestrator/post-auth.js';
+import { holdsRequest } from '../orchestrator/actions.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import type { Services } from '../kernel/index.js';
 import type { LedgerStore } from '../store/ledger.js';
@@ -19,7 +20,7 @@ export function toolRoutes(s: Services, orchestrate: Orchestrator, ledger: Ledge
       if (!req.ok) return invalidRequest(c, req.errors);
       // Only a long-poll needs to notice a client going away; reading the signal costs on every request.
       // Chained, not awaited: a held long-poll keeps no suspended frame in this handler.
-      return orchestrate(req.value, req.value.action === 'did_wait' ? c.req.raw.signal : undefined).then((answer) => c.json(answer));
+      return orchestrate(req.value, holdsRequest(req.value.action) ? c.req.raw.signal : undefined).then((answer) => c.json(answer));
     })
     .post('/post/:tool', async (c) => {
       const name = c.req.param('tool');

@@ -54,3 +54,6 @@ const OWN_REASONS = ['ok', 'locked', 'identity_changed', 'risk_high', 'blocked',
 
 /** Every reason an auth_orchestrator answer can carry: each factor's (its reasons.ts), then the orchestrator's. */
 export const ORCHESTRATOR_REASONS: readonly string[] = [...new Set([...factorModules().flatMap((m) => m.reasons), ...OWN_REASONS])];
+
+/** Whether an action holds the request (a long-poll), so its route passes the client's abort signal. */
+export const holdsRequest = (action: string): boolean => FACTOR_ACTIONS.get(action)?.spec.hold !== undefined;
