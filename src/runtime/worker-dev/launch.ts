@@ -1,0 +1,150 @@
+// Node-only: callgate's worker on this machine (workerd through wrangler), from the same
+// environment `npm start` reads. Config is validated here first with the same code, so a bad
+// environment is refused with the same lines; development secrets are generated and kept as on
+// Node; D1 and the Durable Objects persist in a folder derived from CALLGATE_DB.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { unstable_startWorker } from 'wrangler';
+import { CONFIG_VARIABLES, loadConfig, readNodeEnv, type Config } from '../../config.js';
+import { dbPathOf, devSecretsDir, loadOrCreateDevSecrets } from '../dev-secrets.js';
+import { policyFilesIn } from '../policy-dir.js';
+import { StartupError } from '../server.js';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
+const CONFIG = join(ROOT, 'wrangler.toml');
+
+/** Where the worker's local D1 and Durable Objects live: next to CALLGATE_DB (a fresh folder for :memory:). */
+export function persistDirOf(env: Record<string, string | undefined>): string | undefined {
+  const db = dbPathOf(env);
+  if (db === ':memory:') return undefined;
+  return join(dirname(resolve(db)), `${basename(db).replace(/\.(sqlite3?|db)$/, '')}.worker`);
+}
+
+/** What wrangler and workerd need to run offline and quietly, whatever the caller's environment. */
+const toolEnv = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  CI: '1',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: 'false',
+});
+
+/** `wrangler d1 migrations apply DB --local`: the migrations/ folder, recorded in d1_migrations. */
+export async function applyLocalMigrations(persistTo: string): Promise<void> {
+  const args = [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo, '--config', CONFIG];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: toolEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  if (code !== 0) throw new StartupError([`D1 migrations failed (wrangler exit ${code}):`, ...out.trim().split('\n')]);
+}
+
+export interface WorkerServer {
+  url: string;
+  config: Config;
+  persistDir: string | undefined;
+  /** The policies the worker answers /healthz with. */
+  policies: { id: string; version: number; file?: string }[];
+  /** Runs a cron trigger now (`* * * * *` or `0 * * * *`). */
+  scheduled(cron: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface WorkerServerOptions {
+  env: Record<string, string | undefined>;
+  print?: (line: string) => void;
+}
+
+export async function startWorkerServer(opts: WorkerServerOptions): Promise<WorkerServer> {
+  const print = opts.print ?? ((l: string) => console.log(l));
+  const { env } = opts;
+  const mode = readNodeEnv(env);
+  if (!mode.ok) throw new StartupError([mode.error]);
+  const dev = mode.production ? undefined : loadOrCreateDevSecrets(devSecretsDir(env));
+  const loaded = loadConfig(env, dev?.secrets);
+  if (!loaded.ok) throw new StartupError(loaded.errors);
+  const { config } = loaded;
+  if (config.fault) throw new StartupError(['CALLGATE_FAULT: fault injection exists only on the Node runtime (npm start)']);
+  for (const w of loaded.warnings) print(`warning: ${w}`);
+  if (dev?.created && loaded.usedDevSecrets.length) {
+    print(`Generated development secrets (kept in ${dev.file}; shown once):`);
+    for (const name of loaded.usedDevSecrets) print(`  ${name}=${dev.secrets[name]}`);
+  }
+
+  let policyFiles: Record<string, string>;
+  try {
+    policyFiles = Object.fromEntries(policyFilesIn(config.policyDir).map((f) => [basename(f), readFileSync(f, 'utf8')]));
+  } catch (err) {
+    throw new StartupError([`CALLGATE_POLICY_DIR: cannot read ${config.policyDir}: ${(err as Error).message}`]);
+  }
+
+  const persistent = persistDirOf(env);
+  const persistDir = persistent ?? mkdtempSync(join(tmpdir(), 'callgate-worker-'));
+  await applyLocalMigrations(persistDir);
+
+  // Every variable as the worker's own binding; the secrets as loadConfig resolved them (dev ones
+  // included). NODE_ENV is always set, so wrangler.toml's production default never applies here.
+  const vars: Record<string, string> = {};
+  for (const name of CONFIG_VARIABLES) {
+    const v = env[name];
+    if (typeof v === 'string' && v.trim() !== '') vars[name] = v;
+  }
+  Object.assign(vars, {
+    CALLGATE_TOOL_SECRET: config.secrets.tool,
+    CALLGATE_IVR_SECRET: config.secrets.ivr,
+    CALLGATE_ADMIN_TOKEN: config.secrets.admin,
+    CALLGATE_SECRET_KEY: config.secrets.key,
+    NODE_ENV: env.NODE_ENV ?? '',
+    POLICY_FILES: JSON.stringify(policyFiles),
+  });
+  // As secrets, so wrangler's binding table shows none of the values.
+  const bindings = Object.fromEntries(Object.entries(vars).map(([k, value]) => [k, { type: 'secret_text' as const, value }]));
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
+
+  const worker = await unstable_startWorker({
+    config: CONFIG,
+    bindings,
+    // No .dev.vars or .env: the environment is the whole configuration, as for npm start.
+    envFiles: [join(persistDir, 'no-env-file')],
+    dev: {
+      server: { hostname: config.host, port: config.port },
+      inspector: false,
+      persist: persistDir,
+      watch: false,
+      logLevel: 'log',
+      testScheduled: true,
+    },
+  });
+  const dispose = async () => {
+    await worker.dispose();
+    if (!persistent) rmSync(persistDir, { recursive: true, force: true });
+  };
+  try {
+    await worker.ready;
+    const url = (await worker.url).origin;
+    const health = await fetch(`${url}/healthz`);
+    const body = (await health.json()) as { ok?: boolean; policies?: WorkerServer['policies'] };
+    if (health.status !== 200 || !body.ok) throw new StartupError([`the worker did not start (GET /healthz answered ${health.status}); its log says why`]);
+    return {
+      url,
+      config,
+      persistDir: persistent,
+      policies: body.policies ?? [],
+      // wrangler's local test route for Cron Triggers (enabled by testScheduled).
+      scheduled: async (cron) => {
+        const res = await fetch(`${url}/__scheduled?cron=${encodeURIComponent(cron)}`);
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`cron ${cron}: the worker answered ${res.status}`);
+      },
+      close: dispose,
+    };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}
