@@ -14,7 +14,7 @@ const read = ts.readConfigFile(PROJECT, ts.sys.readFile);
 if (read.error) throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, '\n'));
 const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, dirname(PROJECT));
 const program = ts.createProgram(parsed.fileNames, parsed.options);
-const all = ts.getPreEmitDiagnostics(program);
+const all = [...parsed.errors, ...ts.getPreEmitDiagnostics(program)];
 const own = all.filter((d) => !d.file || resolve(d.file.fileName).startsWith(OWN));
 const host: ts.FormatDiagnosticsHost = {
   getCanonicalFileName: (f) => f,

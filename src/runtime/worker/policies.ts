@@ -74,9 +74,11 @@ export async function pinPolicies(db: Db, files: Readonly<Record<string, string>
   const conflicts = versionConflicts(recorded, parsed.policies);
   if (conflicts.length) {
     throw new PolicyFilesError(
-      conflicts.map((c) =>
-        err(parsed.byId[c.policy.id]!, 'version', `policy "${c.policy.id}" version ${c.policy.version} is already recorded with different rules: raise version when you change the file`),
-      ),
+      conflicts.map((c) => {
+        const file = parsed.byId[c.policy.id]!;
+        const message = `policy "${c.policy.id}" version ${c.policy.version} is already recorded with different rules: raise version when you change the file`;
+        return err(file, 'version', message, fieldPosition(files[file]!, ['version']));
+      }),
     );
   }
   let lastRead = now;
