@@ -3,15 +3,20 @@
 // environment is refused with the same lines; development secrets are generated and kept as on
 // Node; D1 and the Durable Objects persist in a folder derived from CALLGATE_DB.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { Readable } from 'node:stream';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { unstable_startWorker } from 'wrangler';
+import { Log, LogLevel, Miniflare } from 'miniflare';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { CONFIG_VARIABLES, loadConfig, readNodeEnv, type Config } from '../../config.js';
 import { dbPathOf, devSecretsDir, loadOrCreateDevSecrets } from '../dev-secrets.js';
+import { formatPolicyError } from '../../policy/index.js';
 import { policyFilesIn } from '../policy-dir.js';
+import { parsePolicyFiles } from '../worker/policies.js';
 import { StartupError } from '../server.js';
+import { bundleWorker } from './bundle.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
@@ -58,6 +63,16 @@ export interface WorkerServer {
 export interface WorkerServerOptions {
   env: Record<string, string | undefined>;
   print?: (line: string) => void;
+  /** 'log' (the default): the worker's own log lines too; otherwise errors only. */
+  logLevel?: 'log' | 'warn' | 'error';
+}
+
+/** The local D1 database file under a persist folder (a real SQLite file, WAL mode). */
+export function d1FileIn(persistDir: string): string {
+  const dir = join(persistDir, 'v3/d1/miniflare-D1DatabaseObject');
+  const file = readdirSync(dir).find((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
+  if (!file) throw new Error(`no D1 database in ${dir}`);
+  return join(dir, file);
 }
 
 export async function startWorkerServer(opts: WorkerServerOptions): Promise<WorkerServer> {
@@ -76,12 +91,17 @@ export async function startWorkerServer(opts: WorkerServerOptions): Promise<Work
     for (const name of loaded.usedDevSecrets) print(`  ${name}=${dev.secrets[name]}`);
   }
 
-  let policyFiles: Record<string, string>;
+  // Read and checked here, with the worker's own parser, so a bad file is refused with its path
+  // and line as on Node; the worker gets the texts by file name.
+  let byPath: Record<string, string>;
   try {
-    policyFiles = Object.fromEntries(policyFilesIn(config.policyDir).map((f) => [basename(f), readFileSync(f, 'utf8')]));
+    byPath = Object.fromEntries(policyFilesIn(config.policyDir).map((f) => [f, readFileSync(f, 'utf8')]));
   } catch (err) {
     throw new StartupError([`CALLGATE_POLICY_DIR: cannot read ${config.policyDir}: ${(err as Error).message}`]);
   }
+  const checked = parsePolicyFiles(byPath);
+  if (checked.errors.length) throw new StartupError(checked.errors.map(formatPolicyError));
+  const policyFiles = Object.fromEntries(Object.entries(byPath).map(([f, text]) => [basename(f), text]));
 
   const persistent = persistDirOf(env);
   const persistDir = persistent ?? mkdtempSync(join(tmpdir(), 'callgate-worker-'));
@@ -89,12 +109,12 @@ export async function startWorkerServer(opts: WorkerServerOptions): Promise<Work
 
   // Every variable as the worker's own binding; the secrets as loadConfig resolved them (dev ones
   // included). NODE_ENV is always set, so wrangler.toml's production default never applies here.
-  const vars: Record<string, string> = {};
+  const bindings: Record<string, string> = {};
   for (const name of CONFIG_VARIABLES) {
     const v = env[name];
-    if (typeof v === 'string' && v.trim() !== '') vars[name] = v;
+    if (typeof v === 'string' && v.trim() !== '') bindings[name] = v;
   }
-  Object.assign(vars, {
+  Object.assign(bindings, {
     CALLGATE_TOOL_SECRET: config.secrets.tool,
     CALLGATE_IVR_SECRET: config.secrets.ivr,
     CALLGATE_ADMIN_TOKEN: config.secrets.admin,
@@ -102,31 +122,40 @@ export async function startWorkerServer(opts: WorkerServerOptions): Promise<Work
     NODE_ENV: env.NODE_ENV ?? '',
     POLICY_FILES: JSON.stringify(policyFiles),
   });
-  // As secrets, so wrangler's binding table shows none of the values.
-  const bindings = Object.fromEntries(Object.entries(vars).map(([k, value]) => [k, { type: 'secret_text' as const, value }]));
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
 
-  const worker = await unstable_startWorker({
-    config: CONFIG,
+  // Miniflare straight onto workerd (wrangler dev's extra proxy in front of it drops the request
+  // after one whose body the worker refused unread). D1 and the Durable Objects live where
+  // `wrangler d1 migrations apply --persist-to` put them.
+  const buildDir = mkdtempSync(join(tmpdir(), 'callgate-worker-build-'));
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(CONFIG);
+  const verbose = (opts.logLevel ?? 'log') === 'log';
+  const mf = new Miniflare({
+    ...workerOptions,
+    name: 'callgate',
+    modules: true,
+    scriptPath: await bundleWorker(ROOT, buildDir),
+    modulesRoot: buildDir,
     bindings,
-    // No .dev.vars or .env: the environment is the whole configuration, as for npm start.
-    envFiles: [join(persistDir, 'no-env-file')],
-    dev: {
-      server: { hostname: config.host, port: config.port },
-      inspector: false,
-      persist: persistDir,
-      watch: false,
-      logLevel: 'log',
-      testScheduled: true,
+    d1Persist: join(persistDir, 'v3/d1'),
+    durableObjectsPersist: join(persistDir, 'v3/do'),
+    host: config.host,
+    port: config.port,
+    cf: false,
+    log: new Log(verbose ? LogLevel.INFO : LogLevel.ERROR),
+    // The worker's console (its JSON log lines, dev OTP codes) on this process's own streams.
+    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+      if (verbose) stdout.pipe(process.stdout);
+      else stdout.resume();
+      stderr.pipe(process.stderr);
     },
   });
   const dispose = async () => {
-    await worker.dispose();
+    await mf.dispose();
+    rmSync(buildDir, { recursive: true, force: true });
     if (!persistent) rmSync(persistDir, { recursive: true, force: true });
   };
   try {
-    await worker.ready;
-    const url = (await worker.url).origin;
+    const url = (await mf.ready).origin;
     const health = await fetch(`${url}/healthz`);
     const body = (await health.json()) as { ok?: boolean; policies?: WorkerServer['policies'] };
     if (health.status !== 200 || !body.ok) throw new StartupError([`the worker did not start (GET /healthz answered ${health.status}); its log says why`]);
@@ -135,11 +164,10 @@ export async function startWorkerServer(opts: WorkerServerOptions): Promise<Work
       config,
       persistDir: persistent,
       policies: body.policies ?? [],
-      // wrangler's local test route for Cron Triggers (enabled by testScheduled).
       scheduled: async (cron) => {
-        const res = await fetch(`${url}/__scheduled?cron=${encodeURIComponent(cron)}`);
-        await res.arrayBuffer();
-        if (res.status !== 200) throw new Error(`cron ${cron}: the worker answered ${res.status}`);
+        const worker = (await mf.getWorker()) as unknown as { scheduled(o: { cron: string }): Promise<{ outcome: string }> };
+        const result = await worker.scheduled({ cron });
+        if (result.outcome !== 'ok') throw new Error(`cron ${cron}: ${result.outcome}`);
       },
       close: dispose,
     };
