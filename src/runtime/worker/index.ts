@@ -25,7 +25,7 @@ export default {
     } catch (err) {
       return refused(err);
     }
-    await rt.policies.refresh(rt.services.clock.now());
+    await rt.policies.refresh();
     const res = await rt.app.fetch(request, env, ctx);
     // Background work (live-call redirects) and wakes outlive the answer.
     ctx.waitUntil(rt.settle());

@@ -2,6 +2,7 @@
 // parsed and validated by the same code as on Node, then pinned in D1 like the Node server pins
 // them in SQLite: a version recorded by any deployment keeps its rules, and a call is evaluated
 // with the version it started under.
+import { sql } from 'drizzle-orm';
 import { postAuthTools } from '../../../tools/post-auth/index.js';
 import type { Logger } from '../../deps.js';
 import {
@@ -16,9 +17,8 @@ import {
 } from '../../policy/index.js';
 import type { Db } from '../../store/db.js';
 import { createPolicyStore } from '../../store/policies.js';
+import { policyVersions } from '../../store/schema/policies.js';
 
-/** Versions recorded by other deployments are re-read at most this often (decisions never wait). */
-const REFRESH_MS = 30_000;
 
 const err = (path: string, field: string, message: string, pos = { line: 0, column: 0 }): PolicyError => ({ path, ...pos, field, message });
 
@@ -48,8 +48,12 @@ export function parsePolicyFiles(files: Readonly<Record<string, string>>): { pol
 
 export interface PinnedPolicies {
   set: PolicySet;
-  /** Re-reads versions other deployments recorded, at most every REFRESH_MS (or at once after a miss). */
-  refresh(now: number): Promise<void>;
+  /**
+   * Before each request: picks up versions other deployments recorded since (one count query; the
+   * rows only when it changed). Decisions look versions up synchronously, and a version a call is
+   * pinned to but this isolate has not seen would hand the call to a person for good.
+   */
+  refresh(): Promise<void>;
 }
 
 /**
@@ -81,17 +85,14 @@ export async function pinPolicies(db: Db, files: Readonly<Record<string, string>
       }),
     );
   }
-  let lastRead = now;
-  let missed = false;
+  // What refresh() compares with; our own recording below changes it, so the first refresh re-reads once.
+  let recordedCount = recorded.length;
+  const countRecorded = async () => ((await db.select({ n: sql<number>`count(*)` }).from(policyVersions)) as { n: number }[])[0]?.n ?? 0;
   const set = new PolicySet(parsed.policies, {
     files: parsed.byId,
     known: recorded,
-    // Synchronous, as decisions are: a version not seen yet fails closed this once and is read soon.
-    lookup: (id, version) => {
-      const p = others.get(`${id}@${version}`);
-      if (!p) missed = true;
-      return p;
-    },
+    // Synchronous, as decisions are: refresh() has read every version recorded before this request.
+    lookup: (id, version) => others.get(`${id}@${version}`),
   });
   for (const p of parsed.policies) {
     const content = policyContent(p);
@@ -103,11 +104,12 @@ export async function pinPolicies(db: Db, files: Readonly<Record<string, string>
   }
   return {
     set,
-    async refresh(at) {
-      if (!missed && at - lastRead < REFRESH_MS) return;
-      missed = false;
-      lastRead = at;
+    async refresh() {
+      // Versions only accumulate, so a changed count is the only sign of a new one.
+      const n = await countRecorded();
+      if (n === recordedCount) return;
       for (const p of await readRecorded()) others.set(`${p.id}@${p.version}`, p);
+      recordedCount = n;
     },
   };
 }
