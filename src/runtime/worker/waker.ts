@@ -22,7 +22,11 @@ export function createWorkerWaker(ns: DurableObjectNamespace<CallObject>, logger
     async wait(key, timeoutMs, signal) {
       if (signal?.aborted) return 'aborted';
       held++;
-      const aborted = new Promise<'aborted'>((resolve) => signal?.addEventListener('abort', () => resolve('aborted'), { once: true }));
+      let onAbort = () => {};
+      const aborted = new Promise<'aborted'>((resolve) => {
+        onAbort = () => resolve('aborted');
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
       try {
         return await Promise.race([ns.getByName(key).wait(timeoutMs), aborted]);
       } catch (err) {
@@ -32,13 +36,16 @@ export function createWorkerWaker(ns: DurableObjectNamespace<CallObject>, logger
         await Promise.race([sleep(Math.min(RETRY_PAUSE_MS, Math.max(0, timeoutMs))), aborted]);
         return signal?.aborted ? 'aborted' : 'timeout';
       } finally {
+        signal?.removeEventListener('abort', onAbort);
         held--;
       }
     },
     wake(key) {
+      // Once more on failure (an object reset mid-call); after that its waiters time out and re-read.
       const sent: Promise<unknown> = ns
         .getByName(key)
         .wake()
+        .catch(() => ns.getByName(key).wake())
         .catch((err: unknown) => logger.error('did_wake_failed', { error: (err as Error).name }))
         .finally(() => sending.delete(sent));
       sending.add(sent);
