@@ -141,7 +141,8 @@ export async function startWorkerServer(opts: WorkerServerOptions): Promise<Work
     host: config.host,
     port: config.port,
     cf: false,
-    log: new Log(verbose ? LogLevel.INFO : LogLevel.ERROR),
+    // Warnings only: the worker's own access log already has a line per request.
+    log: new Log(verbose ? LogLevel.WARN : LogLevel.ERROR),
     // The worker's console (its JSON log lines, dev OTP codes) on this process's own streams.
     handleRuntimeStdio(stdout: Readable, stderr: Readable) {
       if (verbose) stdout.pipe(process.stdout);
