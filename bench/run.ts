@@ -3,6 +3,7 @@
 //   npm run bench                    # full run: 0, 100k and 1M stored calls, 10k waiting calls (~10 min)
 //   npm run bench -- --quick         # smoke run (< 1 min): short, empty store only, 1k waiting calls
 //   npm run bench -- --profile       # CPU profile of each scenario's measured window (see docs/benchmarks.md)
+//   npm run bench -- --runtime worker [--quick]   # against npm run start:worker (workerd, local D1); empty store only, never written to docs
 //   options: --scales 0,100k  --only status,post_auth  --duration 8  --waiting 10000  --no-docs
 //            --compare <stamp>  (the earlier bench/results/<stamp>.json the docs compare with; default: the previous full run)
 //
@@ -30,6 +31,7 @@ import { initiation, otpVerifyWrong, postAuth, status } from './scenarios/simple
 import { fromCannon, type Ctx, type Scenario, type ScenarioResult, type Settings as ScenarioSettings } from './scenarios/types.js';
 import { histogramSvg } from './svg.js';
 import { buildEntries, ENTRIES } from '../scripts/build.js';
+import { seedWorkerD1, WORKER_ENTRY, workerdPidOf } from './lib/worker.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,8 +43,14 @@ const { values: args } = parseArgs({
     waiting: { type: 'string' },
     compare: { type: 'string' },
     'no-docs': { type: 'boolean', default: false },
+    runtime: { type: 'string', default: 'node' },
   },
 });
+// --runtime worker: the scenarios against the Cloudflare worker under workerd (bench/lib/worker.ts).
+if (args.runtime !== 'node' && args.runtime !== 'worker') throw new Error(`--runtime: node or worker, got "${args.runtime}"`);
+const onWorker = args.runtime === 'worker';
+if (onWorker && (args.profile || (args.scales && args.scales.trim() !== '0')))
+  throw new Error('--runtime worker: no --profile, and the empty store only (stored history is seeded into SQLite files the Node server opens)');
 const mode: Settings['mode'] = args.profile ? 'profile' : args.quick ? 'quick' : 'full';
 const quick = mode !== 'full';
 const parseScale = (s: string) => {
@@ -50,7 +58,7 @@ const parseScale = (s: string) => {
   if (!m) throw new Error(`--scales: cannot read "${s}" (e.g. 0,100k,1M)`);
   return Math.round(Number(m[1]) * (m[2]?.toLowerCase() === 'm' ? 1e6 : m[2]?.toLowerCase() === 'k' ? 1e3 : 1));
 };
-const scales = args.scales ? args.scales.split(',').map(parseScale) : quick ? [0] : [0, 100_000, 1_000_000];
+const scales = args.scales ? args.scales.split(',').map(parseScale) : quick || onWorker ? [0] : [0, 100_000, 1_000_000];
 const durationS = args.duration ? Number(args.duration) : quick ? 2 : 8;
 
 const scenarioSettings: ScenarioSettings = {
@@ -193,7 +201,7 @@ const pad = (n: number) => String(n).padStart(2, '0');
 const stamp = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}_${pad(now.getHours())}${pad(now.getMinutes())}`;
 // Only a full run of every scenario at the default scales is kept in bench/results/ and the docs;
 // a partial one (--only, --scales) goes to a temporary folder like --quick and --profile.
-const complete = mode === 'full' && !only && !args.scales;
+const complete = mode === 'full' && !only && !args.scales && !onWorker;
 const outRoot = complete ? join(REPO_ROOT, 'bench', 'results') : mkdtempSync(join(os.tmpdir(), `callgate-bench-${mode}-`));
 const svgDir = join(outRoot, stamp);
 mkdirSync(svgDir, { recursive: true });
@@ -213,7 +221,7 @@ const settings: Settings = {
   customers: CUSTOMERS,
   devices: DEVICES,
 };
-log(`callgate bench (${mode}) · ${mach.cpuModel} · ${mach.cores} cores · ${mach.memoryGb} GB · Node ${mach.node} · commit ${mach.commit}`);
+log(`callgate bench (${mode}${onWorker ? ', Cloudflare worker under workerd' : ''}) · ${mach.cpuModel} · ${mach.cores} cores · ${mach.memoryGb} GB · Node ${mach.node} · commit ${mach.commit}`);
 if (waitingNote) log(`note: ${waitingNote}`);
 log(`scales ${scales.map(scaleLabel).join(', ')} · ${scenarioSettings.connections} connections · ${scenarioSettings.warmupS}+${durationS} s per scenario · output ${outRoot}`);
 
@@ -304,7 +312,8 @@ for (const { scale, scenarios: wanted } of serverRuns) {
   let proc: Proc | undefined;
   try {
     progress(`${S}: preparing the database`, true);
-    const seeded = await seed(dbFile, scale);
+    // The worker's D1 exists only once it started (its migrations are wrangler's): seeded after.
+    const seeded: Record<string, unknown> = onWorker ? { file: dbFile, runtime: 'worker' } : await seed(dbFile, scale);
     seeded.scenarios = wanted.map((w) => w.id).join(', ');
     seeds.push(seeded);
     if (scale > 0) log(`${S}: stored ${scale.toLocaleString('en-US')} calls of history in ${seeded.seconds} s`);
@@ -323,19 +332,27 @@ for (const { scale, scenarios: wanted } of serverRuns) {
       CALLGATE_OTP_DELIVERY: 'console',
       ...(mode === 'profile' ? { BENCH_PROFILE_DIR: profileDir } : {}),
     });
-    proc = await spawnServer({ entry: mode === 'profile' ? PROFILED_ENTRY! : SERVER_ENTRY!, env, logFile: join(dir, 'server.log') });
+    proc = await spawnServer({
+      entry: onWorker ? WORKER_ENTRY : mode === 'profile' ? PROFILED_ENTRY! : SERVER_ENTRY!,
+      env,
+      logFile: join(dir, 'server.log'),
+      ...(onWorker ? { timeoutMs: 120_000 } : {}),
+    });
+    if (onWorker) Object.assign(seeded, await seedWorkerD1(dbFile, CUSTOMERS, serverEnv({})));
+    // On the worker, requests are served (and memory held) by workerd, not by the launcher.
+    const servingPid = onWorker ? workerdPidOf(proc.pid) : proc.pid;
     const secrets = JSON.parse(readFileSync(join(dir, 'dev-secrets.json'), 'utf8')) as Record<string, string>;
     const client = new HttpClient(proc.url, { maxSockets: 64 });
     progress(`${S}: enrolling ${CUSTOMERS} customers and ${DEVICES} devices through the admin API`, true);
     const customers = await enrolCustomers(client, secrets.CALLGATE_ADMIN_TOKEN!, CUSTOMERS);
     const devices = await enrolDevices(client, secrets.CALLGATE_ADMIN_TOKEN!, customers, DEVICES);
-    seeded.server_rss_idle_mb = Math.round(((readMem(proc.pid)?.rssKb ?? 0) / 1024) * 10) / 10;
+    seeded.server_rss_idle_mb = Math.round(((readMem(servingPid)?.rssKb ?? 0) / 1024) * 10) / 10;
 
     let profiles_started = 0;
     const running = proc;
     const ctx: Ctx = {
       url: proc.url,
-      pid: proc.pid,
+      pid: servingPid,
       tool: secrets.CALLGATE_TOOL_SECRET!,
       admin: secrets.CALLGATE_ADMIN_TOKEN!,
       scale,

@@ -11,12 +11,24 @@ import Database from 'better-sqlite3';
 import { openSqlite } from '../src/runtime/sqlite.js';
 import { createLedgerStore } from '../src/store/ledger.js';
 import { benchCustomer } from './fixtures.js';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import type { Db } from '../src/store/db.js';
+import * as schema from '../src/store/schema/index.js';
+
+/** A worker's D1 file, shared with the workerd that serves it (WAL; no migration here). */
+function openWorkerD1(path: string): { db: Db; close(): void } {
+  const sqlite = new Database(path);
+  sqlite.pragma('busy_timeout = 5000');
+  return { db: drizzle(sqlite, { schema }) as unknown as Db, close: () => sqlite.close() };
+}
 
 const { values } = parseArgs({
   options: {
     db: { type: 'string' },
     calls: { type: 'string', default: '0' },
     'bench-customers': { type: 'string', default: '200' },
+    // The file is a running worker's local D1 database: its schema is there (wrangler's migrations).
+    'worker-d1': { type: 'boolean', default: false },
   },
 });
 const file = values.db;
@@ -26,8 +38,9 @@ const benchCustomers = Number(values['bench-customers']);
 const started = performance.now();
 
 // 1. Schema and the bench customers' ledger accounts, through the project's own code.
+if (values['worker-d1'] && historyCalls > 0) throw new Error('--worker-d1 seeds the bench customers only (--calls 0)');
 {
-  const opened = openSqlite(file);
+  const opened = values['worker-d1'] ? openWorkerD1(file) : openSqlite(file);
   const ledger = createLedgerStore(opened.db);
   for (let i = 0; i < benchCustomers; i++) {
     const c = benchCustomer(i);

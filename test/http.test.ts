@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADA, enrolAda, makeTestApp, ring, SECRETS, type TestApp } from './helpers/app.js';
+import { ADA, enrolAda, makeTestApp, ring, SECRETS } from './helpers/app.js';
+import { onWorker } from './helpers/runtime.js';
+import { makeWorkerTestApp, type HttpTestApp } from './helpers/worker-app.js';
 
-let t: TestApp;
+let t: HttpTestApp;
 beforeAll(async () => {
-  t = await makeTestApp();
+  t = onWorker ? await makeWorkerTestApp() : await makeTestApp();
   await enrolAda(t);
   await ring(t, 'CA1');
 });

@@ -1,12 +1,13 @@
 /**
  * Fixed-window counters per key: enough to stop a script hammering one caller, device or session.
- * In memory on Node (one process); a Durable Object keyed like these counters serves on Workers.
+ * In memory on Node (one process); a Durable Object keyed like these counters serves on Workers,
+ * which is why callers await the answer.
  */
 export interface RateLimiter {
   /** Takes one unit; false when `key` already used `limit` in the current window. */
-  take(key: string, limit: number, windowMs: number, now: number): boolean;
+  take(key: string, limit: number, windowMs: number, now: number): boolean | Promise<boolean>;
   /** True when `key` has no unit left in the current window; takes nothing. */
-  exhausted(key: string, limit: number, windowMs: number, now: number): boolean;
+  exhausted(key: string, limit: number, windowMs: number, now: number): boolean | Promise<boolean>;
 }
 
 export function createMemoryRateLimiter(maxKeys = 100_000): RateLimiter {

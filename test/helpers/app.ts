@@ -132,7 +132,7 @@ export const ADA = {
 };
 
 /** Enrols Ada with a checking and a savings account; returns the otpauth URI. */
-export async function enrolAda(t: TestApp): Promise<string> {
+export async function enrolAda(t: Pick<TestApp, 'admin' | 'ledger'>): Promise<string> {
   const res = await t.admin('POST', '/customers', ADA);
   if (res.status !== 201) throw new Error(`enrol failed: ${JSON.stringify(res.body)}`);
   await t.ledger.seedAccounts('cust_ada', [
@@ -150,7 +150,7 @@ export const ADA_PHONE = '+14155550142';
  * claims nobody, so on Ada's number the caller then says her account number (`identify`), as the
  * agent asks; `{identify: false}` leaves the call unclaimed. Returns the initiation answer.
  */
-export async function ring(t: TestApp, call_sid: string, caller_id = ADA_PHONE, opts: { identify?: boolean } = {}) {
+export async function ring(t: Pick<TestApp, 'initiation' | 'tool'>, call_sid: string, caller_id = ADA_PHONE, opts: { identify?: boolean } = {}) {
   const answer = await t.initiation({ call_sid, caller_id, agent_id: 'agent_1', called_number: '+18005550100' });
   if (opts.identify ?? caller_id === ADA_PHONE) {
     const id = await t.tool(call_sid, 'identify', { account_ref: 'AC-1001-2002' });

@@ -48,26 +48,26 @@ const devicePolicy = (s: Services): Policy => s.policies().get('default')!;
  */
 export async function challenge(s: Services, deviceId: string, did: string): Promise<AppAnswer> {
   const now = s.clock.now();
-  if (!s.rateLimit.take(`app:challenge:${deviceId}`, 20, 60_000, now)) return refuse(429, 'rate_limited');
+  if (!(await s.rateLimit.take(`app:challenge:${deviceId}`, 20, 60_000, now))) return refuse(429, 'rate_limited');
   // Checked before the lookup (so a device cannot probe DIDs faster than this) but spent only
   // by wrong DIDs, so a caller retrying the right one is never throttled by it. Unknown device ids
   // are limited alike, so the limit does not tell which ids exist.
   const wrongKey = `app:wrong_did:${deviceId}`;
-  if (s.rateLimit.exhausted(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now)) return refuse(429, 'rate_limited');
+  if (await s.rateLimit.exhausted(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now)) return refuse(429, 'rate_limited');
   const [device, found] = await Promise.all([s.customers.device(deviceId), s.did.pendingByDid(did)]);
   if (!device) {
     const pending = found ? await readSession(s, found) : undefined;
     // A right DID named by an unknown device gets what a known one gets, with a nonce that was
     // never stored (its confirmation fails like any bad nonce): the answer tells no device ids.
     if (pending?.status === 'pending') return nonceAnswer(pending, toBase64Url(s.random.bytes(18)), await nonceExpiry(s, pending, now));
-    s.rateLimit.take(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now);
+    await s.rateLimit.take(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now);
     return refuse(404, 'wrong_did');
   }
   const taken = await s.outcome.takeGuess(null, device.customerId, 'did', devicePolicy(s), now);
   if (!taken) return refuse(429, 'locked');
   const session = found ? await readSession(s, found) : undefined;
   if (!session || session.status !== 'pending') {
-    s.rateLimit.take(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now);
+    await s.rateLimit.take(wrongKey, WRONG_DID_LIMIT.count, WRONG_DID_LIMIT.windowMs, now);
     await s.outcome.settleGuess(null, device.customerId, 'did', taken, { success: false, reason: 'wrong_did', failed: 'did' }, now);
     await countWrongDid(s, device, now);
     return refuse(404, 'wrong_did');
@@ -107,7 +107,7 @@ export async function confirm(
   input: { sessionId: string; deviceId: string; nonce: string; signature: string },
 ): Promise<AppAnswer> {
   const now = s.clock.now();
-  if (!s.rateLimit.take(`app:confirm:${input.deviceId}`, 20, 60_000, now)) return refuse(429, 'rate_limited');
+  if (!(await s.rateLimit.take(`app:confirm:${input.deviceId}`, 20, 60_000, now))) return refuse(429, 'rate_limited');
   const [device, stored] = await Promise.all([s.customers.device(input.deviceId), s.did.get(input.sessionId)]);
   if (!stored) return refuse(404, 'unknown_session');
   // A signature in the wrong encoding is the app's bug, not a failed proof: say so before the

@@ -60,9 +60,9 @@ export function ivrRoutes({ s, orchestrate, clientAddress }: RouteContext) {
       const now = s.clock.now();
       // Per caller and per call: a loop in an IVR flow must not mint sessions without bound.
       if (
-        !clientAllowed(c, 'create', 600, now) ||
-        !s.rateLimit.take(`ivr:create:${v.provider}:${v.callId}`, 10, 60_000, now) ||
-        (v.ani && !s.rateLimit.take(`ivr:create-ani:${v.ani}`, 20, 60_000, now))
+        !(await clientAllowed(c, 'create', 600, now)) ||
+        !(await s.rateLimit.take(`ivr:create:${v.provider}:${v.callId}`, 10, 60_000, now)) ||
+        (v.ani && !(await s.rateLimit.take(`ivr:create-ani:${v.ani}`, 20, 60_000, now)))
       ) {
         return jsonError(c, 429, 'rate_limited');
       }
@@ -114,7 +114,7 @@ export function ivrRoutes({ s, orchestrate, clientAddress }: RouteContext) {
       const wait = raw === undefined ? { success: true as const, data: 0 } : waitSchema.safeParse(raw);
       if (!wait.success) return invalidRequest(c, [{ field: 'wait', message: `an integer from 0 to ${MAX_WAIT_SECONDS}` }]);
       const now = s.clock.now();
-      if (!clientAllowed(c, 'poll', 6_000, now) || !s.rateLimit.take(`ivr:poll:${id}`, 120, 60_000, now)) {
+      if (!(await clientAllowed(c, 'poll', 6_000, now)) || !(await s.rateLimit.take(`ivr:poll:${id}`, 120, 60_000, now))) {
         return jsonError(c, 429, 'rate_limited');
       }
       // A wait of 0 reads the session as it stands.

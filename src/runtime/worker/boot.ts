@@ -1,0 +1,115 @@
+// One callgate per isolate: config from the bindings (the same loadConfig as Node), D1 through
+// drizzle, policies pinned in D1, the Durable Object waker and rate limiter. Built on the first
+// request (or cron run) and reused while the isolate lives.
+import { drizzle } from 'drizzle-orm/d1';
+import { createApp } from '../../app.js';
+import { loadConfig, type Config } from '../../config.js';
+import { createKeys } from '../../crypto/keys.js';
+import { jsonLogger, systemClock, type Clock, type Logger } from '../../kernel/ports.js';
+import { formatPolicyError } from '../../policy/index.js';
+import { createOtpSender, DevOutbox } from '../../providers/otp/index.js';
+import { createTwilioCallRedirector } from '../../providers/twilio/calls.js';
+import { createVoxeqPullProvider } from '../../providers/voxeq/pull.js';
+import { createVoxeqSimulator } from '../../providers/voxeq/simulator.js';
+import type { ScreenProvider } from '../../providers/voxeq/types.js';
+import type { Db } from '../../store/db.js';
+import * as schema from '../../store/schema/index.js';
+import { configEnv, type WorkerEnv } from './env.js';
+import { BUNDLED_POLICY_FILES } from './policy-files.js';
+import { pinPolicies, PolicyFilesError, type PinnedPolicies } from './policies.js';
+import { createDurableRateLimiter } from './rate-limit.js';
+import { createWorkerWaker, type WorkerWaker } from './waker.js';
+
+export interface WorkerRuntime {
+  config: Config;
+  db: Db;
+  app: ReturnType<typeof createApp>['app'];
+  services: ReturnType<typeof createApp>['services'];
+  /** The app's periodic work (each factor's sweeps, counter clean-up), run from the crons. */
+  periodic: ReturnType<typeof createApp>['periodic'];
+  policies: PinnedPolicies;
+  waker: WorkerWaker;
+  logger: Logger;
+  /** Resolves when this isolate's background work (redirects) and wakes are done. */
+  settle(): Promise<void>;
+}
+
+/** Start-up refused: one line per problem, each naming its variable or file (never a secret's value). */
+export class WorkerStartupError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+  }
+}
+
+function screenProvider(config: Config, clock: Clock, logger: Logger): ScreenProvider | undefined {
+  const { apiUrl, apiKey, simulate } = config.voxeq;
+  if (apiUrl && apiKey) return createVoxeqPullProvider({ baseUrl: apiUrl, apiKey, clock, logger });
+  if (simulate) return createVoxeqSimulator({ default: simulate });
+  return undefined;
+}
+
+function policyFiles(env: WorkerEnv): Record<string, string> {
+  if (typeof env.POLICY_FILES !== 'string') return { ...BUNDLED_POLICY_FILES };
+  const parsed: unknown = JSON.parse(env.POLICY_FILES);
+  if (typeof parsed !== 'object' || parsed === null || Object.values(parsed).some((v) => typeof v !== 'string'))
+    throw new WorkerStartupError(['POLICY_FILES: expected a JSON object of file name → YAML text']);
+  return parsed as Record<string, string>;
+}
+
+export async function bootWorker(env: WorkerEnv, clock: Clock = systemClock): Promise<WorkerRuntime> {
+  const loaded = loadConfig(configEnv(env));
+  if (!loaded.ok) throw new WorkerStartupError(loaded.errors);
+  const { config } = loaded;
+  // A worker has no process to kill: the crash tests' hook belongs to the Node runtime.
+  if (config.fault) throw new WorkerStartupError(['CALLGATE_FAULT: fault injection exists only on the Node runtime']);
+  const logger = jsonLogger();
+  for (const w of loaded.warnings) logger.warn('config_warning', { warning: w });
+  const db = drizzle(env.DB, { schema }) as unknown as Db;
+  let policies: PinnedPolicies;
+  try {
+    policies = await pinPolicies(db, policyFiles(env), clock.now(), logger);
+  } catch (err) {
+    if (err instanceof PolicyFilesError) throw new WorkerStartupError(err.errors.map(formatPolicyError));
+    throw err;
+  }
+  const keys = await createKeys(config.secrets.key);
+  const outbox = config.devOutbox ? new DevOutbox() : undefined;
+  const waker = createWorkerWaker(env.CALLS, logger);
+  const { accountSid, authToken, apiBaseUrl } = config.twilio;
+  const { app, services, drain, periodic } = createApp({
+    db,
+    twilio: accountSid && authToken ? { authToken, redirector: createTwilioCallRedirector({ accountSid, authToken, apiBaseUrl }) } : undefined,
+    publicUrl: config.publicUrl,
+    twilioHandlers: { successUrl: config.twilio.successUrl, failureUrl: config.twilio.failureUrl },
+    // Set by Cloudflare's edge on every request; a client cannot forge it through the edge.
+    clientAddress: (c) => c.req.header('cf-connecting-ip') ?? 'unknown',
+    screen: { webhookSecret: config.voxeq.webhookSecret, provider: screenProvider(config, clock, logger) },
+    hostSessionSecret: config.hostSession.secret,
+    elevenlabs: { webhookSecret: config.elevenlabs.webhookSecret },
+    secrets: config.secrets,
+    keys,
+    policies: () => policies.set,
+    otpSender: createOtpSender(config, { clock, outbox }),
+    outbox,
+    waker,
+    rateLimiter: createDurableRateLimiter(env.LIMITS),
+    clock,
+    logger,
+  });
+  const settle = async () => {
+    await drain();
+    await waker.settled();
+  };
+  return { config, db, app, services, periodic, policies, waker, logger, settle };
+}
+
+let current: Promise<WorkerRuntime> | undefined;
+
+/** This isolate's runtime; a failed start is retried on the next request (a secret may be set since). */
+export function workerRuntime(env: WorkerEnv): Promise<WorkerRuntime> {
+  current ??= bootWorker(env).catch((err: unknown) => {
+    current = undefined;
+    throw err;
+  });
+  return current;
+}
