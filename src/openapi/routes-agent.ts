@@ -14,7 +14,8 @@ export const ORCHESTRATOR_REASONS = [
   'cooldown', 'rate_limited', 'delivery_failed', 'delivery_timeout', 'channel_unsupported', 'no_code_sent', 'wrong_code',
   'expired', 'code_used', 'max_attempts', 'question_not_asked', 'wrong_answer', 'locked', 'pending', 'canceled', 'no_session',
   'not_pending', 'max_retries', 'already_confirmed', 'did_unavailable', 'not_configured', 'screen_uncertain',
-  'screen_unavailable', 'risk_high', 'blocked', 'ended', 'conversation_mismatch',
+  'screen_unavailable', 'risk_high', 'blocked', 'ended', 'conversation_mismatch', 'push_paused', 'push_pending', 'no_push',
+  'denied', 'wrong_number',
 ] as const;
 
 const GATE_REASONS = ['not_authenticated', 'step_up_required', 'blocked', 'ended', 'conversation_mismatch'] as const;
