@@ -71,7 +71,7 @@ export function createPushStore(db: Db) {
       sentOnCall: sql<number>`(SELECT count(*) FROM push_challenges WHERE call_id = ${p('callId')})`,
       sentInWindow: sql<number>`(SELECT count(*) FROM push_challenges WHERE customer_id = ${p('customerId')} AND created_at > ${p('since')})`,
       pausedUntil: sql<number | null>`(SELECT until FROM push_pauses WHERE customer_id = ${p('customerId')} AND until > ${p('now')})`,
-      pendingElsewhere: sql<number>`EXISTS (SELECT 1 FROM push_challenges WHERE customer_id = ${p('customerId')} AND status = 'pending' AND call_id != ${p('callId')})`,
+      pendingElsewhere: sql<number>`EXISTS (SELECT 1 FROM push_challenges WHERE customer_id = ${p('customerId')} AND status = 'pending' AND expires_at > ${p('now')} AND call_id != ${p('callId')})`,
     })
     .from(sql`(SELECT 1)`)
     .prepare();
@@ -224,6 +224,14 @@ export function createPushStore(db: Db) {
     },
     async expire(id: string, now: number) {
       return firstRow<PushChallenge>(await expire.all({ id, now }));
+    },
+    /** Expires the customer's overdue pending push, if any (it would otherwise hold the one-pending slot). */
+    async expireOverdueFor(customerId: string, now: number): Promise<PushChallenge[]> {
+      return (await db
+        .update(pushChallenges)
+        .set({ status: 'expired', resolvedAt: now })
+        .where(and(eq(pushChallenges.customerId, customerId), isPending, sql`${pushChallenges.expiresAt} <= ${now}`))
+        .returning()) as PushChallenge[];
     },
     /** Expires every overdue pending push (bounded batch); returns the ones this call moved. */
     async sweep(now: number, limit = 500): Promise<PushChallenge[]> {

@@ -51,6 +51,9 @@ export async function issuePush(s: Services, callId: string, customerId: string,
   const refused = refusal(state, cfg);
   if (refused) return refuse(s, callId, refused, now);
 
+  // An overdue push nobody read yet would hold the customer's one pending slot: expire it first
+  // (the sweep does the same on its own schedule).
+  for (const overdue of await s.push.expireOverdueFor(customerId, now)) await resolved(s, overdue, 'push_expired', now);
   const { number, choices } = drawNumber(s.random);
   const inserted = await s.push.insertIfAllowed({
     id: randomId(s.random, 'push'),

@@ -57,3 +57,15 @@ describe('push fatigue', () => {
     expect((await t.tool('C', 'push_send')).body.reason).toBe('rate_limited');
   });
 });
+
+describe('an overdue push', () => {
+  it('nobody read does not hold the customer: another call may send once it is past its TTL', async () => {
+    await ring(t, 'O1');
+    await ring(t, 'O2');
+    expect((await t.tool('O1', 'push_send')).body.reason).toBe('ok');
+    expect((await t.tool('O2', 'push_send')).body.reason).toBe('push_pending');
+    t.clock.advance(61_000);
+    expect((await t.tool('O2', 'push_send')).body.reason).toBe('ok');
+    expect((t.sqlite.prepare("select status from push_challenges where call_id = 'O1'").get() as { status: string }).status).toBe('expired');
+  });
+});
