@@ -58,12 +58,13 @@ async function claimCustomer(
 async function blockCall(s: Services, call: CallRow, policy: Policy, reason: string, now: number): Promise<CallRow> {
   await s.audit.record(call.id, 'call_blocked', now, { by: reason });
   const closed = await closeCall(s, call, policy, 'blocked', now);
+  // Closing voided what waits on this call (a DID); a code sent on it is void too.
+  await claimMoved(s, closed, now);
   if (!call.customerId) return closed;
   for (const status of LIVE) {
     for (const other of await s.calls.list({ status, customerId: call.customerId, limit: 100 })) {
-      if (other.id === call.id) continue;
-      await s.audit.record(other.id, 'challenges_voided', now, { by: reason, blocked_call_id: call.id });
-      await claimMoved(s, other, now);
+      // Each factor records what it voids (a canceled DID wakes its waiters); a call with nothing outstanding is left as it is.
+      if (other.id !== call.id) await claimMoved(s, other, now);
     }
   }
   return closed;

@@ -8,6 +8,8 @@ import { DEFAULT_TIMEOUT_MS, ID_RE, resolveDeviceDir, resolveUrl, usage, type Cl
 
 export interface PushOptions extends ClientOptions {
   deviceId: string;
+  /** The clock signed timestamps are read from (the demo's server runs on a moved clock). */
+  now?: () => number;
 }
 
 type Loaded = { base: string; key: CryptoKey; customerId: string };
@@ -28,7 +30,7 @@ export async function pushEnrol(o: PushOptions & { endpoint?: string; p256dh?: s
   const d = await open(o);
   if (isFailure(d)) return d;
   const webpush = o.endpoint !== undefined;
-  const body = await registerBody(d.key, { deviceId: o.deviceId, transport: webpush ? 'webpush' : 'pull', address: o.endpoint, p256dh: o.p256dh, auth: o.auth }, Date.now());
+  const body = await registerBody(d.key, { deviceId: o.deviceId, transport: webpush ? 'webpush' : 'pull', address: o.endpoint, p256dh: o.p256dh, auth: o.auth }, (o.now ?? Date.now)());
   const res = await post(o, d.base, '/app/push/register', body);
   if (!res.ok) return res;
   if (res.status !== 200) return refusal(`registering ${o.deviceId} for pushes`, res.status, res.body, () => undefined);
@@ -40,7 +42,7 @@ export async function pushListen(o: PushOptions & { waitSeconds?: number }) {
   const d = await open(o);
   if (isFailure(d)) return d;
   const wait = Math.min(o.waitSeconds ?? 25, 25);
-  const url = `${d.base}/app/push/pending?${await pollQuery(d.key, o.deviceId, Date.now(), wait)}`;
+  const url = `${d.base}/app/push/pending?${await pollQuery(d.key, o.deviceId, (o.now ?? Date.now)(), wait)}`;
   let res: Response;
   try {
     res = await (o.fetch ?? fetch)(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout((o.timeoutMs ?? DEFAULT_TIMEOUT_MS) + wait * 1000) });

@@ -39,7 +39,7 @@ describe('"this wasn\'t me"', () => {
     // The other call's code and DID are void.
     expect(row("select status from otp_challenges where call_id = 'OTHER'").status).toBe('superseded');
     expect(row("select status from did_sessions where call_id = 'OTHER'").status).toBe('canceled');
-    expect(t.eventTypes('OTHER')).toContain('challenges_voided');
+    expect(t.eventTypes('OTHER')).toContain('canceled');
 
     // Pushes to Ada pause, durably: a new call is not offered one and cannot send one.
     const pause = row("select until from push_pauses where customer_id = 'cust_ada'");
