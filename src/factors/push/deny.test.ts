@@ -67,3 +67,13 @@ describe('"this wasn\'t me"', () => {
     expect(text).toMatch(/^callgate_push_sent_total 1$/m);
   });
 });
+
+describe('erasure', () => {
+  it('removes the push registration and cancels a pending push', async () => {
+    await ring(t, 'E1');
+    await t.tool('E1', 'push_send');
+    expect((await t.admin('DELETE', '/customers/cust_ada')).body.status).toBe('erased');
+    expect(row("select count(*) as n from push_devices where customer_id = 'cust_ada'").n).toBe(0);
+    expect(row("select status from push_challenges where call_id = 'E1'").status).toBe('canceled');
+  });
+});
