@@ -87,6 +87,8 @@ export function evaluateTargets(report: Pick<RunReport, 'baseline' | 'results' |
   for (const scale of settings.scales) {
     const r = find('did_confirm', scale);
     if (r) out.push({ target: 'DID confirm-to-answer p99 < 5 ms', scenario: 'did_confirm', scale, measured: `p99 ${fmtMs(r.latency.p99)} ms (upper bound ${fmtMs(r.series?.[0]?.latency.p99 ?? NaN)} ms)`, met: r.latency.p99 < 5 });
+    const p = find('push_approve', scale);
+    if (p) out.push({ target: 'Push approve-to-answer p99 < 5 ms', scenario: 'push_approve', scale, measured: `p99 ${fmtMs(p.latency.p99)} ms (upper bound ${fmtMs(p.series?.[0]?.latency.p99 ?? NaN)} ms)`, met: p.latency.p99 < 5 });
   }
   for (const r of results.filter((x) => x.id === 'did_waiting')) {
     const n = Number(r.extra?.waiting ?? 0);

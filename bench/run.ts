@@ -26,6 +26,7 @@ import { fmtMs } from './lib/stats.js';
 import { analyzeHeap, analyzeProfile, formatHeap, formatProfile } from './profile.js';
 import { evaluateTargets, markdown, scaleLabel, targetLines, textTable, type Machine, type RunReport, type Settings } from './report.js';
 import { didConfirm, didWaiting } from './scenarios/did.js';
+import { pushApprove } from './scenarios/push.js';
 import { fullCall } from './scenarios/full-call.js';
 import { initiation, otpVerifyWrong, postAuth, status } from './scenarios/simple.js';
 import { fromCannon, type Ctx, type Scenario, type ScenarioResult, type Settings as ScenarioSettings } from './scenarios/types.js';
@@ -99,6 +100,7 @@ const ALL: { id: string; run: Scenario; ownServer?: boolean }[] = [
   { id: 'full_call', run: fullCall },
   { id: 'post_auth', run: postAuth },
   { id: 'did_confirm', run: didConfirm },
+  { id: 'push_approve', run: pushApprove },
   // Memory with N waiting calls does not depend on stored history: once, on a fresh server of its
   // own (empty store), so the figure is a just-started server plus N waiting calls, not the heap
   // left over from the scenarios before it.

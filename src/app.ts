@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { createAudit } from './audit/audit.js';
 import type { Keys } from './crypto/keys.js';
 import { cryptoRandom, type RandomSource } from './crypto/random.js';
-import { jsonLogger, systemClock, type Clock, type Logger } from './kernel/ports.js';
+import { jsonLogger, systemClock, type Clock, type Logger, type PushSender } from './kernel/ports.js';
 import { adminRoutes } from './http/admin.js';
 import { bearer } from './http/bearer.js';
 import { bodyLimit } from './http/body-limit.js';
@@ -30,6 +30,7 @@ import type { Db } from './store/db.js';
 import { createEventStore } from './store/events.js';
 import { createLedgerStore } from './store/ledger.js';
 import { createDidStore } from './store/did.js';
+import { createPushStore } from './store/push.js';
 import { createReceiptStore } from './store/receipts.js';
 import { createRetentionStore } from './store/retention.js';
 import { COUNTER_RETENTION_MS, createBudgetStore, createCounterStore } from './store/budgets.js';
@@ -58,6 +59,8 @@ export interface AppDeps {
   /** The client's network address (runtime-specific: the socket on Node, CF-Connecting-IP on Workers). */
   clientAddress?: (c: Context) => string;
   db: Db;
+  /** Web Push (and FCM, APNs) delivery for push approvals; absent, devices use the pull channel. */
+  pushSender?: PushSender | undefined;
   /** `metrics`: CALLGATE_METRICS_TOKEN, a scrape-only bearer for GET /metrics (the admin token works too). */
   secrets: { tool: string; ivr: string; admin: string; metrics?: string | undefined };
   keys: Keys;
@@ -92,6 +95,8 @@ export function createApp(deps: AppDeps) {
     logger,
     otpSender: deps.otpSender,
     did: createDidStore(deps.db),
+    push: createPushStore(deps.db),
+    pushSender: deps.pushSender,
     budgets: createBudgetStore(deps.db),
     counters: createCounterStore(deps.db),
     receipts: createReceiptStore(deps.db),

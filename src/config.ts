@@ -108,6 +108,8 @@ export interface Config {
     webhookSecret?: string;
   };
   hostSession: { secret?: string };
+  /** Web Push for push approvals (docs/push.md): the VAPID private key (a P-256 JWK) and its contact. */
+  webPush: { vapidPrivateJwk?: JsonWebKey; subject?: string };
   /** GET /admin/outbox and the in-memory outbox: only outside production with console delivery. */
   devOutbox: boolean;
   /** CALLGATE_RETENTION_DAYS: terminal calls older than this are purged (0: kept forever). */
@@ -146,6 +148,8 @@ export const CONFIG_VARIABLES = [
   'ELEVENLABS_BASE_URL',
   'ELEVENLABS_WEBHOOK_SECRET',
   'CALLGATE_HOST_SESSION_SECRET',
+  'CALLGATE_VAPID_PRIVATE_KEY',
+  'CALLGATE_VAPID_SUBJECT',
   'CALLGATE_FAULT',
   'CALLGATE_ALLOW_REMOTE_DEV',
   'CALLGATE_PID_FILE',
@@ -387,6 +391,21 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
   // Issued by ElevenLabs: its format is theirs, so no length rule.
   const elevenlabsWebhookSecret = featureSecret('ELEVENLABS_WEBHOOK_SECRET', false);
   const hostSessionSecret = featureSecret('CALLGATE_HOST_SESSION_SECRET', true);
+  // Web Push: the VAPID key as a private P-256 JWK (JSON), and the contact push services may use.
+  const vapidText = featureSecret('CALLGATE_VAPID_PRIVATE_KEY', false);
+  let vapidPrivateJwk: JsonWebKey | undefined;
+  if (vapidText !== undefined) {
+    try {
+      const jwk = JSON.parse(vapidText) as JsonWebKey;
+      if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string') throw new Error();
+      vapidPrivateJwk = jwk;
+    } catch {
+      errors.push('CALLGATE_VAPID_PRIVATE_KEY: must be a P-256 private JWK {"kty":"EC","crv":"P-256","x","y","d"}');
+    }
+  }
+  const vapidSubject = read('CALLGATE_VAPID_SUBJECT', z.string().trim().regex(/^(mailto:|https:\/\/)\S+$/, 'must be a mailto: or https: contact'));
+  if ((vapidText === undefined) !== (vapidSubject === undefined) && !invalid('CALLGATE_VAPID_PRIVATE_KEY') && !invalid('CALLGATE_VAPID_SUBJECT'))
+    errors.push(`${vapidSubject === undefined ? 'CALLGATE_VAPID_SUBJECT' : 'CALLGATE_VAPID_PRIVATE_KEY'}: required with ${vapidSubject === undefined ? 'CALLGATE_VAPID_PRIVATE_KEY' : 'CALLGATE_VAPID_SUBJECT'} (Web Push)`);
   // A scrape token that equals another secret would hand the scraper that secret's routes.
   const metricsToken = featureSecret('CALLGATE_METRICS_TOKEN', true);
   for (const name of DEV_SECRET_NAMES) {
@@ -441,6 +460,7 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
     voxeq: { webhookSecret: voxeqSecret, apiUrl: voxeqApiUrl, apiKey: voxeqApiKey, simulate: voxeqSimulate },
     elevenlabs: { apiKey: elevenlabsApiKey, baseUrl: elevenlabsBaseUrl, webhookSecret: elevenlabsWebhookSecret },
     hostSession: { secret: hostSessionSecret },
+    webPush: { ...(vapidPrivateJwk ? { vapidPrivateJwk } : {}), ...(vapidSubject !== undefined ? { subject: vapidSubject } : {}) },
     devOutbox: !production && delivery === 'console',
     retentionDays,
     ...(fault !== undefined ? { fault } : {}),
@@ -501,6 +521,7 @@ export function describeConfig(config: Config): string {
     ['ELEVENLABS_BASE_URL', config.elevenlabs.baseUrl === undefined ? '(SDK default)' : showUrl(config.elevenlabs.baseUrl)],
     ['ELEVENLABS_WEBHOOK_SECRET', showSecret(config.elevenlabs.webhookSecret)],
     ['CALLGATE_HOST_SESSION_SECRET', showSecret(config.hostSession.secret)],
+    ['CALLGATE_VAPID_PRIVATE_KEY', config.webPush.vapidPrivateJwk ? `set (Web Push on, contact ${config.webPush.subject})` : '(unset: push approvals use the pull channel only)'],
     ['dev outbox', config.devOutbox ? 'on (GET /admin/outbox)' : 'off'],
     ...(config.fault ? ([['CALLGATE_FAULT', `${config.fault} (the process kills itself there)`]] as [string, string][]) : []),
   ];

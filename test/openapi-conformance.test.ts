@@ -8,6 +8,7 @@ import type { TwilioCallRedirector } from '../src/providers/twilio/calls.js';
 import { twilioSignature } from '../src/providers/twilio/signature.js';
 import { ADA, enrolAda, enrolDevice, makeTestApp, passKba, passOtp, PUBLIC_URL, ring, SECRETS, type TestApp } from './helpers/app.js';
 import { covers, errorsOf, openApiSchemas, operationsOf } from './helpers/openapi.js';
+import { pushDevice, pushPolicies } from './helpers/push-device.js';
 
 // Real calls through the whole service, every answer checked against the document: its status is
 // listed for the operation, its body fits that status' schema, and its reason is one the document names.
@@ -55,7 +56,7 @@ function observe(app: Hono) {
 }
 
 beforeAll(async () => {
-  t = await makeTestApp({ twilio: { authToken: TWILIO_TOKEN, redirector }, screen: { webhookSecret: VOXEQ_SECRET } });
+  t = await makeTestApp({ twilio: { authToken: TWILIO_TOKEN, redirector }, screen: { webhookSecret: VOXEQ_SECRET }, policies: pushPolicies() });
   observe(t.app);
   postCall = new Hono().route('/elevenlabs', postCallRoutes(t.services, { db: t.db, elevenlabs: { webhookSecret: POST_CALL_SECRET } }));
   observe(postCall);
@@ -116,6 +117,20 @@ describe('answers over a whole day of calls fit the document', () => {
     expect((await t.ivr('GET', `/sessions/${id}`)).body.customerId).toBe('cust_ada');
     await t.ivr('POST', `/sessions/${id}/cancel`);
     await t.ivr('POST', '/sessions', { provider: 'genesys', callId: 'g-2', accountRef: 'NOBODY-1' });
+
+    // Push approval: a device registers, one call is approved, another denied ("this wasn't me").
+    const pushPhone = await pushDevice(t, 'cust_ada', 'phone-2');
+    expect((await pushPhone.register()).status).toBe(200);
+    await ring(t, 'CA3');
+    const pushed = await t.tool('CA3', 'push_send');
+    expect(pushed.body.push_number).toMatch(/^\d{2}$/);
+    expect((await pushPhone.approve(await pushPhone.challenge(), pushed.body.push_number)).status).toBe(200);
+    expect((await t.tool('CA3', 'push_wait', { wait_seconds: 1 })).body.success).toBe(true);
+    await ring(t, 'CA4');
+    await t.tool('CA4', 'push_send');
+    expect((await pushPhone.deny(await pushPhone.challenge())).status).toBe(200);
+    await ring(t, 'CA5');
+    expect((await t.tool('CA5', 'push_send')).body.reason).toBe('push_paused');
 
     // Twilio's TwiML flow.
     const sid = `CA${'ab'.repeat(16)}`;

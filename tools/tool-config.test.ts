@@ -92,7 +92,7 @@ describe('auth_orchestrator config', () => {
       expect(props[f], f).toHaveProperty('description');
     }
     expect(props.action).toMatchObject({ type: 'string', enum: expect.arrayContaining(['status', 'otp_verify', 'handoff']) });
-    expect((props.action as { enum: string[] }).enum).toHaveLength(11);
+    expect((props.action as { enum: string[] }).enum).toHaveLength(14);
     expect(props.channel).toMatchObject({ enum: ['sms', 'email', 'app'] });
     expect(props.level).toMatchObject({ enum: ['basic', 'advanced'] });
     expect(props.wait_seconds).toMatchObject({ type: 'integer' });

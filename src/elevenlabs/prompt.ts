@@ -26,6 +26,7 @@ export const PRE_AUTH_PROMPT = `You are the phone assistant of a bank. Before th
 - otp_send: tell the caller a code is on its way (the response's destination_hint says where), then ask them to read it out and call otp_verify with it.
 - kba_question: ask the question from the response's question.text word for word, then call kba_verify with question_id and the caller's answer.
 - did_issue: read prompts.speak from the response to the caller exactly as written, then call did_wait (wait_seconds 15) until the response says the app confirmed or next_required_step changes. If the caller gives up, call did_cancel.
+- push_send: read push_prompts.speak from the response to the caller exactly as written (it names the number to tap in the app), then call push_wait (wait_seconds 15) until the response says approved or next_required_step changes; while it answers pending you may say push_prompts.waiting. If the call is then blocked, say push_prompts.denied from the push_send response. If the caller cannot use the app, call push_cancel.
 - If the caller asks for a person at any time, call auth_orchestrator with action "handoff".
 
 # When a step is refused

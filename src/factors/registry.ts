@@ -6,6 +6,7 @@ import { hostSessionFactor } from './host-session/index.js';
 import { identifyFactor } from './identify/index.js';
 import { kbaFactor } from './kba/index.js';
 import { otpFactor } from './otp/index.js';
+import { pushFactor } from './push/index.js';
 import { screenFactor } from './screen/index.js';
 
 /**
@@ -13,7 +14,7 @@ import { screenFactor } from './screen/index.js';
  * and their `before` checks run. Adding a factor is one folder and one line here; `tsc` then names
  * whatever is missing (a policy factor nobody proves, an action without a step).
  */
-export const FACTOR_MODULES = [identifyFactor, otpFactor, kbaFactor, didFactor, screenFactor, hostSessionFactor] as const;
+export const FACTOR_MODULES = [identifyFactor, otpFactor, kbaFactor, didFactor, pushFactor, screenFactor, hostSessionFactor] as const;
 
 type Module = (typeof FACTOR_MODULES)[number];
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;

@@ -1,6 +1,7 @@
 // The ports: the small interfaces core code receives instead of reaching for globals or a
 // runtime, so tests move a fake clock and capture logs, and Node and Workers plug in their own.
 import type { ScreenProvider } from '../providers/voxeq/types.js';
+import type { PushTarget, PushTransport } from '../store/schema/push.js';
 
 export type { RandomSource } from '../crypto/random.js';
 export type { Waker } from './waker.js';
@@ -60,3 +61,18 @@ export interface HostSessionVerifier {
   verify(token: string | undefined | null): Promise<HostSession>;
 }
 
+
+/** One push to a device through its push service (factors/push/delivery): a wake-up, never a secret. */
+export interface PushMessage {
+  /** JSON the app receives (Web Push encrypts it end to end; FCM and APNs carry it as data). */
+  payload: Record<string, string>;
+  /** Seconds the push service may hold it for an offline device. */
+  ttlSeconds: number;
+}
+
+/** `gone`: the push service says the subscription or token no longer exists (drop it). */
+export type PushSendResult = { ok: true; status: number } | { ok: false; status: number; gone: boolean };
+
+export interface PushSender {
+  send(transport: Exclude<PushTransport, 'pull'>, target: PushTarget, message: PushMessage): Promise<PushSendResult>;
+}

@@ -1,7 +1,7 @@
 import type { Audit } from '../audit/audit.js';
 import type { Keys } from '../crypto/keys.js';
 import type { RandomSource } from '../crypto/random.js';
-import type { Clock, HostSessionVerifier, Logger, ScreenSetup } from './ports.js';
+import type { Clock, HostSessionVerifier, Logger, PushSender, ScreenSetup } from './ports.js';
 import { unavailablePolicy, type Decision, type Policy, type PolicySet } from '../policy/index.js';
 import type { OtpSender } from '../providers/otp/index.js';
 import type { CallStore, NewCall } from '../store/calls.js';
@@ -10,6 +10,7 @@ import type { CustomerStore } from '../store/customers.js';
 import type { EventStore } from '../store/events.js';
 import type { CallRow } from '../store/schema/calls.js';
 import type { DidStore } from '../store/did.js';
+import type { PushStore } from '../store/push.js';
 import type { ReceiptStore } from '../store/receipts.js';
 import type { RetentionStore } from '../store/retention.js';
 import type { Waker } from './waker.js';
@@ -32,6 +33,10 @@ export interface Services {
   logger: Logger;
   otpSender: OtpSender;
   did: DidStore;
+  /** Push approvals: devices registered for pushes, challenges, pauses (factors/push). */
+  push: PushStore;
+  /** Delivers a push through a push service (Web Push, FCM, APNs); absent: the pull channel only. */
+  pushSender?: PushSender | undefined;
   /** Failed-guess budgets per customer and factor family, across calls. */
   budgets: BudgetStore;
   /** Durable fixed-window counters (identify probes, breaker trips). */
@@ -82,6 +87,11 @@ export interface Outcomes {
   decide(call: CallRow, policy: Policy, now: number, trigger: string): Promise<{ call: CallRow; decision: Decision }>;
   /** Takes one guess from the customer's budget before it is checked (undefined: locked). */
   takeGuess(callId: string | null, customerId: string, family: GuessFamily, policy: Policy, now: number): Promise<BudgetRow | undefined>;
+  /**
+   * Blocks the call for the fraud queue (a device said "this wasn't me"), and voids what every
+   * factor has outstanding on the customer's other live calls, as a moved claim does.
+   */
+  block(call: CallRow, policy: Policy, reason: string, now: number): Promise<CallRow>;
   /** Settles a taken guess by what the check found. */
   settleGuess(callId: string | null, customerId: string, family: GuessFamily, taken: BudgetRow, result: StepResult, now: number): Promise<void>;
 }

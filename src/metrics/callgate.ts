@@ -117,6 +117,16 @@ export async function collect(store: MetricsStore, now: number): Promise<MetricF
       buckets: REDIRECT_BUCKETS,
       series: [toSeconds(redirect, 1000)],
     },
+    family('callgate_push_sent_total', 'counter', 'Push approvals sent to a device.', counts(events, 'push_sent')),
+    family('callgate_push_refused_total', 'counter', 'Pushes refused by a limit, by reason (push_paused, push_pending, rate_limited).', counts(events, 'push_refused', (r) => ({ reason: labelValue(r.a) }))),
+    family('callgate_push_resolved_total', 'counter', 'Push approvals resolved, by outcome (approved, wrong_number, denied, expired, canceled).', [
+      ...as(counts(events, 'push_approved'), { outcome: 'approved' }),
+      ...as(counts(events, 'push_wrong_number'), { outcome: 'wrong_number' }),
+      ...as(counts(events, 'push_denied'), { outcome: 'denied' }),
+      ...as(counts(events, 'push_expired'), { outcome: 'expired' }),
+      ...as(counts(events, 'push_canceled'), { outcome: 'canceled' }),
+    ]),
+    family('callgate_push_denied_total', 'counter', 'Pushes the device answered "this wasn\'t me" (each blocks its call).', counts(events, 'push_denied')),
     family('callgate_screen_results_total', 'counter', 'Fraud-screen results, by risk.', counts(events, 'screen_result', (r) => ({ risk: labelValue(r.a) }))),
     family('callgate_policy_decisions_total', 'counter', 'Policy evaluations recorded, by policy id, version and outcome.', counts(events, 'policy_decision', (r) => ({
       policy: labelValue(r.a),

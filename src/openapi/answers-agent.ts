@@ -6,7 +6,7 @@ import type { JsonSchema } from './json-schema.js';
 // and the fraud screen's results.
 
 /** Every value `next_required_step` takes (docs/api.md#next_required_step). */
-export const NEXT_STEPS = ['identify', 'otp_send', 'otp_verify', 'kba_question', 'kba_verify', 'did_issue', 'did_wait', 'transfer_to_human', 'none'] as const;
+export const NEXT_STEPS = ['identify', 'otp_send', 'otp_verify', 'kba_question', 'kba_verify', 'did_issue', 'did_wait', 'push_send', 'push_wait', 'transfer_to_human', 'none'] as const;
 const DID_STATUSES = ['pending', 'confirmed', 'timeout', 'canceled'] as const;
 
 export const agentSchemas: Record<string, JsonSchema> = {
@@ -50,6 +50,9 @@ export const agentSchemas: Record<string, JsonSchema> = {
       attempt: int,
       prompts: obj({ speak: str(), loop: str() }, ['speak', 'loop']),
       did_status: oneOf(DID_STATUSES),
+      push_number: str('push_send: the two digits the agent says; the caller taps them in the app.'),
+      push_status: oneOf(['pending', 'approved', 'rejected', 'denied', 'expired', 'canceled']),
+      push_prompts: obj({ speak: str(), waiting: str(), denied: str(), wrong_number: str() }),
       screen: obj(
         {
           status: oneOf([...SCREEN_RISKS, 'unavailable', 'pending', 'not_configured']),

@@ -6,13 +6,14 @@ import { jsonSchemaOf, type JsonSchema } from './json-schema.js';
 import { adminRoutes } from './routes-admin.js';
 import { agentRoutes } from './routes-agent.js';
 import { didRoutes } from './routes-did.js';
+import { pushOpenApiRoutes } from '../factors/push/openapi.js';
 import { isBearer, securityOf, securitySchemes } from './security.js';
 import type { Answer, RouteSpec } from './table.js';
 
 // Builds the OpenAPI 3.1 document from the route table. Request bodies and query parameters come
 // from the zod schemas the routes validate with; answers from answers-*.ts.
 
-export const ROUTES: readonly RouteSpec[] = [...agentRoutes, ...didRoutes, ...adminRoutes];
+export const ROUTES: readonly RouteSpec[] = [...agentRoutes, ...didRoutes, ...pushOpenApiRoutes, ...adminRoutes];
 
 const TAGS = [
   ['Health', 'No credential.'],

@@ -1,10 +1,12 @@
 import type { Outcomes, Services } from '../kernel/index.js';
+import type { Policy } from '../policy/index.js';
 import type { CallRow } from '../store/schema/calls.js';
+import { LIVE } from '../store/calls.js';
 import { claimMoved } from './close.js';
 import { ensureCall } from './ensure-call.js';
 import { recordFailedCheck } from './failures.js';
 import { settleGuess, takeGuess } from './guesses.js';
-import { settle } from './settle.js';
+import { closeCall, settle } from './settle.js';
 
 /** What factors report, handled by the orchestrator (wired into the services once both exist). */
 export function createOutcomes(s: Services): Outcomes {
@@ -14,6 +16,7 @@ export function createOutcomes(s: Services): Outcomes {
     failedCheck: (call, policy, factor, reason, now) => recordFailedCheck(s, call, policy, factor, reason, now),
     decide: (call, policy, now, trigger) => settle(s, call, policy, now, trigger, true),
     takeGuess: (callId, customerId, family, policy, now) => takeGuess(s, callId, customerId, family, policy, now),
+    block: (call, policy, reason, now) => blockCall(s, call, policy, reason, now),
     settleGuess: (callId, customerId, family, taken, result, now) => settleGuess(s, callId, customerId, family, taken, result, now),
   };
 }
@@ -45,4 +48,24 @@ async function claimCustomer(
     });
   }
   return updated;
+}
+
+/**
+ * A factor learnt the call is fraud (a device said "this wasn't me"): the call is blocked and
+ * handed to the fraud queue with its packet, and the customer's other live calls lose whatever
+ * was issued on them for the customer, as when a claim moves.
+ */
+async function blockCall(s: Services, call: CallRow, policy: Policy, reason: string, now: number): Promise<CallRow> {
+  await s.audit.record(call.id, 'call_blocked', now, { by: reason });
+  const closed = await closeCall(s, call, policy, 'blocked', now);
+  // Closing voided what waits on this call (a DID); a code sent on it is void too.
+  await claimMoved(s, closed, now);
+  if (!call.customerId) return closed;
+  for (const status of LIVE) {
+    for (const other of await s.calls.list({ status, customerId: call.customerId, limit: 100 })) {
+      // Each factor records what it voids (a canceled DID wakes its waiters); a call with nothing outstanding is left as it is.
+      if (other.id !== call.id) await claimMoved(s, other, now);
+    }
+  }
+  return closed;
 }

@@ -77,6 +77,7 @@ describe('policySchema defaults', () => {
       kba_basic: { max_attempts: 2 },
       kba_advanced: { max_attempts: 2 },
       did: { ttl_seconds: 60, max_retries: 3, late_confirmation: 'ignore', late_window_seconds: 0 },
+      push: { ttl_seconds: 60, max_per_call: 2, per_customer: { max: 3, window_seconds: 900 }, deny_pause_seconds: 86_400, counts_as: 'did' },
       screen: { wait_seconds: 8, on_unavailable: 'fail_closed' },
     });
     expect(p.risk.high).toEqual(['watch_list', 'synthetic_voice', 'profile_mismatch']);

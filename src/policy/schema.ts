@@ -3,7 +3,7 @@ import { z } from 'zod';
 // The policy file format (policies/README.md). Strict objects everywhere: a misspelt key is an error,
 // never a silently ignored setting. Everything except id, version and tiers has a default.
 
-export const FACTORS = ['otp', 'totp', 'kba_basic', 'kba_advanced', 'did'] as const;
+export const FACTORS = ['otp', 'totp', 'kba_basic', 'kba_advanced', 'did', 'push'] as const;
 export const SIGNALS = [
   'watch_list',
   'synthetic_voice',
@@ -15,6 +15,8 @@ export const SIGNALS = [
   'screen_unavailable',
   'host_session_invalid',
   'caller_id_unverified',
+  // A push approval signed with a number the agent did not say (factors/push).
+  'push_wrong_number',
   // The fraud screen heard nothing wrong: the absence of risk, which no tier may count as a factor.
   'screen_clear',
 ] as const;
@@ -60,6 +62,22 @@ const didSchema = z
     path: ['late_window_seconds'],
   });
 
+// Push approvals on the enrolled device (factors/push): fatigue is capped per customer across
+// calls, and "this wasn't me" pauses every push to the customer.
+const pushSchema = z.strictObject({
+  ttl_seconds: int(15, 300).default(60).describe('how long a push waits for an answer on the device'),
+  max_per_call: int(1, 10).default(2).describe('pushes that may be sent on one call'),
+  per_customer: z
+    .strictObject({ max: int(1, 100).default(3), window_seconds: int(60, 86_400).default(900) })
+    .prefault({})
+    .describe('pushes to one customer in a sliding window, across calls (ASVS 6.6.4: push rate limits)'),
+  deny_pause_seconds: int(60, 2_592_000).default(86_400).describe('after "this wasn\'t me", no push to the customer for this long'),
+  counts_as: z
+    .enum(['did', 'push'])
+    .default('did')
+    .describe('did: an approval records the did factor (the same device key, so a push and a DID never count twice); push: a factor of its own'),
+});
+
 const screenSchema = z.strictObject({
   wait_seconds: int(1, 60).default(8).describe('how long to wait for the fraud screen before it is screen_unavailable'),
   on_unavailable: z
@@ -77,6 +95,7 @@ const factorsSchema = z.strictObject({
   kba_basic: kbaSchema.prefault({}),
   kba_advanced: kbaSchema.prefault({}),
   did: didSchema.prefault({}),
+  push: pushSchema.prefault({}),
   screen: screenSchema.prefault({}),
 });
 

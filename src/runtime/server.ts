@@ -13,6 +13,8 @@ import { devSecretsDir, loadOrCreateDevSecrets } from './dev-secrets.js';
 import { reloadPolicySet, versionConflictError } from './policy-dir.js';
 import { openSqlite } from './sqlite.js';
 import { batchedStdout } from './log-writer.js';
+import { createPushSender, webPushAdapter } from '../factors/push/delivery/sender.js';
+import { importVapidKey } from '../factors/push/delivery/vapid.js';
 import { purgeRetired } from '../orchestrator/retention.js';
 import { createTwilioCallRedirector } from '../providers/twilio/calls.js';
 import { createVoxeqPullProvider } from '../providers/voxeq/pull.js';
@@ -123,8 +125,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         }
       : undefined;
 
+  // Web Push for push approvals when a VAPID key is configured (else devices use the pull channel).
+  const pushSender = config.webPush.vapidPrivateJwk && config.webPush.subject
+    ? createPushSender({ webpush: webPushAdapter({ vapid: await importVapidKey(config.webPush.vapidPrivateJwk), subject: config.webPush.subject, ...(opts.fetch ? { fetch: opts.fetch } : {}) }) })
+    : undefined;
   const { app, services, drain, periodic } = createApp({
     db: sqlite.db,
+    pushSender,
     twilio,
     publicUrl: config.publicUrl,
     twilioHandlers: { successUrl: config.twilio.successUrl, failureUrl: config.twilio.failureUrl },

@@ -8,6 +8,7 @@ import { otpChallenges } from './schema/challenges.js';
 import { accountRefs, customerPhones, customers, devices, kbaAnswers, totpSecrets } from './schema/customers.js';
 import { didNonces, didSessions } from './schema/did.js';
 import { events } from './schema/events.js';
+import { pushChallenges, pushDevices } from './schema/push.js';
 
 /** What one erasure removed or voided (row counts; nothing personal). */
 export interface Erased {
@@ -92,6 +93,10 @@ export async function eraseCustomer(db: Db, customerId: string, now: number, opt
     db.delete(accountRefs).where(eq(accountRefs.customerId, id)),
     db.delete(customerPhones).where(eq(customerPhones.customerId, id)),
     db.update(customers).set({ displayName: null, email: null }).where(eq(customers.id, id)),
+    // A push waiting for this customer's device can no longer be answered; the push target (a
+    // Web Push endpoint or a token) names the phone.
+    db.update(pushChallenges).set({ status: 'canceled', resolvedAt: now }).where(and(eq(pushChallenges.customerId, id), eq(pushChallenges.status, 'pending'))),
+    db.delete(pushDevices).where(eq(pushDevices.customerId, id)),
   ];
   const n = await runAtomic(db, statements, opts);
   const event = n[0] === 1 ? ((await db.select({ data: events.data }).from(events).where(erasedEvent(id)).limit(1)) as { data: Record<string, unknown> }[])[0] : undefined;

@@ -23,6 +23,13 @@ const EVENT_LABELS: Record<string, [string | null, string | null, string | null]
   probe_breaker_tripped: [null, null, null],
   wrong_code_burst: [null, null, null],
   screen_result: ['$.risk', null, null],
+  push_sent: [null, null, null],
+  push_refused: ['$.reason', null, null],
+  push_approved: [null, null, null],
+  push_wrong_number: [null, null, null],
+  push_denied: [null, null, null],
+  push_expired: [null, null, null],
+  push_canceled: [null, null, null],
   policy_decision: ['$.policy.id', '$.policy.version', '$.outcome'],
 };
 export const COUNTED_EVENTS = Object.keys(EVENT_LABELS);

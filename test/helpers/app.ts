@@ -1,6 +1,6 @@
 import { createApp } from '../../src/app.js';
 import { createKeys } from '../../src/crypto/keys.js';
-import { jsonLogger } from '../../src/kernel/ports.js';
+import { jsonLogger, type PushSender } from '../../src/kernel/ports.js';
 import { parsePolicy, PolicySet, type Policy } from '../../src/policy/index.js';
 import { createConsoleSender, DevOutbox, type OtpSender } from '../../src/providers/otp/index.js';
 import { createLedgerStore } from '../../src/store/ledger.js';
@@ -40,6 +40,8 @@ export interface TestAppOptions {
   random?: RandomSource;
   /** CALLGATE_METRICS_TOKEN: a scrape-only bearer for GET /metrics. */
   metricsToken?: string;
+  /** Push delivery (Web Push…) for push approvals; absent, devices use the pull channel. */
+  pushSender?: PushSender;
 }
 
 export const PUBLIC_URL = 'https://callgate.example.com';
@@ -62,6 +64,7 @@ export async function makeTestApp(opts: TestAppOptions = {}) {
     screen: opts.screen,
     hostSessionSecret: opts.hostSessionSecret,
     ...(opts.random ? { random: opts.random } : {}),
+    ...(opts.pushSender ? { pushSender: opts.pushSender } : {}),
     db: opened.db,
     secrets: { ...SECRETS, ...(opts.metricsToken ? { metrics: opts.metricsToken } : {}) },
     keys,

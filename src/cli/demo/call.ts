@@ -60,8 +60,8 @@ export class Call {
     return res;
   }
 
-  async initiation(callerId: string, expect: Expectation): Promise<JsonResponse<Json>> {
-    const body = { caller_id: callerId, agent_id: 'agent_demo', called_number: '+18005550100', call_sid: this.callId };
+  async initiation(callerId: string, expect: Expectation, calledNumber = '+18005550100'): Promise<JsonResponse<Json>> {
+    const body = { caller_id: callerId, agent_id: 'agent_demo', called_number: calledNumber, call_sid: this.callId };
     const res = await this.send('POST', '/elevenlabs/initiation', body, this.env.toolSecret);
     const v = (res.body.dynamic_variables ?? {}) as Json;
     const summary = `status=${v.auth_status} tier=${v.auth_risk_tier} next=${v.auth_next_step} privileged=${v.auth_privileged_allowed}`;

@@ -3,7 +3,8 @@
 // caller confirms a Dynamic Identifier with the phone-app simulator (src/cli/device/), whose
 // device key lives in the temporary folder; in the fifth the VoxEQ screen (its simulator, signing
 // with VOXEQ_WEBHOOK_SECRET) flags an authenticated caller on the watch list mid-call; the sixth is
-// a fraudster at scale, many calls against one victim, each defence shown by the answer it gives.
+// a fraudster at scale, many calls against one victim, each defence shown by the answer it gives;
+// the seventh is confirmed by a push approval on the phone, the eighth denied by "this wasn't me".
 // Every answer is checked, so the demo doubles as a smoke test: exit 0 when every expectation
 // held, 1 otherwise.
 //
@@ -13,7 +14,7 @@
 // Each call is a scenario file beside this one (call1-otp-step-up.ts … call6-fraudster/); they share
 // the Call client (call.ts) and one expectation helper (expect.ts).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +34,7 @@ import { call3 } from './call3-device-did.js';
 import { call4 } from './call4-web-totp.js';
 import { call5 } from './call5-watch-list.js';
 import { call6 } from './call6-fraudster/index.js';
+import { call7, call8 } from './call7-push.js';
 import { CallAborted, Checks, type Json } from './expect.js';
 import { bold, dim, green, header, out, red } from './print.js';
 
@@ -46,7 +48,11 @@ export async function runDemo(argv: string[]): Promise<number> {
   const voxeqSecret = secret();
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
   // The shipped policies, wherever the demo is started from: the expectations below are theirs.
-  const policyDir = join(repoRoot, 'policies');
+  // Calls 7 and 8 add the example push policy on its own line (a copy, the shipped folder untouched).
+  const policyDir = join(dir, 'policies');
+  mkdirSync(policyDir);
+  for (const f of readdirSync(join(repoRoot, 'policies'))) if (/\.ya?ml$/.test(f)) copyFileSync(join(repoRoot, 'policies', f), join(policyDir, f));
+  copyFileSync(join(repoRoot, 'policies', 'examples', 'push.yaml'), join(policyDir, 'push.yaml'));
   const env: Record<string, string> = {
     PORT: '0',
     HOST: '127.0.0.1',
@@ -161,6 +167,19 @@ export async function runDemo(argv: string[]): Promise<number> {
     });
     // Call 6 is many calls: each one worth auditing is tracked as it is played (nothing is returned).
     await play('Call 6', () => call6(demoEnv, policy, device, (t) => played.push(t)), { status: 'authenticated', types: [] });
+    if (device) {
+      const phoneKey = device;
+      // An hour on: the caller-ID and send windows the earlier calls filled are behind them.
+      demoEnv.clock.advance(3_601);
+      await play('Call 7', () => call7(demoEnv, phoneKey), {
+        status: 'authenticated',
+        types: ['call_created', 'identified', 'push_sent', 'factor_passed', 'push_approved', 'policy_decision', 'tool_result'],
+      });
+      await play('Call 8', () => call8(demoEnv, phoneKey), {
+        status: 'blocked',
+        types: ['call_created', 'identified', 'push_sent', 'call_blocked', 'handoff', 'push_denied'],
+      });
+    }
     await auditSummaries(demoEnv, played);
     await showMetrics(server.url, adminToken);
 

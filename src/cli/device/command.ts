@@ -14,6 +14,13 @@ export const OPTIONS = {
   device: { type: 'string' },
   did: { type: 'string' },
   'admin-token': { type: 'string' },
+  // The push verbs (push.ts).
+  number: { type: 'string' },
+  challenge: { type: 'string' },
+  wait: { type: 'string' },
+  endpoint: { type: 'string' },
+  p256dh: { type: 'string' },
+  auth: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -7,6 +7,7 @@
 //   npm run device -- enrol --customer cust_ada [--device phone-1]
 //   npm run device -- confirm --device phone-1 --did 482916
 //   npm run device -- list
+//   npm run device -- push-enrol|push-listen|push-approve|push-deny --device phone-1 (docs/push.md)
 //
 // The core is exported (enrolDevice, confirmDid, listDevices) for the demo and the tests; main()
 // only parses arguments and hands each verb (enrol.ts, confirm.ts, list.ts) its flags. Node only.
@@ -16,11 +17,13 @@ import { OPTIONS, type Command, type Io } from './command.js';
 import { confirmCommand } from './confirm.js';
 import { enrolCommand } from './enrol.js';
 import { listCommand } from './list.js';
+import { pushCommand } from './push.js';
 import { DEFAULT_URL, type ClientOptions } from './settings.js';
 
 export { confirmDid, normalizeDid, type ConfirmOptions, type ConfirmResult } from './confirm.js';
 export { enrolDevice, type EnrolOptions, type EnrolResult } from './enrol.js';
 export { listDevices, type ListedDevice } from './list.js';
+export { pushApprove, pushDeny, pushEnrol, pushListen } from './push.js';
 export type { DeviceFile } from './key-file.js';
 export type { Io } from './command.js';
 export { DEFAULT_TIMEOUT_MS, DEFAULT_URL, resolveAdminToken, resolveDeviceDir, resolveUrl, type ClientOptions, type Failure } from './settings.js';
@@ -36,6 +39,14 @@ and confirms the 6-digit DID a call speaks, as the real app would.
   confirm --device <id> --did <6 digits>
         POST /app/challenge, sign the challenge, POST /app/confirm; prints the outcome and timing
   list  the device key files
+  push-enrol --device <id> [--endpoint <url> --p256dh <key> --auth <secret>]
+        register the device for push approvals: the pull channel, plus a Web Push subscription when given
+  push-listen --device <id> [--wait <s>]
+        hold the pull channel until a push arrives; prints its three choices
+  push-approve --device <id> --number <2 digits> [--challenge <id>] [--wait <s>]
+        tap the number the call said (a decoy is refused and counted against the call)
+  push-deny --device <id> [--challenge <id>] [--wait <s>]
+        "this wasn't me": the call is blocked and pushes to the customer pause
 
 options
   --url <base>          callgate's base URL (else $CALLGATE_URL, else ${DEFAULT_URL})
@@ -52,6 +63,10 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   enrol: ['url', 'customer', 'device', 'admin-token', 'json', 'help'],
   confirm: ['url', 'device', 'did', 'json', 'help'],
   list: ['json', 'help'],
+  'push-enrol': ['url', 'device', 'endpoint', 'p256dh', 'auth', 'json', 'help'],
+  'push-listen': ['url', 'device', 'wait', 'json', 'help'],
+  'push-approve': ['url', 'device', 'number', 'challenge', 'wait', 'json', 'help'],
+  'push-deny': ['url', 'device', 'challenge', 'wait', 'json', 'help'],
 };
 
 function parseCommandLine(argv: string[]) {
@@ -102,6 +117,11 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
       return confirmCommand(verb);
     case 'list':
       return listCommand(verb);
+    case 'push-enrol':
+    case 'push-listen':
+    case 'push-approve':
+    case 'push-deny':
+      return pushCommand(command, verb);
     default:
       return fail(`unknown command "${given}"`);
   }

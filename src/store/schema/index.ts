@@ -6,3 +6,4 @@ export * from './ledger.js';
 export * from './did.js';
 export * from './budgets.js';
 export * from './policies.js';
+export * from './push.js';
