@@ -81,7 +81,7 @@ const RULES: { name: string; applies: (from: string) => boolean; forbids: (i: Im
   },
   {
     name: 'config imports no provider',
-    applies: (f) => f === 'src/config.ts',
+    applies: (f) => /^src\/config(-[a-z]+)?\.ts$/.test(f),
     forbids: (i) => under(i.to, 'src/providers'),
   },
 ];
