@@ -137,7 +137,7 @@ export function createChallengeStore(db: Db) {
             // Across calls: per destination in a short and a daily sliding window. Undelivered
             // sends count: they cost as much. Each count stops at its limit, so a flooded
             // destination costs no more to refuse than to allow. (The service-wide SMS ceiling is
-            // a durable counter, factors/otp.ts: a count of every SMS would grow with the traffic.)
+            // a durable counter, factors/otp/otp.ts: a count of every SMS would grow with the traffic.)
             sql`(SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('destSince')} LIMIT ${p('destMax')})) < ${p('destMax')}`,
             sql`(SELECT count(*) FROM (SELECT 1 FROM otp_challenges WHERE destination = ${p('destination')} AND created_at > ${p('daySince')} LIMIT ${p('dayMax')})) < ${p('dayMax')}`,
           ),

@@ -86,7 +86,7 @@ export async function eraseCustomer(db: Db, customerId: string, now: number, opt
     db.delete(totpSecrets).where(eq(totpSecrets.customerId, id)),
     db.delete(kbaAnswers).where(eq(kbaAnswers.customerId, id)),
     db.delete(guessBudgets).where(eq(guessBudgets.customerId, id)),
-    // Probe counters are keyed by the caller's number (factors/identify.ts).
+    // Probe counters are keyed by the caller's number (factors/identify/identify.ts).
     db.delete(limitCounters).where(inArray(limitCounters.key, db.select({ key: sql<string>`'identify:caller:' || ${customerPhones.phone}` }).from(customerPhones).where(eq(customerPhones.customerId, id)))),
     // Before the phones go: they name the unclaimed calls to scrub.
     db.update(calls).set({ callerId: null }).where(and(isNotNull(calls.callerId), personalCalls)),

@@ -1,5 +1,5 @@
 // Rate limits on Workers: isolates come and go and many serve at once, so the fixed-window
-// counters of src/http/rate-limit.ts live in a Durable Object per limiter key, in its storage
+// counters of src/kernel/rate-limit.ts live in a Durable Object per limiter key, in its storage
 // (a restart or an eviction keeps the count). One object is single-threaded: a take is atomic.
 import { DurableObject } from 'cloudflare:workers';
 import type { RateLimiter } from '../../kernel/rate-limit.js';

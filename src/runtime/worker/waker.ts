@@ -1,4 +1,4 @@
-// The Waker of src/factors/did/waker.ts on Workers: a wait parks in the key's CallObject (which
+// The Waker of src/kernel/waker.ts on Workers: a wait parks in the key's CallObject (which
 // every isolate reaches), a wake (sent after the state change committed to D1) releases it there.
 import { waitUntil } from 'cloudflare:workers';
 import type { Waker } from '../../kernel/waker.js';
