@@ -7,6 +7,7 @@ import { StartupError } from '../src/runtime/server.js';
 import { onWorker, startTestServer as startServer, type TestServer } from './helpers/runtime.js';
 import { ADA } from './helpers/app.js';
 import { serverClient } from './helpers/server-client.js';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 
 const dir = mkdtempSync(join(tmpdir(), 'callgate-e2e-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -65,6 +66,43 @@ describe('end to end over a real socket and a real SQLite file', () => {
     expect(trail.body.events.map((e: { type: string }) => e.type)).toEqual(
       expect.arrayContaining(['call_created', 'identified', 'otp_sent', 'factor_passed', 'policy_decision', 'tool_gate']),
     );
+    await server.close();
+  });
+});
+
+describe('operators see the same on both runtimes', () => {
+  it('scrapes the metrics, reads the OpenAPI document and signs in to the console', async () => {
+    const server = await startServer({ env, print: () => {}, logger: silentLogger });
+    const c = client(server);
+    const admin = c.secrets.CALLGATE_ADMIN_TOKEN!;
+
+    const scrape = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } });
+    expect(scrape.status).toBe(200);
+    const families = parsePrometheusTextFormat(await scrape.text());
+    const total = (name: string) => Number(families.find((f) => f.name === name)?.metrics[0]?.value);
+    expect(total('callgate_calls_authenticated_total')).toBeGreaterThanOrEqual(1);
+
+    const doc = await fetch(`${server.url}/openapi.json`);
+    expect(doc.status).toBe(200);
+    expect(((await doc.json()) as { openapi: string }).openapi).toMatch(/^3\.1\./);
+
+    // The console: a wrong token is refused, the right one opens the live calls, which list the call.
+    const signIn = (token: string) =>
+      fetch(`${server.url}/console/sign-in`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { origin: server.url, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token }),
+      });
+    expect((await signIn('not-the-token')).status).toBe(401);
+    const signedIn = await signIn(admin);
+    expect(signedIn.status).toBe(303);
+    const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+    const calls = await fetch(`${server.url}/console/calls`, { headers: { cookie } });
+    expect(calls.status).toBe(200);
+    const page = await calls.text();
+    expect(page).toContain('CAe2e');
+    expect(page).not.toContain(admin);
     await server.close();
   });
 });
