@@ -6,10 +6,10 @@ import { dirname, join } from 'node:path';
 import { describeConfig, type Config } from '../config.js';
 import type { InForce } from '../policy/index.js';
 import { devSecretsDir } from './dev-secrets.js';
-import { startServer, StartupError } from './server.js';
+import { exitOnStartupError, stopOnSignals } from './lifetime.js';
+import { startServer } from './server.js';
 
 export const PID_FILE = 'callgate.pid';
-const PARENT_CHECK_MS = 500;
 
 /** CALLGATE_PID_FILE, else callgate.pid next to the database (./data for an in-memory one). */
 export function pidFileOf(config: Config): string {
@@ -60,22 +60,8 @@ export async function runNodeServer(env: Record<string, string | undefined> = pr
     });
     let stopping: Promise<void> | undefined;
     const stop = () => (stopping ??= server.close().then(() => process.exit(0)));
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());
-    // Under an npm script, npm (and its shell) sit between a person and this process, and a
-    // signal that kills them (SIGHUP, or SIGTERM through the shell) never reaches us: a server
-    // outliving the command that started it is an orphan nobody knows about, so it stops too.
-    if (env.npm_lifecycle_event) {
-      const parent = process.ppid;
-      setInterval(() => {
-        if (process.ppid !== parent) void stop();
-      }, PARENT_CHECK_MS).unref();
-    }
+    stopOnSignals(() => void stop(), env);
   } catch (err) {
-    if (err instanceof StartupError) {
-      console.error('callgate cannot start:');
-      for (const line of err.lines) console.error(`  ${line}`);
-      process.exit(1);
-    }
-    throw err;
+    exitOnStartupError(err);
   }
 }

@@ -1,6 +1,6 @@
 import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { literalLimit } from './sql.js';
+import { literalLimit, paramColumn } from './sql.js';
 import { otpChallenges, type OtpStatus } from './schema/challenges.js';
 import { calls } from './schema/calls.js';
 
@@ -107,7 +107,7 @@ export function createChallengeStore(db: Db) {
   // A send is inserted only if the limits allow it: one statement decides both (max_sends per call,
   // none within the cooldown), so racing sends cannot both pass. Selected from the call's own row,
   // so it yields one row or none.
-  const col = (name: string) => sql`${p(name)}`.as(name);
+  const col = paramColumn;
   const insertIfAllowed = db
     .insert(otpChallenges)
     .select((qb) =>

@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { firstRow, literalLimit } from './sql.js';
+import { firstRow, literalLimit, paramColumn } from './sql.js';
 import { calls } from './schema/calls.js';
 import { devices } from './schema/customers.js';
 import { pushChallenges, pushDevices, pushPauses, type PushStatus, type PushTarget, type PushTransport } from './schema/push.js';
@@ -83,7 +83,7 @@ export function createPushStore(db: Db) {
     .limit(literalLimit(5))
     .prepare();
 
-  const col = (name: string) => sql`${p(name)}`.as(name);
+  const col = paramColumn;
   // A push is inserted only if every limit allows it, decided in the statement itself: the call
   // still claims the customer, the customer is not paused, the per-call and per-customer counts
   // are under their caps; the partial UNIQUE index refuses a second pending push for the customer.

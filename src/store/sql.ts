@@ -15,3 +15,6 @@ export const firstRow = <T>(rows: unknown): T | undefined => (rows as T[])[0];
 
 /** A UNIQUE constraint refused the write (the same text on better-sqlite3 and D1). */
 export const isUniqueViolation = (err: unknown): boolean => String((err as Error)?.message).includes('UNIQUE');
+
+/** A bound parameter selected as a column (`INSERT … SELECT :id AS id, …`), for conditional inserts. */
+export const paramColumn = (name: string) => sql`${sql.placeholder(name)}`.as(name);

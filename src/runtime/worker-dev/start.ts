@@ -3,11 +3,10 @@
 // The Cron Triggers of wrangler.toml do not fire locally, so this process fires them on time.
 import { describeConfig } from '../../config.js';
 import { describePolicies } from '../main.js';
-import { StartupError } from '../server.js';
+import { exitOnStartupError, stopOnSignals } from '../lifetime.js';
 import { startWorkerServer } from './launch.js';
 
 const MINUTE_MS = 60_000;
-const PARENT_CHECK_MS = 500;
 
 try {
   const server = await startWorkerServer({ env: process.env });
@@ -28,19 +27,7 @@ try {
       await server.close();
       process.exit(0);
     })());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());
-  // Under npm, a signal that kills npm (SIGHUP) never reaches us: stop with the parent, as npm start does.
-  if (process.env.npm_lifecycle_event) {
-    const parent = process.ppid;
-    setInterval(() => {
-      if (process.ppid !== parent) void stop();
-    }, PARENT_CHECK_MS).unref();
-  }
+  stopOnSignals(() => void stop());
 } catch (err) {
-  if (err instanceof StartupError) {
-    console.error('callgate cannot start:');
-    for (const line of err.lines) console.error(`  ${line}`);
-    process.exit(1);
-  }
-  throw err;
+  exitOnStartupError(err);
 }
