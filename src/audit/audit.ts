@@ -38,6 +38,12 @@ export const FRAUD_OPS_EVENTS: ReadonlySet<string> = new Set([
   'identify_refused',
   'call_limited',
   'factor_discarded',
+  // "This wasn't me" on a push, the block it causes, a refused push answer (a wrong number), and
+  // a DID an operator issued from the console: each one a person should be able to see.
+  'push_denied',
+  'push_answer_refused',
+  'call_blocked',
+  'operator_did_issued',
 ]);
 
 export interface AuditEvent {

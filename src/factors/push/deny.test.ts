@@ -35,6 +35,10 @@ describe('"this wasn\'t me"', () => {
     expect(waited.body.handoff).toMatchObject({ queue: 'fraud_review', reason: 'blocked', customer_id: 'cust_ada' });
     expect(row('select status from calls where id = ?', 'FRAUD').status).toBe('blocked');
     expect(t.eventTypes('FRAUD')).toEqual(expect.arrayContaining(['push_denied', 'call_blocked', 'handoff']));
+    // A fraud-operations team sees the denial and the block on its own log stream.
+    for (const event of ['push_denied', 'call_blocked']) {
+      expect(t.logs.some((l) => l.includes(`"event":"${event}"`) && l.includes('"stream":"fraud_ops"')), event).toBe(true);
+    }
 
     // The other call's code and DID are void.
     expect(row("select status from otp_challenges where call_id = 'OTHER'").status).toBe('superseded');
