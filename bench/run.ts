@@ -12,7 +12,7 @@
 // generated development secrets. The load comes from this process (autocannon and a keep-alive
 // node:http client) over loopback. Exit status: 0 when every scenario ran (the numbers are not judged),
 // 1 when any could not run at all.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { enrolCustomers, enrolDevices } from './fixtures.js';
 import { cannon } from './lib/cannon.js';
 import { HttpClient } from './lib/http.js';
 import { readMem, RssSampler, REPO_ROOT, sleep, spawnServer, type Proc } from './lib/proc.js';
+import { runSeed } from './lib/seed-child.js';
 import { endProgress, log, progress } from './lib/progress.js';
 import { fmtMs } from './lib/stats.js';
 import { analyzeHeap, analyzeProfile, formatHeap, formatProfile } from './profile.js';
@@ -159,28 +160,9 @@ function serverEnv(extra: Record<string, string>): Record<string, string> {
 }
 
 function seed(dbFile: string, calls: number): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/seed.ts', '--db', dbFile, '--calls', String(calls), '--bench-customers', String(CUSTOMERS)], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: serverEnv({}),
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /seed (\d+)\/(\d+)\s*$/.exec(err.trimEnd().split('\n').at(-1) ?? '');
-      if (m) progress(`${scaleLabel(calls)}: seeding history ${Number(m[1]).toLocaleString('en-US')}/${Number(m[2]).toLocaleString('en-US')} calls`);
-    });
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`bench/seed.ts exited ${code}: ${err.slice(-2000)}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>);
-      } catch {
-        reject(new Error(`bench/seed.ts printed no result: ${out.slice(-500)}`));
-      }
-    });
+  return runSeed(['--db', dbFile, '--calls', String(calls), '--bench-customers', String(CUSTOMERS)], serverEnv({}), (line) => {
+    const m = /seed (\d+)\/(\d+)\s*$/.exec(line);
+    if (m) progress(`${scaleLabel(calls)}: seeding history ${Number(m[1]).toLocaleString('en-US')}/${Number(m[2]).toLocaleString('en-US')} calls`);
   });
 }
 

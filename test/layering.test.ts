@@ -24,7 +24,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Static imports, re-exports and dynamic imports (type-only ones too: a type cycle is still a cycle). */
-export function importsOf(file: string, text: string): Import[] {
+function importsOf(file: string, text: string): Import[] {
   const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
     (m) => (m[1] ?? m[2])!,
   );

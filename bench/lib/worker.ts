@@ -1,10 +1,10 @@
 // `npm run bench -- --runtime worker`: the same scenarios against `npm run start:worker` (the
 // Cloudflare worker under workerd on this machine) instead of the compiled Node entry.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { d1FileIn, persistDirOf } from '../../src/runtime/worker-dev/launch.js';
 import { REPO_ROOT } from './proc.js';
+import { runSeed } from './seed-child.js';
 
 /** The launcher `npm run start:worker` runs (TypeScript through tsx; it only starts workerd). */
 export const WORKER_ENTRY = join(REPO_ROOT, 'src/runtime/worker-dev/start.ts');
@@ -24,23 +24,5 @@ export function workerdPidOf(launcher: number): number {
 /** Seeds the bench customers' ledger accounts into the running worker's local D1 file (its migrations already applied). */
 export function seedWorkerD1(dbFile: string, customers: number, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
   const d1 = d1FileIn(persistDirOf({ CALLGATE_DB: dbFile })!);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/seed.ts', '--db', d1, '--worker-d1', '--bench-customers', String(customers)], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env,
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`bench/seed.ts exited ${code}: ${err.slice(-2000)}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>);
-      } catch {
-        reject(new Error(`bench/seed.ts printed no result: ${out.slice(-500)}`));
-      }
-    });
-  });
+  return runSeed(['--db', d1, '--worker-d1', '--bench-customers', String(customers)], env);
 }

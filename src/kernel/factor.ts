@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import type { z } from 'zod';
-import type { Decision, Factor, Policy } from '../policy/index.js';
+import type { Decision, Factor } from '../policy/index.js';
 import type { Enrolment } from '../store/customers.js';
 import type { GuessFamily } from '../store/schema/budgets.js';
 import type { CallRow } from '../store/schema/calls.js';
@@ -120,8 +120,11 @@ export interface FactorModule<
   before?(ctx: StepContext, req: BaseRequest | undefined): Promise<CallRow>;
   /** The call closed (handoff, block, end): void what is outstanding for it. */
   onClose?(s: Services, call: CallRow, now: number): Promise<void>;
-  /** The call's claim moved to another customer: void what was issued for the previous one. */
-  onClaimMoved?(s: Services, call: CallRow, now: number): Promise<void>;
+  /**
+   * Void what the factor issued on this call for its customer (codes, DIDs, pushes): the claim
+   * moved to someone else, or the customer said "this wasn't me" and the call is blocked.
+   */
+  voidIssued?(s: Services, call: CallRow, now: number): Promise<void>;
   routes?(ctx: RouteContext): readonly FactorRoute[];
   background?: readonly BackgroundTask[];
   /** How an operator enrols a customer for it (the admin route or CLI), for the docs. */
@@ -134,6 +137,3 @@ export function defineFactor<F extends z.ZodRawShape, const R extends string, co
 ): FactorModule<F, R, A, P> {
   return module;
 }
-
-/** The policy a step sees, for factors that only need their own section. */
-export type FactorPolicy = Policy['factors'];

@@ -7,7 +7,7 @@ export async function closeFactors(s: Services, call: CallRow, now: number): Pro
   for (const m of factorModules()) await m.onClose?.(s, call, now);
 }
 
-/** The call's claim moved to another customer: each factor voids what it issued for the previous one. */
-export async function claimMoved(s: Services, call: CallRow, now: number): Promise<void> {
-  for (const m of factorModules()) await m.onClaimMoved?.(s, call, now);
+/** Each factor voids what it issued on the call for its customer (a claim that moved, a denial). */
+export async function voidIssued(s: Services, call: CallRow, now: number): Promise<void> {
+  for (const m of factorModules()) await m.voidIssued?.(s, call, now);
 }

@@ -2,7 +2,7 @@ import type { Outcomes, Services } from '../kernel/index.js';
 import type { Policy } from '../policy/index.js';
 import type { CallRow } from '../store/schema/calls.js';
 import { LIVE } from '../store/calls.js';
-import { claimMoved } from './close.js';
+import { voidIssued } from './close.js';
 import { ensureCall } from './ensure-call.js';
 import { recordFailedCheck } from './failures.js';
 import { settleGuess, takeGuess } from './guesses.js';
@@ -37,7 +37,7 @@ async function claimCustomer(
   const updated = await s.calls.identify(call.id, customerId, by, now);
   if (!updated) return undefined;
   if (call.customerId !== null && call.customerId !== customerId) {
-    await claimMoved(s, updated, now);
+    await voidIssued(s, updated, now);
   }
   if (call.customerId !== customerId || call.identifiedBy !== by) {
     await s.audit.record(call.id, 'identified', now, {
@@ -59,12 +59,12 @@ async function blockCall(s: Services, call: CallRow, policy: Policy, reason: str
   await s.audit.record(call.id, 'call_blocked', now, { by: reason });
   const closed = await closeCall(s, call, policy, 'blocked', now);
   // Closing voided what waits on this call (a DID); a code sent on it is void too.
-  await claimMoved(s, closed, now);
+  await voidIssued(s, closed, now);
   if (!call.customerId) return closed;
   for (const status of LIVE) {
     for (const other of await s.calls.list({ status, customerId: call.customerId, limit: 100 })) {
       // Each factor records what it voids (a canceled DID wakes its waiters); a call with nothing outstanding is left as it is.
-      if (other.id !== call.id) await claimMoved(s, other, now);
+      if (other.id !== call.id) await voidIssued(s, other, now);
     }
   }
   return closed;

@@ -107,23 +107,22 @@ export function createChallengeStore(db: Db) {
   // A send is inserted only if the limits allow it: one statement decides both (max_sends per call,
   // none within the cooldown), so racing sends cannot both pass. Selected from the call's own row,
   // so it yields one row or none.
-  const col = paramColumn;
   const insertIfAllowed = db
     .insert(otpChallenges)
     .select((qb) =>
       qb
         .select({
-          id: col('id'),
+          id: paramColumn('id'),
           callId: calls.id,
-          customerId: col('customerId'),
-          channel: col('channel'),
-          destination: col('destination'),
-          codeHash: col('codeHash'),
+          customerId: paramColumn('customerId'),
+          channel: paramColumn('channel'),
+          destination: paramColumn('destination'),
+          codeHash: paramColumn('codeHash'),
           status: sql`'pending'`.as('status'),
           attempts: sql`0`.as('attempts'),
-          maxAttempts: col('maxAttempts'),
-          createdAt: col('now'),
-          expiresAt: col('expiresAt'),
+          maxAttempts: paramColumn('maxAttempts'),
+          createdAt: paramColumn('now'),
+          expiresAt: paramColumn('expiresAt'),
           resolvedAt: sql`NULL`.as('resolved_at'),
         })
         .from(calls)

@@ -83,7 +83,6 @@ export function createPushStore(db: Db) {
     .limit(literalLimit(5))
     .prepare();
 
-  const col = paramColumn;
   // A push is inserted only if every limit allows it, decided in the statement itself: the call
   // still claims the customer, the customer is not paused, the per-call and per-customer counts
   // are under their caps; the partial UNIQUE index refuses a second pending push for the customer.
@@ -92,18 +91,18 @@ export function createPushStore(db: Db) {
     .select((qb) =>
       qb
         .select({
-          id: col('id'),
+          id: paramColumn('id'),
           callId: calls.id,
-          customerId: col('customerId'),
-          deviceId: col('deviceId'),
-          number: col('number'),
-          choices: col('choices'),
-          callBinding: col('callBinding'),
-          nonce: col('nonce'),
+          customerId: paramColumn('customerId'),
+          deviceId: paramColumn('deviceId'),
+          number: paramColumn('number'),
+          choices: paramColumn('choices'),
+          callBinding: paramColumn('callBinding'),
+          nonce: paramColumn('nonce'),
           status: sql`'pending'`.as('status'),
           chosen: sql`NULL`.as('chosen'),
-          createdAt: col('now'),
-          expiresAt: col('expiresAt'),
+          createdAt: paramColumn('now'),
+          expiresAt: paramColumn('expiresAt'),
           resolvedAt: sql`NULL`.as('resolved_at'),
         })
         .from(calls)

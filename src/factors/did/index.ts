@@ -42,7 +42,7 @@ export const didFactor = defineFactor({
   proves: { did: { family: 'did', offer: offerDid } },
   reasons: DID_REASONS,
   onClose: (s, call) => cancelPending(s, call),
-  onClaimMoved: (s, call) => cancelPending(s, call),
+  voidIssued: (s, call) => cancelPending(s, call),
   routes: (ctx) => [
     { path: '/app', scope: 'public', routes: appRoutes(ctx.s) },
     { path: '/customers', scope: 'admin', routes: deviceRoutes(ctx.s) },

@@ -53,6 +53,6 @@ export const otpFactor = defineFactor({
   },
   reasons: OTP_REASONS,
   // A claim that moves voids the codes sent for the previous customer (they could not count anyway).
-  onClaimMoved: async (s, call, now) => void (await s.challenges.supersedeAll(call.id, now)),
+  voidIssued: async (s, call, now) => void (await s.challenges.supersedeAll(call.id, now)),
   enrolment: 'phones and email on POST /admin/customers; an authenticator with `totp: true` (its otpauth URI is shown once)',
 });

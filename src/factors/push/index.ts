@@ -36,7 +36,7 @@ export const pushFactor = defineFactor({
   proves: { push: { family: 'did', offer: offerPush } },
   reasons: PUSH_REASONS,
   onClose: (s, call, now) => cancelPending(s, call, now),
-  onClaimMoved: (s, call, now) => cancelPending(s, call, now),
+  voidIssued: (s, call, now) => cancelPending(s, call, now),
   routes: (ctx) => [{ path: '/app/push', scope: 'public', routes: pushAppRoutes(ctx.s) }],
   // Pushes expire on time even when nobody polls them.
   background: [{ name: 'push_expiry', everyMs: 1_000, run: sweepExpired }],
