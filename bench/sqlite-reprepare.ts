@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import { openSqlite } from '../src/runtime/sqlite.js';
-import { otpChallenges } from '../src/store/schema/challenges.js';
+import { otpChallenges } from '../src/factors/otp/schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callgate-reprepare-'));
 const o = openSqlite(join(dir, 'db.sqlite'));

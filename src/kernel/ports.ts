@@ -1,7 +1,7 @@
 // The ports: the small interfaces core code receives instead of reaching for globals or a
 // runtime, so tests move a fake clock and capture logs, and Node and Workers plug in their own.
 import type { ScreenProvider } from '../providers/voxeq/types.js';
-import type { PushTarget, PushTransport } from '../store/schema/push.js';
+import type { PushTarget, PushTransport } from '../factors/push/schema.js';
 
 export type { RandomSource } from '../crypto/random.js';
 export type { Waker } from './waker.js';

@@ -5,12 +5,12 @@ import type { Clock, HostSessionVerifier, Logger, PushSender, ScreenSetup } from
 import { unavailablePolicy, type Decision, type Policy, type PolicySet } from '../policy/index.js';
 import type { OtpSender } from '../providers/otp/index.js';
 import type { CallStore, NewCall } from '../store/calls.js';
-import type { ChallengeStore } from '../store/challenges.js';
+import type { ChallengeStore } from '../factors/otp/store.js';
 import type { CustomerStore } from '../store/customers.js';
 import type { EventStore } from '../store/events.js';
 import type { CallRow } from '../store/schema/calls.js';
-import type { DidStore } from '../store/did.js';
-import type { PushStore } from '../store/push.js';
+import type { DidStore } from '../factors/did/store.js';
+import type { PushStore } from '../factors/push/store.js';
 import type { ReceiptStore } from '../store/receipts.js';
 import type { RetentionStore } from '../store/retention.js';
 import type { Waker } from './waker.js';

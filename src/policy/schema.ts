@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import { POLICY_SECTIONS } from '../factors/sections.js';
+import { int } from './section.js';
 
 // The policy file format (policies/README.md). Strict objects everywhere: a misspelt key is an error,
 // never a silently ignored setting. Everything except id, version and tiers has a default.
 
-export const FACTORS = ['otp', 'totp', 'kba_basic', 'kba_advanced', 'did', 'push'] as const;
+/** Every factor a tier may count, from the factor folders' policy sections. */
+export const FACTORS = POLICY_SECTIONS.flatMap((p) => p.proves) as unknown as readonly [Section['proves'][number], ...Section['proves'][number][]];
 export const SIGNALS = [
   'watch_list',
   'synthetic_voice',
@@ -36,68 +39,18 @@ export type Factor = z.infer<typeof factorSchema>;
 export type Signal = z.infer<typeof signalSchema>;
 export type TierName = (typeof TIER_NAMES)[number];
 
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
-const attempts = int(1, 10).describe('wrong answers allowed before this factor is spent on the call');
 const name = z.string().min(1);
 
-const otpSchema = z.strictObject({
-  max_attempts: attempts.default(3),
-  // 800-63B 5.1.3.2: an out-of-band secret is void after 10 minutes at the latest.
-  ttl_seconds: int(30, 600).default(300).describe('how long a sent code stays valid (≤ 600 s)'),
-  max_sends: int(1, 10).default(3).describe('codes that may be sent on one call'),
-  resend_cooldown_seconds: int(0, 600).default(30),
-  // 6 digits ≈ 20 bits, the floor NIST and ASVS accept for OOB/OTP codes.
-  code_length: int(6, 10).default(6),
-});
+type Section = (typeof POLICY_SECTIONS)[number];
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+type Sections = UnionToIntersection<Section['sections']>;
 
-const didSchema = z
-  .strictObject({
-    ttl_seconds: int(10, 600).default(60).describe('how long a spoken Dynamic Identifier stays valid'),
-    max_retries: int(0, 10).default(3),
-    late_confirmation: z.enum(['ignore', 'accept']).default('ignore'),
-    late_window_seconds: int(0, 600).default(0).describe("with late_confirmation: accept, how late a confirmation may arrive"),
-  })
-  .refine((d) => d.late_confirmation === 'ignore' || d.late_window_seconds > 0, {
-    message: 'late_confirmation: accept needs late_window_seconds > 0',
-    path: ['late_window_seconds'],
-  });
-
-// Push approvals on the enrolled device (factors/push): fatigue is capped per customer across
-// calls, and "this wasn't me" pauses every push to the customer.
-const pushSchema = z.strictObject({
-  ttl_seconds: int(15, 300).default(60).describe('how long a push waits for an answer on the device'),
-  max_per_call: int(1, 10).default(2).describe('pushes that may be sent on one call'),
-  per_customer: z
-    .strictObject({ max: int(1, 100).default(3), window_seconds: int(60, 86_400).default(900) })
-    .prefault({})
-    .describe('pushes to one customer in a sliding window, across calls (ASVS 6.6.4: push rate limits)'),
-  deny_pause_seconds: int(60, 2_592_000).default(86_400).describe('after "this wasn\'t me", no push to the customer for this long'),
-  counts_as: z
-    .enum(['did', 'push'])
-    .default('did')
-    .describe('did: an approval records the did factor (the same device key, so a push and a DID never count twice); push: a factor of its own'),
-});
-
-const screenSchema = z.strictObject({
-  wait_seconds: int(1, 60).default(8).describe('how long to wait for the fraud screen before it is screen_unavailable'),
-  on_unavailable: z
-    .enum(['fail_closed', 'fail_open'])
-    .default('fail_closed')
-    .describe('fail_closed: screen_unavailable counts as a risk signal; fail_open: it is ignored'),
-});
-
-const maxAttemptsOnly = z.strictObject({ max_attempts: attempts.default(3) });
-const kbaSchema = z.strictObject({ max_attempts: attempts.default(2) });
-
-const factorsSchema = z.strictObject({
-  otp: otpSchema.prefault({}),
-  totp: maxAttemptsOnly.prefault({}),
-  kba_basic: kbaSchema.prefault({}),
-  kba_advanced: kbaSchema.prefault({}),
-  did: didSchema.prefault({}),
-  push: pushSchema.prefault({}),
-  screen: screenSchema.prefault({}),
-});
+// `factors:` holds one section per key a factor folder declares (its policy.ts), each defaulted.
+const factorsSchema = z.strictObject(
+  Object.fromEntries(POLICY_SECTIONS.flatMap((p) => Object.entries(p.sections).map(([key, schema]) => [key, schema.prefault({})]))) as {
+    [K in keyof Sections]: z.ZodPrefault<Sections[K] & z.ZodType>;
+  },
+);
 
 const requireTierSchema = z.strictObject({
   require: z.number().int().min(1).describe('how many distinct factors from `from` must succeed'),

@@ -3,7 +3,7 @@ import type { Db } from './db.js';
 import { isUniqueViolation, literalLimit } from './sql.js';
 import { runAtomic } from './atomic.js';
 import { eraseCustomer, type Erased } from './erasure.js';
-import { didNonces } from './schema/did.js';
+import { didNonces } from '../factors/did/schema.js';
 import { accountRefs, customerPhones, customers, devices, kbaAnswers, totpSecrets } from './schema/customers.js';
 
 export interface NewCustomer {

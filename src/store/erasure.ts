@@ -4,11 +4,11 @@ import { runAtomic, type AtomicOptions } from './atomic.js';
 import type { Db } from './db.js';
 import { guessBudgets, limitCounters } from './schema/budgets.js';
 import { calls } from './schema/calls.js';
-import { otpChallenges } from './schema/challenges.js';
+import { otpChallenges } from '../factors/otp/schema.js';
 import { accountRefs, customerPhones, customers, devices, kbaAnswers, totpSecrets } from './schema/customers.js';
-import { didNonces, didSessions } from './schema/did.js';
+import { didNonces, didSessions } from '../factors/did/schema.js';
 import { events } from './schema/events.js';
-import { pushChallenges, pushDevices } from './schema/push.js';
+import { pushChallenges, pushDevices } from '../factors/push/schema.js';
 
 /** What one erasure removed or voided (row counts; nothing personal). */
 export interface Erased {

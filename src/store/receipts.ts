@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { webhookReceipts } from './schema/did.js';
+import { webhookReceipts } from './schema/receipts.js';
 
 export type Receipt = typeof webhookReceipts.$inferSelect;
 const p = sql.placeholder;

@@ -3,8 +3,9 @@ import { literalLimit } from './sql.js';
 import { runAtomic } from './atomic.js';
 import type { Db } from './db.js';
 import { calls } from './schema/calls.js';
-import { otpChallenges } from './schema/challenges.js';
-import { didNonces, didSessions, webhookReceipts } from './schema/did.js';
+import { otpChallenges } from '../factors/otp/schema.js';
+import { didNonces, didSessions } from '../factors/did/schema.js';
+import { webhookReceipts } from './schema/receipts.js';
 import { events } from './schema/events.js';
 
 /** What one purge batch deleted. */

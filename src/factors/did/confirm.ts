@@ -2,7 +2,7 @@ import { toBase64Url } from '../../crypto/bytes.js';
 import { confirmMessage, importDevicePublicKey, signatureFormat, verifyDeviceSignature } from '../../crypto/device-signature.js';
 import { policyFor, type Services } from '../../kernel/index.js';
 import { LIVE } from '../../store/calls.js';
-import type { DidSession } from '../../store/did.js';
+import type { DidSession } from './store.js';
 import type { CallRow } from '../../store/schema/calls.js';
 import type { Policy } from '../../policy/index.js';
 import { intercept } from './intercept.js';

@@ -1,5 +1,5 @@
 import type { Services } from '../../kernel/index.js';
-import type { DidSession } from '../../store/did.js';
+import type { DidSession } from './store.js';
 
 /**
  * Redirects the live call to the success handler once its session is confirmed: exactly once per

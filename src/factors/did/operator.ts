@@ -1,5 +1,5 @@
 import { policyFor, type Services } from '../../kernel/index.js';
-import type { DidSession } from '../../store/did.js';
+import type { DidSession } from './store.js';
 import type { AppAnswer } from './confirm.js';
 import { createSession, onResolved, readSession } from './sessions.js';
 

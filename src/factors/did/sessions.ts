@@ -2,8 +2,8 @@ import { toBase64Url } from '../../crypto/bytes.js';
 import { randomDigits, randomId } from '../../crypto/random.js';
 import type { Policy } from '../../policy/index.js';
 import { prompts, resolveLocale } from './prompts.js';
-import type { DidSession } from '../../store/did.js';
-import type { DidProvider } from '../../store/schema/did.js';
+import type { DidSession } from './store.js';
+import type { DidProvider } from './schema.js';
 import type { Services } from '../../kernel/index.js';
 
 export interface CreateSessionInput {

@@ -1,7 +1,7 @@
 import { fail, ok, type StepContext, type StepResult } from '../../kernel/index.js';
 import type { DidReason } from './reasons.js';
 import { cancelSession, createSession, readSession, spokenDid } from './sessions.js';
-import type { DidSession } from '../../store/did.js';
+import type { DidSession } from './store.js';
 
 const DEFAULT_WAIT_SECONDS = 10;
 /** The longest a did_wait (or an IVR's GET …?wait=) holds: under every platform's tool timeout. */

@@ -1,7 +1,7 @@
 import type { Policy } from '../../policy/index.js';
 import { fail, type Services, type StepContext, type StepResult } from '../../kernel/index.js';
 import type { OtpReason } from './reasons.js';
-import type { SendLimits } from '../../store/challenges.js';
+import type { SendLimits } from './store.js';
 import { hashDestination } from '../shared/hash.js';
 
 // The limits on sending codes across calls: per destination (sliding windows, counted in the

@@ -2,7 +2,7 @@ import { toBase64Url } from '../../crypto/bytes.js';
 import { randomId, type RandomSource } from '../../crypto/random.js';
 import type { Services } from '../../kernel/index.js';
 import type { Policy } from '../../policy/index.js';
-import type { PushChallenge, PushDevice } from '../../store/push.js';
+import type { PushChallenge, PushDevice } from './store.js';
 import { deliver } from './delivery/deliver.js';
 
 /** The waker key of a challenge (push_wait holds on it) and of a device (its pull long-poll). */

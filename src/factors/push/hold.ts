@@ -1,6 +1,6 @@
 import type { BaseRequest, Services } from '../../kernel/index.js';
 import { LIVE } from '../../store/calls.js';
-import type { PushChallenge } from '../../store/push.js';
+import type { PushChallenge } from './store.js';
 import { challengeKey, readChallenge } from './challenge.js';
 
 const DEFAULT_WAIT_SECONDS = 10;

@@ -1,6 +1,6 @@
 import { fromBase64Url } from '../../crypto/bytes.js';
 import type { Services } from '../../kernel/index.js';
-import type { PushTarget, PushTransport } from '../../store/schema/push.js';
+import type { PushTarget, PushTransport } from './schema.js';
 import { formatRefusal, fresh, refuse, signedBy, type AppAnswer } from './device-auth.js';
 import { registerMessage } from './messages.js';
 

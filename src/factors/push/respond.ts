@@ -2,7 +2,7 @@ import { policyFor, type Services } from '../../kernel/index.js';
 import type { Policy } from '../../policy/index.js';
 import { LIVE } from '../../store/calls.js';
 import type { CallRow } from '../../store/schema/calls.js';
-import type { PushChallenge } from '../../store/push.js';
+import type { PushChallenge } from './store.js';
 import { readChallenge, resolved } from './challenge.js';
 import { formatRefusal, refuse, signedBy, type AppAnswer } from './device-auth.js';
 import { approveMessage, denyMessage } from './messages.js';

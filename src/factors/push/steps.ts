@@ -1,5 +1,5 @@
 import { fail, ok, type StepContext, type StepResult } from '../../kernel/index.js';
-import type { PushChallenge } from '../../store/push.js';
+import type { PushChallenge } from './store.js';
 import { cancelChallenge, issuePush, readChallenge } from './challenge.js';
 import { pushPrompts } from './prompts.js';
 import type { PushReason } from './reasons.js';

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { createSession, cancelSession, sessionView, waitForSession } from '../sessions.js';
 import { MAX_WAIT_SECONDS } from '../steps.js';
 import type { RouteContext } from '../../../kernel/index.js';
-import type { DidSession } from '../../../store/did.js';
-import type { DidProvider } from '../../../store/schema/did.js';
+import type { DidSession } from '../store.js';
+import type { DidProvider } from '../schema.js';
 import { readBody } from '../../../http/body.js';
 import { invalidRequest, jsonError } from '../../../http/errors.js';
 

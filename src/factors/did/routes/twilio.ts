@@ -4,7 +4,7 @@ import type { Services } from '../../../kernel/index.js';
 import { TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER, twilioSignatureAlgorithm, validateTwilioRequest } from '../../../providers/twilio/signature.js';
 import { gather, hangup, redirect, say, twiml, TWIML_CONTENT_TYPE } from '../../../providers/twilio/twiml.js';
 import { DEFAULT_DID_LOCALE, prompts, resolveLocale, sayOptions } from '../prompts.js';
-import type { DidSession } from '../../../store/did.js';
+import type { DidSession } from '../store.js';
 import { jsonError } from '../../../http/errors.js';
 
 export interface TwilioRouteOptions {

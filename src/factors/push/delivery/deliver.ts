@@ -1,5 +1,5 @@
 import type { PushMessage, Services } from '../../../kernel/index.js';
-import type { PushChallenge, PushDevice } from '../../../store/push.js';
+import type { PushChallenge, PushDevice } from '../store.js';
 
 /**
  * What a push service carries: a wake-up naming the challenge, nothing to approve it with. The

@@ -1,5 +1,5 @@
 import type { PushMessage, PushSender, PushSendResult } from '../../../kernel/index.js';
-import type { PushTarget, PushTransport } from '../../../store/schema/push.js';
+import type { PushTarget, PushTransport } from '../schema.js';
 import { utf8 } from '../../../crypto/bytes.js';
 import { vapidSigner, type VapidKey } from './vapid.js';
 import { encryptPayload } from './webpush.js';

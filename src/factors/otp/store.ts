@@ -1,8 +1,8 @@
 import { and, desc, eq, ne, sql } from 'drizzle-orm';
-import type { Db } from './db.js';
-import { literalLimit, paramColumn } from './sql.js';
-import { otpChallenges, type OtpStatus } from './schema/challenges.js';
-import { calls } from './schema/calls.js';
+import type { Db } from '../../store/db.js';
+import { literalLimit, paramColumn } from '../../store/sql.js';
+import { otpChallenges, type OtpStatus } from './schema.js';
+import { calls } from '../../store/schema/calls.js';
 
 export type Challenge = typeof otpChallenges.$inferSelect;
 

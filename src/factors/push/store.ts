@@ -1,9 +1,9 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import type { Db } from './db.js';
-import { firstRow, literalLimit, paramColumn } from './sql.js';
-import { calls } from './schema/calls.js';
-import { devices } from './schema/customers.js';
-import { pushChallenges, pushDevices, pushPauses, type PushStatus, type PushTarget, type PushTransport } from './schema/push.js';
+import type { Db } from '../../store/db.js';
+import { firstRow, literalLimit, paramColumn } from '../../store/sql.js';
+import { calls } from '../../store/schema/calls.js';
+import { devices } from '../../store/schema/customers.js';
+import { pushChallenges, pushDevices, pushPauses, type PushStatus, type PushTarget, type PushTransport } from './schema.js';
 
 export type PushChallenge = typeof pushChallenges.$inferSelect;
 export type PushDevice = typeof pushDevices.$inferSelect;

@@ -58,12 +58,3 @@ export const didNonces = sqliteTable('did_nonces', {
   expiresAt: integer('expires_at').notNull(),
   usedAt: integer('used_at'),
 });
-
-/** Webhook retries de-duplicated by the sender's idempotency token (Twilio's I-Twilio-Idempotency-Token). */
-export const webhookReceipts = sqliteTable('webhook_receipts', {
-  token: text('token').primaryKey(),
-  status: integer('status').notNull(),
-  contentType: text('content_type').notNull(),
-  body: text('body').notNull(),
-  createdAt: integer('created_at').notNull(),
-});

@@ -1,8 +1,8 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import type { Db } from './db.js';
-import { firstRow, literalLimit } from './sql.js';
-import { calls, type CallRow } from './schema/calls.js';
-import { didNonces, didSessions, type DidProvider } from './schema/did.js';
+import type { Db } from '../../store/db.js';
+import { firstRow, literalLimit } from '../../store/sql.js';
+import { calls, type CallRow } from '../../store/schema/calls.js';
+import { didNonces, didSessions, type DidProvider } from './schema.js';
 
 export type DidSession = typeof didSessions.$inferSelect;
 type NewDidSession = typeof didSessions.$inferInsert;
