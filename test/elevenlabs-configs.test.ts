@@ -4,19 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { IDENTITY_FIELDS } from '../tools/define.js';
 import { postAuthTools } from '../tools/post-auth/index.js';
 import { MAX_WAIT_SECONDS } from '../tools/pre-auth/auth_orchestrator.js';
-import {
-  buildPlan,
-  dynamicVariablePlaceholders,
-  EDGE,
-  HUMAN_STEP,
-  initiationPlaceholderVariables,
-  NEXT_STEP_VARIABLE,
-  NODE,
-  PRIVILEGED_VARIABLE,
-  secretName,
-  secretValue,
-  type Plan,
-} from '../src/elevenlabs/configs.js';
+import { buildPlan, dynamicVariablePlaceholders, initiationPlaceholderVariables, secretName, secretValue, type Plan } from '../src/elevenlabs/configs.js';
+import { EDGE, HUMAN_STEP, NEXT_STEP_VARIABLE, NODE, PRIVILEGED_VARIABLE } from '../src/elevenlabs/workflow.js';
 import { PRE_AUTH_PROMPT } from '../src/elevenlabs/prompt.js';
 import { serialization, STRICT, toSdk } from '../src/elevenlabs/wire.js';
 import { makeTestApp, ring, type TestApp } from './helpers/app.js';

@@ -3,7 +3,8 @@
 import { ElevenLabsClient, ElevenLabsError } from '@elevenlabs/elevenlabs-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { postAuthTools } from '../tools/post-auth/index.js';
-import { NODE, secretName } from '../src/elevenlabs/configs.js';
+import { secretName } from '../src/elevenlabs/configs.js';
+import { NODE } from '../src/elevenlabs/workflow.js';
 import { push, type PushOptions } from '../src/elevenlabs/push.js';
 import { startFakeElevenLabs, type FakeElevenLabs } from './fakes/elevenlabs.js';
 

@@ -1,6 +1,7 @@
-import { and, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { firstRow, isUniqueViolation, literalLimit } from './sql.js';
+import { listCalls, type CallListFilter } from './call-list.js';
+import { firstRow, isUniqueViolation } from './sql.js';
 import { calls, type CallRow, type CallStatus } from './schema/calls.js';
 
 /** Statuses a factor, signal or identification may still change. */
@@ -19,15 +20,6 @@ export interface NewCall {
   candidates?: string[];
   signals?: Record<string, boolean | string | number>;
   now: number;
-}
-
-/** A page of GET /admin/calls: newest first; `after` is the last (created_at, id) of the page before. */
-export interface CallListFilter {
-  status?: CallStatus | undefined;
-  since?: number | undefined;
-  customerId?: string | undefined;
-  after?: { createdAt: number; id: string } | undefined;
-  limit: number;
 }
 
 const p = sql.placeholder;
@@ -286,26 +278,7 @@ export function createCallStore(db: Db) {
     async end(id: string, now: number) {
       return firstRow<CallRow>(await end.all({ id, now }));
     },
-    /**
-     * Calls newest first, keyset-paged on (created_at, id): a call inserted while an operator
-     * pages sorts before the page they are on, so no row is repeated or skipped.
-     */
-    async list(f: CallListFilter): Promise<CallRow[]> {
-      const where: SQL[] = [];
-      if (f.status) where.push(eq(calls.status, f.status));
-      // Always a range on created_at: with a status filter alone SQLite would otherwise scan and
-      // sort the whole table rather than walk calls_created_idx newest first.
-      where.push(gte(calls.createdAt, f.since ?? 0));
-      if (f.customerId) where.push(eq(calls.customerId, f.customerId));
-      // A row value, so SQLite reads it as one range on calls_created_idx.
-      if (f.after) where.push(sql`(${calls.createdAt}, ${calls.id}) < (${f.after.createdAt}, ${f.after.id})`);
-      return (await db
-        .select()
-        .from(calls)
-        .where(and(...where))
-        .orderBy(desc(calls.createdAt), desc(calls.id))
-        .limit(literalLimit(f.limit))) as CallRow[];
-    },
+    list: (f: CallListFilter) => listCalls(db, f),
   };
 }
 
