@@ -33,7 +33,9 @@ export async function call1(env: DemoEnv, policy: Policy): Promise<Call> {
   // and the agent's own placeholders.
   const vars = (init.body.dynamic_variables ?? {}) as Json;
   const keys = Object.keys(vars).sort().join(',');
-  const personal = JSON.stringify(vars).match(/Ada|Lovelace|0142|example\.com/);
+  // The call id (checked above) is random hex: it may hold any four digits, so it is not scanned.
+  const { auth_call_id: _callId, ...scanned } = vars;
+  const personal = JSON.stringify(scanned).match(/Ada|Lovelace|0142|example\.com/);
   env.checks.record('initiation has no personal data', [
     ...(keys === 'auth_call_id,auth_next_step,auth_privileged_allowed,auth_risk_tier,auth_status,host_session_token' ? [] : [`unexpected dynamic variables: ${keys}`]),
     ...(personal ? [`personal data in dynamic_variables: ${personal[0]}`] : []),
