@@ -4,6 +4,7 @@ import type { Keys } from './crypto/keys.js';
 import { cryptoRandom, type RandomSource } from './crypto/random.js';
 import { jsonLogger, systemClock, type Clock, type Logger, type PushSender } from './kernel/ports.js';
 import { adminRoutes } from './http/admin.js';
+import { accountRoutes } from './http/admin-accounts.js';
 import { bearer } from './http/bearer.js';
 import { bodyLimit } from './http/body-limit.js';
 import { jsonError } from './http/errors.js';
@@ -179,6 +180,7 @@ export function createApp(deps: AppDeps) {
   // Operators.
   app.use('/admin/*', bearer(deps.secrets.admin, 'admin'));
   app.route('/admin', adminRoutes(services, deps.outbox));
+  app.route('/admin', accountRoutes(services, ledger));
   for (const r of factorRoutes.filter((r) => r.scope === 'admin')) app.route(`/admin${r.path}`, r.routes);
   app.route('/console', consoleRoutes(services, deps));
   app.route('/metrics', metricsRoutes(deps.db, services.clock, [deps.secrets.admin, ...(deps.secrets.metrics ? [deps.secrets.metrics] : [])]));

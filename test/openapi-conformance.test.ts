@@ -156,6 +156,11 @@ describe('answers over a whole day of calls fit the document', () => {
     await deliver({ type: 'post_call_transcription', data: { conversation_id: 'conv-nobody' } });
 
     // The operator's view, then erasure.
+    const accounts = { accounts: [{ ref: 'CHK-1000-4211', kind: 'checking', balance_cents: 245000 }, { ref: 'CRD-4000-1187', kind: 'card', card_limit_cents: 500000 }] };
+    expect((await t.admin('POST', '/customers/cust_ada/accounts', accounts)).status).toBe(201);
+    expect((await t.admin('POST', '/customers/cust_ada/accounts', accounts)).status).toBe(200);
+    await t.admin('POST', '/customers/nobody/accounts', accounts);
+    await t.admin('POST', '/customers/cust_ada/accounts', { accounts: [{ ref: 'x', kind: 'loan' }] });
     await t.admin('GET', '/outbox');
     expect((await t.admin('GET', '/calls?limit=2')).body.next_cursor).toEqual(expect.any(String));
     await t.admin('GET', '/calls/CA1');

@@ -168,10 +168,11 @@ export interface FieldError {
 
 /** zod issues → `{field, message}` (field `body` when the body itself is wrong). */
 export function toFieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((i) => ({
-    field: i.path.length ? i.path.map(String).join('.') : 'body',
-    message: i.message,
-  }));
+  const at = (path: readonly PropertyKey[]) => (path.length ? path.map(String).join('.') : 'body');
+  return error.issues.flatMap((i) =>
+    // A strict object's unknown keys: each is named as the field it is, not as its parent.
+    i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ field: at([...i.path, k]), message: 'unknown field' })) : [{ field: at(i.path), message: i.message }],
+  );
 }
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };

@@ -5,7 +5,8 @@
 // "first pet"-style prompts, and facts from the account history (the last deposit, the last payee)
 // are at least known to the bank and change over time. They are still a weak factor; the default
 // policy only counts the advanced ones, and never as the only factor for money movement.
-import type { LedgerAccount, LedgerStore, SeedAccount } from '../store/ledger.js';
+import type { accountView } from '../http/admin-accounts.js';
+import type { LedgerAccount, SeedAccount } from '../store/ledger.js';
 
 export interface DemoKba {
   id: string;
@@ -166,7 +167,6 @@ export class EnrolError extends Error {}
 export async function enrolDemo(
   app: RequestableApp,
   adminToken: string,
-  ledger: LedgerStore,
   customers: readonly DemoCustomer[] = DEMO_CUSTOMERS,
 ): Promise<EnrolResult[]> {
   const results: EnrolResult[] = [];
@@ -186,7 +186,7 @@ export async function enrolDemo(
           (body.errors ? ` ${JSON.stringify(body.errors)}` : ''),
       );
     }
-    const seeded = await ledger.seedAccounts(c.body.customer_id, c.accounts);
+    const opened = await openAccounts(app, adminToken, c);
     results.push({
       customer_id: c.body.customer_id,
       display_name: c.body.display_name,
@@ -194,12 +194,43 @@ export async function enrolDemo(
       ...(status === 'enrolled' && body.totp_uri ? { totp_uri: body.totp_uri } : {}),
       phones: c.body.phones,
       account_refs: c.body.account_refs,
-      accounts_seeded: seeded,
-      accounts: await ledger.accountsOf(c.body.customer_id),
+      accounts_seeded: opened.opened,
+      accounts: opened.accounts,
     });
   }
   return results;
 }
+
+/** POST /admin/customers/{id}/accounts: opens the ledger accounts that do not exist yet. */
+async function openAccounts(app: RequestableApp, adminToken: string, c: DemoCustomer): Promise<{ opened: number; accounts: LedgerAccount[] }> {
+  const path = `/admin/customers/${encodeURIComponent(c.body.customer_id)}/accounts`;
+  const res = await app.request(path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      accounts: c.accounts.map((a) => ({
+        ref: a.ref,
+        kind: a.kind,
+        ...(a.balanceCents !== undefined ? { balance_cents: a.balanceCents } : {}),
+        ...(a.currency ? { currency: a.currency } : {}),
+        ...(a.cardLimitCents != null ? { card_limit_cents: a.cardLimitCents } : {}),
+      })),
+    }),
+  });
+  const body = (await res.json().catch(() => ({}))) as { reason?: string; opened?: number; accounts?: AccountView[] };
+  if (res.status !== 200 && res.status !== 201) throw new EnrolError(`POST ${path} answered ${res.status} ${body.reason ?? ''}`);
+  const accounts = (body.accounts ?? []).map((a) => ({
+    ref: a.ref,
+    customerId: c.body.customer_id,
+    kind: a.kind,
+    currency: a.currency,
+    balanceCents: a.balance_cents,
+    cardLimitCents: a.card_limit_cents ?? null,
+  }));
+  return { opened: body.opened ?? 0, accounts };
+}
+
+type AccountView = ReturnType<typeof accountView>;
 
 /** "$2,450.00" / "-$312.40". */
 export function formatCents(cents: number, currency = 'USD'): string {

@@ -2,6 +2,8 @@
 // uses, with the same configuration: same environment, same CALLGATE_DB default, same development
 // secrets file (so answers are hashed and TOTP seeds sealed with the key the server will use).
 // Listens on nothing: the app is built in-process and driven with app.request().
+// `npm run seed:demo -- --url http://127.0.0.1:8787` does the same through a running server's
+// admin API instead (the way to seed `npm run start:worker`, whose D1 lives inside workerd).
 import { createApp } from '../app.js';
 import { loadConfig, readNodeEnv } from '../config.js';
 import { createKeys } from '../crypto/keys.js';
@@ -11,8 +13,8 @@ import type { OtpSender } from '../providers/otp/index.js';
 import { dbPathOf, devSecretsDir, loadOrCreateDevSecrets } from '../runtime/dev-secrets.js';
 import { reloadPolicySet } from '../runtime/policy-dir.js';
 import { openSqlite } from '../runtime/sqlite.js';
-import { createLedgerStore } from '../store/ledger.js';
 import { DEMO_CUSTOMERS, enrolDemo, formatCents, type EnrolResult } from './demo-data.js';
+import { resolveAdminToken, resolveUrl } from './device/settings.js';
 import { isMain } from './run-main.js';
 
 /** Seeding never sends a code; a sender that refuses keeps it that way. */
@@ -22,7 +24,10 @@ export async function seedDemo(
   env: Record<string, string | undefined>,
   out: (line: string) => void = (l) => console.log(l),
   err: (line: string) => void = (l) => console.error(l),
+  argv: readonly string[] = [],
 ): Promise<number> {
+  const remote = urlArgument(argv);
+  if (remote !== undefined) return seedRemote(remote, env, out, err);
   // The same steps, in the same order, as startServer (src/runtime/server.ts), minus the socket.
   const mode = readNodeEnv(env);
   if (!mode.ok) {
@@ -75,7 +80,7 @@ export async function seedDemo(
     out(`Demo customers in ${config.db}:`);
     let results: EnrolResult[];
     try {
-      results = await enrolDemo(app, config.secrets.admin, createLedgerStore(sqlite.db));
+      results = await enrolDemo(app, config.secrets.admin);
     } catch (e) {
       err(`seed:demo failed: ${(e as Error).message}`);
       return 1;
@@ -94,6 +99,37 @@ export async function seedDemo(
   } finally {
     sqlite.close();
   }
+}
+
+/** `--url <base>`, `--url=<base>`, or `--url` alone for $CALLGATE_URL / the default; undefined without it. */
+function urlArgument(argv: readonly string[]): string | undefined {
+  const i = argv.findIndex((a) => a === '--url' || a.startsWith('--url='));
+  if (i < 0) return undefined;
+  const arg = argv[i]!;
+  return arg.startsWith('--url=') ? arg.slice('--url='.length) : (argv[i + 1] ?? '');
+}
+
+/**
+ * `--url`: the same customers and accounts through a running server's admin API (`npm start` or
+ * `npm run start:worker`, whose database this command cannot open), with the admin token from
+ * CALLGATE_ADMIN_TOKEN or the server's development secrets file.
+ */
+async function seedRemote(url: string, env: Record<string, string | undefined>, out: (line: string) => void, err: (line: string) => void) {
+  const base = resolveUrl({ url, env });
+  if (typeof base !== 'string') return err(`seed:demo: ${base.message}`), 2;
+  const token = resolveAdminToken({ env });
+  if ('ok' in token) return err(`seed:demo: ${token.message}`), 2;
+  const app = { request: (path: string, init?: RequestInit) => fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(10_000) }) };
+  out(`Demo customers at ${base}:`);
+  let results: EnrolResult[];
+  try {
+    results = await enrolDemo(app, token.token);
+  } catch (e) {
+    err(`seed:demo failed: ${(e as Error).message}${(e as Error).name === 'TypeError' ? ` (is the server running at ${base}?)` : ''}`);
+    return 1;
+  }
+  for (const r of results) printResult(r, out);
+  return 0;
 }
 
 function printResult(r: EnrolResult, out: (line: string) => void): void {
@@ -122,5 +158,5 @@ function printResult(r: EnrolResult, out: (line: string) => void): void {
 }
 
 if (isMain(import.meta.url)) {
-  process.exitCode = await seedDemo(process.env);
+  process.exitCode = await seedDemo(process.env, undefined, undefined, process.argv.slice(2));
 }

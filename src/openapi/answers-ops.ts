@@ -33,6 +33,19 @@ export const opsSchemas: Record<string, JsonSchema> = {
   AppConfirmed: obj({ success: { const: true }, status: oneOf(['confirmed', 'timeout']), late_accepted: { const: true } }, ['success', 'status']),
   AppRefusal: { allOf: [ref('Error')], ...obj({ status: str('The session’s status, on session_terminal and call_ended.') }) },
   CustomerCreated: obj({ customer_id: str(), totp_uri: str('Shown this once: an otpauth:// URI for a QR code.') }, ['customer_id']),
+  LedgerAccounts: obj(
+    {
+      customer_id: str(),
+      opened: { ...int, description: 'Accounts opened by this request (0: every ref already existed; balances kept).' },
+      accounts: arrayOf(
+        obj(
+          { ref: str(), kind: oneOf(['checking', 'savings', 'card']), currency: str(), balance_cents: int, card_limit_cents: int },
+          ['ref', 'kind', 'currency', 'balance_cents'],
+        ),
+      ),
+    },
+    ['customer_id', 'opened', 'accounts'],
+  ),
   DeviceEnrolled: obj({ device_id: str(), customer_id: str() }, ['device_id', 'customer_id']),
   Customer: obj(
     {

@@ -1,5 +1,6 @@
 import { callListQuery, customerQuery, customerSchema } from '../http/admin.js';
 import { deviceSchema } from '../factors/did/routes/devices.js';
+import { accountsSchema } from '../http/admin-accounts.js';
 import { queryParametersOf } from './json-schema.js';
 import { json, refusal, type RouteSpec } from './table.js';
 
@@ -73,6 +74,27 @@ export const adminRoutes: RouteSpec[] = [
       400: refusal('A bad field, a private key (`d`), or a point not on the curve.', ['invalid_request'], 'InvalidRequest'),
       404: refusal('No such customer.', ['unknown_customer']),
       409: refusal('The device id is taken by another key or customer.', ['device_exists']),
+    },
+  },
+  {
+    method: 'post',
+    path: '/admin/customers/{customerId}/accounts',
+    tag: 'Admin',
+    summary: 'Open demo-ledger accounts for a customer',
+    description: 'The accounts the post-auth tools act on. Idempotent per ref: an existing account keeps its balance.',
+    auth: 'admin',
+    pathParams: CUSTOMER,
+    body: {
+      name: 'LedgerAccountsOpening',
+      zod: accountsSchema,
+      example: { accounts: [{ ref: 'CHK-1000-4211', kind: 'checking', balance_cents: 245000 }, { ref: 'CRD-4000-1187', kind: 'card', balance_cents: -31240, card_limit_cents: 500000 }] },
+    },
+    responses: {
+      200: json('LedgerAccounts', 'Every ref was already the customer’s: nothing changed.'),
+      201: json('LedgerAccounts', 'Opened.'),
+      400: refusal('A bad field, a ref listed twice, or a limit on an account that is not a card (each named).', ['invalid_request'], 'InvalidRequest'),
+      404: refusal('No such customer.', ['unknown_customer']),
+      409: refusal('A ref belongs to another customer (`field: "accounts.<i>.ref"`).', ['account_taken']),
     },
   },
   {

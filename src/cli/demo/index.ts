@@ -19,9 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsonLogger } from '../../kernel/ports.js';
-import { openSqlite } from '../../runtime/sqlite.js';
 import { startServer, StartupError, type RunningServer } from '../../runtime/server.js';
-import { createLedgerStore } from '../../store/ledger.js';
 import { enrolDevice } from '../device/index.js';
 import { enrolDemo, type EnrolResult } from '../demo-data.js';
 import { createHttpClient } from '../http-client.js';
@@ -99,14 +97,8 @@ export async function runDemo(argv: string[]): Promise<number> {
     out(`server ${server.url} · temporary database ${dbFile} · policies ${policyDir} · OTP delivery console`);
     out(dim('bearer and signing secrets are random for this run and never printed; tool routes use CALLGATE_TOOL_SECRET, /admin uses CALLGATE_ADMIN_TOKEN, /voxeq/results checks VOXEQ_WEBHOOK_SECRET'));
 
-    // Enrol through the admin API (in-process), seed the ledger over a second connection.
-    const ledgerDb = openSqlite(dbFile);
-    let enrolled: EnrolResult[];
-    try {
-      enrolled = await enrolDemo(server.app, adminToken, createLedgerStore(ledgerDb.db));
-    } finally {
-      ledgerDb.close();
-    }
+    // Customers and their ledger accounts through the admin API (in-process).
+    const enrolled: EnrolResult[] = await enrolDemo(server.app, adminToken);
     for (const e of enrolled) out(dim(`enrolled ${e.customer_id} (${e.display_name}) · phone ${e.phones.join(', ')} · ${e.accounts.length} ledger accounts${e.totp_uri ? ' · authenticator' : ''}`));
 
     // A phone-app key for one customer, made and enrolled by the device simulator (POST /admin/customers/{id}/devices).
