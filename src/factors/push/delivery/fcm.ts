@@ -1,6 +1,6 @@
 import type { PushSendResult } from '../../../kernel/index.js';
 import { alertAps, COLLAPSE_ID } from './apns-payload.js';
-import { serviceAccountTokens, type AccessTokens, type ServiceAccount } from './google-oauth.js';
+import { serviceAccountTokens, type ServiceAccount } from './google-oauth.js';
 import type { PushAdapter } from './sender.js';
 
 // Firebase Cloud Messaging, HTTP v1 API: POST {base}/v1/projects/{project}/messages:send with an
@@ -18,8 +18,6 @@ export interface FcmOptions {
   fetch?: typeof fetch;
   nowSeconds?: () => number;
   timeoutMs?: number;
-  /** Shared with the caller when given (tests count grants); else made here. */
-  tokens?: AccessTokens;
 }
 
 interface FcmErrorBody {
@@ -34,7 +32,7 @@ function fcmErrorCode(body: FcmErrorBody): string | undefined {
 export function fcmAdapter(opts: FcmOptions): PushAdapter {
   const doFetch = opts.fetch ?? fetch;
   const now = opts.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
-  const tokens = opts.tokens ?? serviceAccountTokens(opts.serviceAccount, { fetch: doFetch, nowSeconds: now, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+  const tokens = serviceAccountTokens(opts.serviceAccount, { fetch: doFetch, nowSeconds: now, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
   const url = `${(opts.apiUrl ?? FCM_API_URL).replace(/\/+$/, '')}/v1/projects/${encodeURIComponent(opts.serviceAccount.projectId)}/messages:send`;
 
   async function post(token: string, body: string): Promise<{ status: number; body: FcmErrorBody }> {
