@@ -42,6 +42,11 @@ export async function startFakeApns(topic = 'com.example.bank') {
   const expired = new Set<string>();
 
   const server = createServer();
+  const sessions = new Set<import('node:http2').ServerHttp2Session>();
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+  });
   server.on('stream', (stream, headers) => {
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
@@ -117,7 +122,12 @@ export async function startFakeApns(topic = 'com.example.bank') {
     expireProviderTokens() {
       for (const t of providerTokens) expired.add(t);
     },
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        // A client's idle session must not hold the fake open.
+        for (const session of sessions) session.destroy();
+      }),
   };
 }
 
