@@ -46,7 +46,7 @@ describe('the worker at start', () => {
 
 describe('push delivery on the worker', () => {
   /** A fresh WebCrypto key as PKCS#8 PEM, the form a .p8 file or a service-account JSON holds. */
-  const pem = async (alg: RsaHashedKeyGenParams | EcKeyGenParams) => {
+  const pem = async (alg: SubtleCryptoGenerateKeyAlgorithm) => {
     const pair = (await crypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
     const der = new Uint8Array((await crypto.subtle.exportKey('pkcs8', pair.privateKey)) as ArrayBuffer);
     return `-----BEGIN PRIVATE KEY-----\n${btoa(String.fromCharCode(...der))}\n-----END PRIVATE KEY-----\n`;
