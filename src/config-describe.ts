@@ -53,6 +53,8 @@ export function describeConfig(config: Config): string {
     ['ELEVENLABS_WEBHOOK_SECRET', showSecret(config.elevenlabs.webhookSecret)],
     ['CALLGATE_HOST_SESSION_SECRET', showSecret(config.hostSession.secret)],
     ['CALLGATE_VAPID_PRIVATE_KEY', config.webPush.vapidPrivateJwk ? `set (Web Push on, contact ${config.webPush.subject})` : '(unset: push approvals use the pull channel only)'],
+    ['CALLGATE_FCM_SERVICE_ACCOUNT', config.fcm ? `set (FCM on, project ${config.fcm.serviceAccount.projectId})` : UNSET],
+    ['CALLGATE_APNS_KEY', config.apns ? `set (APNs on, ${config.apns.topic}, ${config.apns.env})` : UNSET],
     ['dev outbox', config.devOutbox ? 'on (GET /admin/outbox)' : 'off'],
     ...(config.fault ? ([['CALLGATE_FAULT', `${config.fault} (the process kills itself there)`]] as [string, string][]) : []),
   ];

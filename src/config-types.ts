@@ -1,5 +1,6 @@
 // What configuration is: the variables callgate reads, their defaults and the validated Config.
 import type { FaultPoint } from './fault.js';
+import type { ApnsConfig, FcmConfig } from './config-push.js';
 
 /** The VoxEQ simulator's canned verdicts (VOXEQ_SIMULATE=<name>). */
 export const VOXEQ_PRESET_NAMES = ['clear', 'uncertain', 'watch_list', 'synthetic', 'mismatch', 'poor_audio'] as const;
@@ -106,6 +107,10 @@ export interface Config {
   hostSession: { secret?: string };
   /** Web Push for push approvals (docs/push.md): the VAPID private key (a P-256 JWK) and its contact. */
   webPush: { vapidPrivateJwk?: JsonWebKey; subject?: string };
+  /** FCM HTTP v1 for push approvals (CALLGATE_FCM_*): present when a service account is configured. */
+  fcm?: FcmConfig;
+  /** APNs with a provider token (CALLGATE_APNS_*): present when the key, its id, the team and the topic are. */
+  apns?: ApnsConfig;
   /** GET /admin/outbox and the in-memory outbox: only outside production with console delivery. */
   devOutbox: boolean;
   /** CALLGATE_RETENTION_DAYS: terminal calls older than this are purged (0: kept forever). */
@@ -146,6 +151,14 @@ export const CONFIG_VARIABLES = [
   'CALLGATE_HOST_SESSION_SECRET',
   'CALLGATE_VAPID_PRIVATE_KEY',
   'CALLGATE_VAPID_SUBJECT',
+  'CALLGATE_FCM_SERVICE_ACCOUNT',
+  'CALLGATE_FCM_API_URL',
+  'CALLGATE_APNS_KEY',
+  'CALLGATE_APNS_KEY_ID',
+  'CALLGATE_APNS_TEAM_ID',
+  'CALLGATE_APNS_TOPIC',
+  'CALLGATE_APNS_ENV',
+  'CALLGATE_APNS_ORIGIN',
   'CALLGATE_FAULT',
   'CALLGATE_ALLOW_REMOTE_DEV',
   'CALLGATE_PID_FILE',

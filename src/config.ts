@@ -10,6 +10,7 @@ import { VOXEQ_PRESET_NAMES, DEV_SECRET_NAMES, type DevSecretName, type DevSecre
 export * from './config-types.js';
 export { describeConfig, hostUrl } from './config-describe.js';
 import { hostUrl } from './config-describe.js';
+import { loadPushServices } from './config-push.js';
 
 const SECRET_FIELD: Record<DevSecretName, keyof Config['secrets']> = {
   CALLGATE_TOOL_SECRET: 'tool',
@@ -181,6 +182,8 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
   const vapidSubject = read('CALLGATE_VAPID_SUBJECT', z.string().trim().regex(/^(mailto:|https:\/\/)\S+$/, 'must be a mailto: or https: contact'));
   if ((vapidText === undefined) !== (vapidSubject === undefined) && !invalid('CALLGATE_VAPID_PRIVATE_KEY') && !invalid('CALLGATE_VAPID_SUBJECT'))
     errors.push(`${vapidSubject === undefined ? 'CALLGATE_VAPID_SUBJECT' : 'CALLGATE_VAPID_PRIVATE_KEY'}: required with ${vapidSubject === undefined ? 'CALLGATE_VAPID_PRIVATE_KEY' : 'CALLGATE_VAPID_SUBJECT'} (Web Push)`);
+  const pushServices = loadPushServices(raw);
+  errors.push(...pushServices.errors);
   // A scrape token that equals another secret would hand the scraper that secret's routes.
   const metricsToken = featureSecret('CALLGATE_METRICS_TOKEN', true);
   for (const name of DEV_SECRET_NAMES) {
@@ -236,6 +239,8 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
     elevenlabs: { apiKey: elevenlabsApiKey, baseUrl: elevenlabsBaseUrl, webhookSecret: elevenlabsWebhookSecret },
     hostSession: { secret: hostSessionSecret },
     webPush: { ...(vapidPrivateJwk ? { vapidPrivateJwk } : {}), ...(vapidSubject !== undefined ? { subject: vapidSubject } : {}) },
+    ...(pushServices.fcm ? { fcm: pushServices.fcm } : {}),
+    ...(pushServices.apns ? { apns: pushServices.apns } : {}),
     devOutbox: !production && delivery === 'console',
     retentionDays,
     ...(fault !== undefined ? { fault } : {}),

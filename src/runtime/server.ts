@@ -13,8 +13,8 @@ import { devSecretsDir, loadOrCreateDevSecrets } from './dev-secrets.js';
 import { reloadPolicySet, versionConflictError } from './policy-dir.js';
 import { openSqlite } from './sqlite.js';
 import { batchedStdout } from './log-writer.js';
-import { createPushSender, webPushAdapter } from '../factors/push/delivery/sender.js';
-import { importVapidKey } from '../factors/push/delivery/vapid.js';
+import { pushSenderFromConfig, PushConfigError } from '../factors/push/delivery/from-config.js';
+import { http2Transport } from './apns-http2.js';
 import { purgeRetired } from '../orchestrator/retention.js';
 import { createTwilioCallRedirector } from '../providers/twilio/calls.js';
 import { createVoxeqPullProvider } from '../providers/voxeq/pull.js';
@@ -125,10 +125,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         }
       : undefined;
 
-  // Web Push for push approvals when a VAPID key is configured (else devices use the pull channel).
-  const pushSender = config.webPush.vapidPrivateJwk && config.webPush.subject
-    ? createPushSender({ webpush: webPushAdapter({ vapid: await importVapidKey(config.webPush.vapidPrivateJwk), subject: config.webPush.subject, ...(opts.fetch ? { fetch: opts.fetch } : {}) }) })
-    : undefined;
+  // Web Push, FCM and APNs for push approvals, each when configured (else devices use the pull channel).
+  const apns = config.apns ? http2Transport() : undefined;
+  let pushSender;
+  try {
+    pushSender = await pushSenderFromConfig(config, { ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(apns ? { apnsTransport: apns.send } : {}) });
+  } catch (err) {
+    sqlite.close();
+    throw err instanceof PushConfigError ? new StartupError(err.lines) : err;
+  }
   const { app, services, drain, periodic } = createApp({
     db: sqlite.db,
     pushSender,
@@ -193,6 +198,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       new Promise<void>((done) => {
         for (const timer of timers) clearInterval(timer);
         clearInterval(purger);
+        apns?.close();
         stopping = true;
         server.close(() => {
           void Promise.all([drain(), purging]).finally(() => {

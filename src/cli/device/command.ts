@@ -21,6 +21,8 @@ export const OPTIONS = {
   endpoint: { type: 'string' },
   p256dh: { type: 'string' },
   auth: { type: 'string' },
+  'fcm-token': { type: 'string' },
+  'apns-token': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

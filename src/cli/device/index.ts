@@ -39,8 +39,9 @@ and confirms the 6-digit DID a call speaks, as the real app would.
   confirm --device <id> --did <6 digits>
         POST /app/challenge, sign the challenge, POST /app/confirm; prints the outcome and timing
   list  the device key files
-  push-enrol --device <id> [--endpoint <url> --p256dh <key> --auth <secret>]
-        register the device for push approvals: the pull channel, plus a Web Push subscription when given
+  push-enrol --device <id> [--endpoint <url> --p256dh <key> --auth <secret> | --fcm-token <t> | --apns-token <hex>]
+        register the device for push approvals: the pull channel, plus a Web Push subscription, an FCM
+        registration token or an APNs device token when given
   push-listen --device <id> [--wait <s>]
         hold the pull channel until a push arrives; prints its three choices
   push-approve --device <id> --number <2 digits> [--challenge <id>] [--wait <s>]
@@ -63,7 +64,7 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   enrol: ['url', 'customer', 'device', 'admin-token', 'json', 'help'],
   confirm: ['url', 'device', 'did', 'json', 'help'],
   list: ['json', 'help'],
-  'push-enrol': ['url', 'device', 'endpoint', 'p256dh', 'auth', 'json', 'help'],
+  'push-enrol': ['url', 'device', 'endpoint', 'p256dh', 'auth', 'fcm-token', 'apns-token', 'json', 'help'],
   'push-listen': ['url', 'device', 'wait', 'json', 'help'],
   'push-approve': ['url', 'device', 'number', 'challenge', 'wait', 'json', 'help'],
   'push-deny': ['url', 'device', 'challenge', 'wait', 'json', 'help'],

@@ -25,12 +25,13 @@ async function open(o: PushOptions): Promise<Loaded | Failure> {
 
 const isFailure = (v: unknown): v is Failure => typeof v === 'object' && v !== null && (v as Failure).ok === false;
 
-/** `push-enrol`: register the device for pushes (the pull channel, or a Web Push subscription on top). */
-export async function pushEnrol(o: PushOptions & { endpoint?: string; p256dh?: string; auth?: string }) {
+/** `push-enrol`: register the device for pushes (the pull channel, or a Web Push subscription, FCM or APNs token on top). */
+export async function pushEnrol(o: PushOptions & { endpoint?: string; p256dh?: string; auth?: string; fcmToken?: string; apnsToken?: string }) {
   const d = await open(o);
   if (isFailure(d)) return d;
-  const webpush = o.endpoint !== undefined;
-  const body = await registerBody(d.key, { deviceId: o.deviceId, transport: webpush ? 'webpush' : 'pull', address: o.endpoint, p256dh: o.p256dh, auth: o.auth }, (o.now ?? Date.now)());
+  const transport = o.endpoint !== undefined ? 'webpush' : o.fcmToken !== undefined ? 'fcm' : o.apnsToken !== undefined ? 'apns' : 'pull';
+  const address = o.endpoint ?? o.fcmToken ?? o.apnsToken;
+  const body = await registerBody(d.key, { deviceId: o.deviceId, transport, address, p256dh: o.p256dh, auth: o.auth }, (o.now ?? Date.now)());
   const res = await post(o, d.base, '/app/push/register', body);
   if (!res.ok) return res;
   if (res.status !== 200) return refusal(`registering ${o.deviceId} for pushes`, res.status, res.body, () => undefined);
@@ -99,7 +100,9 @@ export async function pushCommand(verb: 'push-enrol' | 'push-listen' | 'push-app
     case 'push-enrol': {
       if ((values.endpoint === undefined) !== (values.p256dh === undefined) || (values.endpoint === undefined) !== (values.auth === undefined))
         return fail('a Web Push subscription needs --endpoint, --p256dh and --auth together');
-      const r = await pushEnrol({ ...o, endpoint: values.endpoint, p256dh: values.p256dh, auth: values.auth });
+      if ([values.endpoint, values['fcm-token'], values['apns-token']].filter((v) => v !== undefined).length > 1)
+        return fail('one push target at a time: --endpoint (Web Push), --fcm-token or --apns-token');
+      const r = await pushEnrol({ ...o, endpoint: values.endpoint, p256dh: values.p256dh, auth: values.auth, fcmToken: values['fcm-token'], apnsToken: values['apns-token'] });
       if (!r.ok && r.reason === 'usage') return fail(r.message);
       return report(r, () => r.ok && io.out(`registered ${r.deviceId} for pushes (${r.transport})`));
     }

@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { bootWorker, WorkerStartupError } from './boot.js';
+import { APNS_REFUSED, bootWorker, WorkerStartupError } from './boot.js';
 import type { WorkerEnv } from './env.js';
 import { EVERY_MINUTE, runSweeps } from './sweeps.js';
 import { send, SECRETS } from './test-client.js';
@@ -41,6 +41,31 @@ describe('the worker at start', () => {
     const changed = `id: default\nversion: 1\ntiers:\n  low: {require: 1, from: [otp]}\n  medium: {require: 2, from: [otp, kba_basic]}\n  high: {handoff: true}\n`;
     const err = await bootWorker({ ...bindings, POLICY_FILES: JSON.stringify({ 'default.yaml': changed }) }).catch((e: unknown) => e);
     expect((err as WorkerStartupError).lines.join('\n')).toMatch(/default\.yaml:2:\d+ version: policy "default" version 1 is already recorded with different rules/);
+  });
+});
+
+describe('push delivery on the worker', () => {
+  /** A fresh WebCrypto key as PKCS#8 PEM, the form a .p8 file or a service-account JSON holds. */
+  const pem = async (alg: SubtleCryptoGenerateKeyAlgorithm) => {
+    const pair = (await crypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const der = new Uint8Array((await crypto.subtle.exportKey('pkcs8', pair.privateKey)) as ArrayBuffer);
+    return `-----BEGIN PRIVATE KEY-----\n${btoa(String.fromCharCode(...der))}\n-----END PRIVATE KEY-----\n`;
+  };
+
+  it('refuses APNs at start, naming the variable and why (HTTP/2), and never the key', async () => {
+    const key = await pem({ name: 'ECDSA', namedCurve: 'P-256' });
+    const err = await bootWorker({ ...bindings, CALLGATE_APNS_KEY: key, CALLGATE_APNS_KEY_ID: 'ABC123DEFG', CALLGATE_APNS_TEAM_ID: 'TEAM123456', CALLGATE_APNS_TOPIC: 'com.bank.app' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkerStartupError);
+    expect((err as WorkerStartupError).lines).toEqual([APNS_REFUSED]);
+    expect(APNS_REFUSED).toMatch(/^CALLGATE_APNS_KEY: .*HTTP\/2.*FCM/);
+    expect((err as WorkerStartupError).lines.join('\n')).not.toContain(key.split('\n')[1]!.slice(0, 40));
+  });
+
+  it('wires FCM (and Web Push) into the push sender from the same variables as Node', async () => {
+    const key = await pem({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' });
+    const account = { type: 'service_account', project_id: 'bank-app-7', private_key: key, client_email: 'push@bank-app-7.iam.gserviceaccount.com', token_uri: 'https://oauth2.googleapis.com/token' };
+    expect((await bootWorker(bindings)).services.pushSender).toBeUndefined();
+    expect((await bootWorker({ ...bindings, CALLGATE_FCM_SERVICE_ACCOUNT: JSON.stringify(account) })).services.pushSender).toBeDefined();
   });
 });
 

@@ -6,6 +6,7 @@ import { createApp } from '../../app.js';
 import { loadConfig, type Config } from '../../config.js';
 import { createKeys } from '../../crypto/keys.js';
 import { jsonLogger, systemClock, type Clock, type Logger } from '../../kernel/ports.js';
+import { pushSenderFromConfig, PushConfigError } from '../../factors/push/delivery/from-config.js';
 import { formatPolicyError } from '../../policy/index.js';
 import { createOtpSender, DevOutbox } from '../../providers/otp/index.js';
 import { createTwilioCallRedirector } from '../../providers/twilio/calls.js';
@@ -41,6 +42,10 @@ export class WorkerStartupError extends Error {
   }
 }
 
+export const APNS_REFUSED =
+  'CALLGATE_APNS_KEY: APNs is not available on Cloudflare Workers (APNs accepts only HTTP/2, which a worker\'s fetch is not ' +
+  'documented to speak); unset the CALLGATE_APNS_* variables and reach iOS through FCM (CALLGATE_FCM_SERVICE_ACCOUNT) or Web Push';
+
 function screenProvider(config: Config, clock: Clock, logger: Logger): ScreenProvider | undefined {
   const { apiUrl, apiKey, simulate } = config.voxeq;
   if (apiUrl && apiKey) return createVoxeqPullProvider({ baseUrl: apiUrl, apiKey, clock, logger });
@@ -62,6 +67,12 @@ export async function bootWorker(env: WorkerEnv, clock: Clock = systemClock): Pr
   const { config } = loaded;
   // A worker has no process to kill: the crash tests' hook belongs to the Node runtime.
   if (config.fault) throw new WorkerStartupError(['CALLGATE_FAULT: fault injection exists only on the Node runtime']);
+  // APNs accepts HTTP/2 only; Cloudflare does not document fetch() speaking it to an origin, and
+  // the local runtime speaks HTTP/1.1: refused rather than pushes that never arrive (docs/cloudflare.md).
+  if (config.apns) throw new WorkerStartupError([APNS_REFUSED]);
+  const pushSender = await pushSenderFromConfig(config).catch((err: unknown) => {
+    throw err instanceof PushConfigError ? new WorkerStartupError(err.lines) : err;
+  });
   const logger = jsonLogger();
   for (const w of loaded.warnings) logger.warn('config_warning', { warning: w });
   const db = drizzle(env.DB, { schema }) as unknown as Db;
@@ -78,6 +89,7 @@ export async function bootWorker(env: WorkerEnv, clock: Clock = systemClock): Pr
   const { accountSid, authToken, apiBaseUrl } = config.twilio;
   const { app, services, drain, periodic } = createApp({
     db,
+    pushSender,
     twilio: accountSid && authToken ? { authToken, redirector: createTwilioCallRedirector({ accountSid, authToken, apiBaseUrl }) } : undefined,
     publicUrl: config.publicUrl,
     twilioHandlers: { successUrl: config.twilio.successUrl, failureUrl: config.twilio.failureUrl },

@@ -6,6 +6,8 @@ import { fieldErrors } from '../../../http/errors.js';
 import { invalidRequest } from '../../../http/errors.js';
 import { MAX_PULL_SECONDS, pending } from '../pull.js';
 import { register, subscriptionKeysValid } from '../register.js';
+import { DEVICE_TOKEN_RE } from '../delivery/apns.js';
+import { FCM_TOKEN_RE } from '../delivery/fcm.js';
 import { approve, deny } from '../respond.js';
 
 const id = z.string().trim().min(1).max(128);
@@ -33,6 +35,8 @@ export const registerSchema = z
       if (!r.p256dh || !r.auth) need(r.p256dh ? 'auth' : 'p256dh', 'required for transport webpush');
       else if (!subscriptionKeysValid(r.p256dh, r.auth)) need('p256dh', 'p256dh: a 65-byte uncompressed P-256 point; auth: 16 bytes (base64url)');
     } else if (r.p256dh || r.auth) need('p256dh', 'only transport webpush takes p256dh and auth');
+    if (r.transport === 'fcm' && r.address && !FCM_TOKEN_RE.test(r.address)) need('address', 'the FCM registration token (32–2048 letters, digits, _ - : .)');
+    if (r.transport === 'apns' && r.address && !DEVICE_TOKEN_RE.test(r.address)) need('address', 'the APNs device token in hex (64–200 hex digits)');
   });
 
 export const pendingQuery = z.object({
