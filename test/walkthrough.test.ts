@@ -28,6 +28,22 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
   return { child, exited, output: () => out };
 }
 
+/** Every `{"success"…}` object in the output, read by matching braces (answers hold no brace in a string). */
+function jsonAnswers(out: string): Record<string, unknown>[] {
+  const found: Record<string, unknown>[] = [];
+  for (let start = out.indexOf('{"success"'); start >= 0; start = out.indexOf('{"success"', start + 1)) {
+    let depth = 0;
+    for (let i = start; i < out.length; i++) {
+      if (out[i] === '{') depth++;
+      else if (out[i] === '}' && --depth === 0) {
+        found.push(JSON.parse(out.slice(start, i + 1)) as Record<string, unknown>);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const block = /<!-- walkthrough -->\n```sh\n([\s\S]*?)```/.exec(readme)?.[1];
 
@@ -60,7 +76,8 @@ describe(`the README walkthrough on ${onWorker ? 'npm run start:worker' : 'npm s
       expect(out).toMatch(/✓ demo-ada \(Ada Lovelace\): enrolled/);
       expect(out).toMatch(/enrolled: device ada-phone for customer demo-ada/);
       expect(out).toMatch(/confirmed: session did_\S+ by device ada-phone/);
-      const answers = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      // The waiting did_wait prints while the simulator does, so an answer may share its line.
+      const answers = jsonAnswers(out);
       expect(answers.find((a) => a.did_status === 'confirmed')).toMatchObject({ success: true, privileged_allowed: true, next_required_step: 'none' });
       expect(answers.at(-1)).toMatchObject({ success: true, reason: 'ok', accounts: expect.arrayContaining([expect.objectContaining({ account: '…4211', balance: 2450 })]) });
     } finally {
