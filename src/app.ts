@@ -209,7 +209,11 @@ export function createApp(deps: AppDeps) {
   const drain = async () => {
     while (tasks.size) await Promise.all([...tasks]);
   };
-  /** Periodic work the runtime schedules (timers on Node, a Cron Trigger on Workers). */
+  /**
+   * Periodic work the runtime schedules (timers on Node, a Cron Trigger on Workers). A factor's
+   * sweep is the safety net of its call timers: a restarted process has lost them, and an alarm
+   * may give up after its retries.
+   */
   const periodic: readonly BackgroundTask[] = [
     ...factorModules().flatMap((m) => m.background ?? []),
     // Durable counters whose longest possible window is over are dead weight.
