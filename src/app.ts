@@ -37,7 +37,7 @@ import { COUNTER_RETENTION_MS, createBudgetStore, createCounterStore } from './s
 
 const HOUR_MS = 3_600_000;
 import { createLocalWaker, type Waker } from './kernel/waker.js';
-import { createLocalTimers, type RunTimer, type Timers } from './kernel/timers.js';
+import { createLocalTimers, type LocalTimers, type RunTimer, type Timers } from './kernel/timers.js';
 import { createMemoryRateLimiter, type RateLimiter } from './kernel/rate-limit.js';
 import type { TwilioCallRedirector } from './providers/twilio/calls.js';
 import type { FaultHook } from './fault.js';
@@ -90,6 +90,7 @@ export function createApp(deps: AppDeps) {
   const events = createEventStore(deps.db);
   const tasks = new Set<Promise<unknown>>();
   const clock = deps.clock ?? systemClock;
+  let localTimers: LocalTimers | undefined;
   /** A due timer: its kind's handler, with the services, at the clock's now. */
   const runTimer: RunTimer = async (kind, ref) => {
     const handler = TIMER_HANDLERS.get(kind);
@@ -115,7 +116,7 @@ export function createApp(deps: AppDeps) {
     receipts: createReceiptStore(deps.db),
     retention: createRetentionStore(deps.db),
     waker: deps.waker ?? createLocalWaker(),
-    timers: deps.timers ? deps.timers(runTimer) : createLocalTimers(clock, runTimer, logger),
+    timers: deps.timers ? deps.timers(runTimer) : (localTimers = createLocalTimers(clock, runTimer, logger)),
     redirector: deps.twilio?.redirector,
     rateLimit: deps.rateLimiter ?? createMemoryRateLimiter(),
     screen: { expected: Boolean(deps.screen?.webhookSecret || deps.screen?.provider), provider: deps.screen?.provider },
@@ -219,5 +220,7 @@ export function createApp(deps: AppDeps) {
     // Durable counters whose longest possible window is over are dead weight.
     { name: 'counter_sweep', everyMs: HOUR_MS, run: (s) => s.counters.sweep(s.clock.now() - COUNTER_RETENTION_MS) },
   ];
-  return { app, services, drain, periodic, runTimer };
+  /** Shutdown: the in-process call timers stop (none to stop when the runtime gave its own). */
+  const stopTimers = () => localTimers?.stop();
+  return { app, services, drain, periodic, runTimer, stopTimers };
 }

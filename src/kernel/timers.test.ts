@@ -36,6 +36,17 @@ describe('local timers', () => {
     expect(ran).toHaveLength(2);
   });
 
+  it('stop drops every timer: none runs after a shutdown', async () => {
+    const clock = fakeClock();
+    const ran: string[] = [];
+    const timers = createLocalTimers(clock, async (kind) => void ran.push(kind), silentLogger, { manual: true });
+    timers.at('c1', 'did_ttl', clock.now(), 's1');
+    timers.stop();
+    expect(timers.pending()).toBe(0);
+    expect(await timers.runDue()).toBe(0);
+    expect(ran).toEqual([]);
+  });
+
   it('logs a failed handler by kind, never throws it at the runtime', async () => {
     const clock = fakeClock();
     const lines: unknown[] = [];

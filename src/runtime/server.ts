@@ -129,7 +129,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const pushSender = config.webPush.vapidPrivateJwk && config.webPush.subject
     ? createPushSender({ webpush: webPushAdapter({ vapid: await importVapidKey(config.webPush.vapidPrivateJwk), subject: config.webPush.subject, ...(opts.fetch ? { fetch: opts.fetch } : {}) }) })
     : undefined;
-  const { app, services, drain, periodic } = createApp({
+  const { app, services, drain, periodic, stopTimers } = createApp({
     db: sqlite.db,
     pushSender,
     twilio,
@@ -153,7 +153,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => ready(s));
   });
   const port = (server.address() as AddressInfo).port;
-  // Each periodic task of the app (DID expiry on time even when nobody polls, counter sweeps).
+  // Each periodic task of the app: counter sweeps, and the expiry sweeps behind the call timers
+  // (in-process, so a restart loses them: the sweep times out what they would have).
   const timers = periodic.map((task) => {
     const timer = setInterval(() => {
       task.run(services).catch((err: unknown) => logger.error(`${task.name}_failed`, { error: (err as Error).name }));
@@ -193,6 +194,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       new Promise<void>((done) => {
         for (const timer of timers) clearInterval(timer);
         clearInterval(purger);
+        stopTimers();
         stopping = true;
         server.close(() => {
           void Promise.all([drain(), purging]).finally(() => {
