@@ -10,6 +10,8 @@ export const WORKER_TEST_SECRETS = {
   CALLGATE_IVR_SECRET: 'worker-test-ivr-secret-0123456789abcdef',
   CALLGATE_ADMIN_TOKEN: 'worker-test-admin-token-0123456789abcdef',
   CALLGATE_SECRET_KEY: 'worker-test-secret-key-0123456789abcdef',
+  // A fraud screen is expected (pushed results), so each call keeps a screen deadline.
+  VOXEQ_WEBHOOK_SECRET: 'worker-test-voxeq-secret-0123456789abcdef',
 };
 
 export default defineConfig({

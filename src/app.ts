@@ -19,7 +19,7 @@ import { consoleRoutes } from './console/index.js';
 import type { ScreenProvider } from './providers/voxeq/types.js';
 import { createOrchestrator } from './orchestrator/orchestrator.js';
 import type { BackgroundTask, Outcomes, RouteContext, Services } from './kernel/index.js';
-import { factorModules } from './factors/registry.js';
+import { factorModules, TIMER_HANDLERS } from './factors/registry.js';
 import { createOutcomes } from './orchestrator/outcomes.js';
 import type { OrchestratorRequest } from './orchestrator/actions.js';
 import type { PolicySet } from './policy/index.js';
@@ -38,6 +38,7 @@ import { COUNTER_RETENTION_MS, createBudgetStore, createCounterStore } from './s
 
 const HOUR_MS = 3_600_000;
 import { createLocalWaker, type Waker } from './kernel/waker.js';
+import { createLocalTimers, type LocalTimers, type RunTimer, type Timers } from './kernel/timers.js';
 import { createMemoryRateLimiter, type RateLimiter } from './kernel/rate-limit.js';
 import type { TwilioCallRedirector } from './providers/twilio/calls.js';
 import type { FaultHook } from './fault.js';
@@ -50,6 +51,11 @@ export interface AppDeps {
   /** Where a confirmed TwiML-flow call is redirected, and where a failed one goes. */
   twilioHandlers?: { successUrl?: string | undefined; failureUrl?: string | undefined };
   waker?: Waker;
+  /**
+   * The call timers (kernel/timers.ts), given the function that runs a due one. Absent: in-process
+   * timers on the app's clock (the Node server).
+   */
+  timers?: (run: RunTimer) => Timers;
   rateLimiter?: RateLimiter;
   /** The fraud screen: VOXEQ_WEBHOOK_SECRET for signed pushes, a provider to pull from, or both. */
   screen?: { webhookSecret?: string | undefined; provider?: ScreenProvider | undefined };
@@ -84,6 +90,14 @@ export function createApp(deps: AppDeps) {
   const logger = deps.logger ?? jsonLogger();
   const events = createEventStore(deps.db);
   const tasks = new Set<Promise<unknown>>();
+  const clock = deps.clock ?? systemClock;
+  let localTimers: LocalTimers | undefined;
+  /** A due timer: its kind's handler, with the services, at the clock's now. */
+  const runTimer: RunTimer = async (kind, ref) => {
+    const handler = TIMER_HANDLERS.get(kind);
+    if (!handler) return logger.warn('timer_unknown_kind', { kind });
+    await handler(services, ref, clock.now());
+  };
   const services: Services = {
     calls: createCallStore(deps.db),
     customers: createCustomerStore(deps.db),
@@ -92,7 +106,7 @@ export function createApp(deps: AppDeps) {
     audit: createAudit(events, logger),
     keys: deps.keys,
     random: deps.random ?? cryptoRandom,
-    clock: deps.clock ?? systemClock,
+    clock,
     logger,
     otpSender: deps.otpSender,
     did: createDidStore(deps.db),
@@ -103,10 +117,11 @@ export function createApp(deps: AppDeps) {
     receipts: createReceiptStore(deps.db),
     retention: createRetentionStore(deps.db),
     waker: deps.waker ?? createLocalWaker(),
+    timers: deps.timers ? deps.timers(runTimer) : (localTimers = createLocalTimers(clock, runTimer, logger)),
     redirector: deps.twilio?.redirector,
     rateLimit: deps.rateLimiter ?? createMemoryRateLimiter(),
     screen: { expected: Boolean(deps.screen?.webhookSecret || deps.screen?.provider), provider: deps.screen?.provider },
-    hostSessions: createHostSessionVerifier(deps.hostSessionSecret, deps.clock ?? systemClock),
+    hostSessions: createHostSessionVerifier(deps.hostSessionSecret, clock),
     background(task) {
       const tracked = task
         .catch((err: unknown) => logger.error('background_task_failed', { error: (err as Error).name }))
@@ -197,11 +212,17 @@ export function createApp(deps: AppDeps) {
   const drain = async () => {
     while (tasks.size) await Promise.all([...tasks]);
   };
-  /** Periodic work the runtime schedules (timers on Node, a Cron Trigger on Workers). */
+  /**
+   * Periodic work the runtime schedules (timers on Node, a Cron Trigger on Workers). A factor's
+   * sweep is the safety net of its call timers: a restarted process has lost them, and an alarm
+   * may give up after its retries.
+   */
   const periodic: readonly BackgroundTask[] = [
     ...factorModules().flatMap((m) => m.background ?? []),
     // Durable counters whose longest possible window is over are dead weight.
     { name: 'counter_sweep', everyMs: HOUR_MS, run: (s) => s.counters.sweep(s.clock.now() - COUNTER_RETENTION_MS) },
   ];
-  return { app, services, drain, periodic };
+  /** Shutdown: the in-process call timers stop (none to stop when the runtime gave its own). */
+  const stopTimers = () => localTimers?.stop();
+  return { app, services, drain, periodic, runTimer, stopTimers };
 }

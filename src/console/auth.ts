@@ -94,7 +94,7 @@ export function signInRoutes(a: AuthSetup) {
     async submit(c: Context) {
       const now = a.s.clock.now();
       if (!sameOrigin(c, a.publicUrl)) return sendPage(c, 403, refusedPage('Refused', 'This form may only be sent from the console itself.'));
-      if (!a.s.rateLimit.take(`console:sign-in:${a.clientAddress(c)}`, SIGN_IN_LIMIT.count, SIGN_IN_LIMIT.windowMs, now)) {
+      if (!(await a.s.rateLimit.take(`console:sign-in:${a.clientAddress(c)}`, SIGN_IN_LIMIT.count, SIGN_IN_LIMIT.windowMs, now))) {
         return sendPage(c, 429, signInPage('Too many sign-in attempts from this address: wait a minute.'));
       }
       const token = await formField(c, 'token');

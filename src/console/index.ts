@@ -82,7 +82,7 @@ export function consoleRoutes(s: Services, deps: ConsoleDeps) {
   app.post('/calls/:id/did', async (c) => {
     const id = c.req.param('id');
     const session = c.get('consoleSession');
-    if (!s.rateLimit.take(`console:did:${session.id}`, DID_ISSUE_LIMIT.count, DID_ISSUE_LIMIT.windowMs, s.clock.now())) {
+    if (!(await s.rateLimit.take(`console:did:${session.id}`, DID_ISSUE_LIMIT.count, DID_ISSUE_LIMIT.windowMs, s.clock.now()))) {
       return sendPage(c, 429, shell(c, 'Slow down', 'calls', h`<h1>Slow down</h1><p class="error" role="alert">Too many DIDs issued from this session in a minute.</p>`));
     }
     const result = await issueOperatorDid(s, id, { consoleSession: session.id });

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ActionSpec, FactorModule, Proof } from '../kernel/index.js';
+import type { ActionSpec, FactorModule, Proof, TimerHandler } from '../kernel/index.js';
 import type { Factor } from '../policy/index.js';
 import { didFactor } from './did/index.js';
 import { hostSessionFactor } from './host-session/index.js';
@@ -53,3 +53,17 @@ export const PROOFS = Object.fromEntries(modules.flatMap((m) => Object.entries(m
 export const FACTOR_FIELDS = Object.assign({}, ...modules.map((m) => m.fields)) as FactorFields;
 
 export const factorModules = (): readonly FactorModule[] => modules;
+
+/** Timer kind → its handler, from every module; a kind two factors both declare is refused here. */
+export function timerHandlers(list: readonly FactorModule[] = modules): ReadonlyMap<string, TimerHandler> {
+  const byKind = new Map<string, TimerHandler>();
+  for (const m of list) {
+    for (const [kind, handler] of Object.entries(m.timers ?? {})) {
+      if (byKind.has(kind)) throw new Error(`timer kind "${kind}" is declared by two factors (the second: ${m.id})`);
+      byKind.set(kind, handler);
+    }
+  }
+  return byKind;
+}
+
+export const TIMER_HANDLERS = timerHandlers();

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import type { z } from 'zod';
-import type { Decision, Factor } from '../policy/index.js';
+import type { Decision, Factor, Policy } from '../policy/index.js';
 import type { Enrolment } from '../store/customers.js';
 import type { GuessFamily } from '../store/schema/budgets.js';
 import type { CallRow } from '../store/schema/calls.js';
@@ -90,7 +90,14 @@ export interface FactorRoute {
   routes: Hono<any, any, any>;
 }
 
-/** Periodic work: a sweep that makes a deadline happen on time even when nobody polls. */
+/**
+ * What a due timer does (the factor asked for it with `s.timers.at`): a conditional transition on
+ * what SQL says at `now` (a session still pending and past its expiry times out), then wakes the
+ * waiters. Delivery is at least once, possibly late or twice: anything else must do nothing.
+ */
+export type TimerHandler = (s: Services, ref: string, now: number) => Promise<unknown>;
+
+/** Periodic work: a sweep that makes a deadline happen on time even when nobody polls (the timers' safety net). */
 export interface BackgroundTask {
   name: string;
   everyMs: number;
@@ -118,6 +125,8 @@ export interface FactorModule<
    * (and before a post-auth tool is gated). Returns the call as it now stands.
    */
   before?(ctx: StepContext, req: BaseRequest | undefined): Promise<CallRow>;
+  /** A call was just created (once per call): start the clocks the factor keeps on it. */
+  onOpen?(s: Services, call: CallRow, policy: Policy, now: number): Promise<void>;
   /** The call closed (handoff, block, end): void what is outstanding for it. */
   onClose?(s: Services, call: CallRow, now: number): Promise<void>;
   /**
@@ -126,6 +135,8 @@ export interface FactorModule<
    */
   voidIssued?(s: Services, call: CallRow, now: number): Promise<void>;
   routes?(ctx: RouteContext): readonly FactorRoute[];
+  /** Its timer kinds (names unique across factors) and what each does when due. */
+  timers?: { readonly [kind: string]: TimerHandler };
   background?: readonly BackgroundTask[];
   /** How an operator enrols a customer for it (the admin route or CLI), for the docs. */
   enrolment?: string;

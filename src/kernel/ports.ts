@@ -4,7 +4,8 @@ import type { ScreenProvider } from '../providers/voxeq/types.js';
 import type { PushTarget, PushTransport } from '../factors/push/schema.js';
 
 export type { RandomSource } from '../crypto/random.js';
-export type { Waker } from './waker.js';
+export type { Waker, WakeKey } from './waker.js';
+export type { Timers } from './timers.js';
 export type { RateLimiter } from './rate-limit.js';
 
 export interface Clock {

@@ -14,6 +14,7 @@ import type { PushStore } from '../factors/push/store.js';
 import type { ReceiptStore } from '../store/receipts.js';
 import type { RetentionStore } from '../store/retention.js';
 import type { Waker } from './waker.js';
+import type { Timers } from './timers.js';
 import type { TwilioCallRedirector } from '../providers/twilio/calls.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { BudgetRow, BudgetStore, CounterStore } from '../store/budgets.js';
@@ -45,8 +46,10 @@ export interface Services {
   receipts: ReceiptStore;
   /** Purges of old terminal calls. */
   retention: RetentionStore;
-  /** Wakes long-polls when a DID session leaves 'pending'. */
+  /** Wakes long-polls when a DID session or a push leaves 'pending' (or a device has a new push). */
   waker: Waker;
+  /** A call's deadlines on time (DID TTL, push expiry, the screen's wait): factor.ts `timers`. */
+  timers: Timers;
   /** Redirects live Twilio calls on confirmation; absent when Twilio is not configured. */
   redirector?: TwilioCallRedirector | undefined;
   rateLimit: RateLimiter;

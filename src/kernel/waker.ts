@@ -1,11 +1,23 @@
 /**
+ * What a long-poll waits on. Almost always one topic of one call (a DID session, a push
+ * challenge): the call names where the waiters are held (on Workers, the call's Durable Object),
+ * and such a topic resolves once, so its wake is sticky there. A device's pull channel waits
+ * before any call exists for it, so it is the one key scoped by its device; a wake there means
+ * "look again", never "resolved".
+ */
+export type WakeKey = { callId: string; topic: string } | { deviceId: string; topic: string };
+
+/** Where a key's waiters live: `call:<id>` or `device:<id>` (the Durable Object's name on Workers). */
+export const wakeScope = (key: WakeKey): string => ('callId' in key ? `call:${key.callId}` : `device:${key.deviceId}`);
+
+/**
  * Wakes long-polls the moment a state change commits. In-process on Node; a Durable Object per
  * call implements the same interface on Workers. Waiters are memory only: state is always in SQL
  * first, so a woken (or timed-out) waiter re-reads it.
  */
 export interface Waker {
-  wait(key: string, timeoutMs: number, signal?: AbortSignal): Promise<'woken' | 'timeout' | 'aborted'>;
-  wake(key: string): void;
+  wait(key: WakeKey, timeoutMs: number, signal?: AbortSignal): Promise<'woken' | 'timeout' | 'aborted'>;
+  wake(key: WakeKey): void;
   /** Waiters currently held (metrics, leak tests). */
   waiting(): number;
 }
@@ -45,8 +57,9 @@ export function createLocalWaker(): Waker {
     if (set.size === 0) waiters.delete(w.key);
   };
   return {
-    wait(key, timeoutMs, signal) {
+    wait(wakeKey, timeoutMs, signal) {
       if (signal?.aborted) return Promise.resolve('aborted');
+      const key = `${wakeScope(wakeKey)}/${wakeKey.topic}`;
       return new Promise((resolve) => {
         const w = new Waiter(key, resolve, signal, release);
         let set = waiters.get(key);
@@ -57,8 +70,8 @@ export function createLocalWaker(): Waker {
         signal?.addEventListener('abort', w, { once: true });
       });
     },
-    wake(key) {
-      const set = waiters.get(key);
+    wake(wakeKey) {
+      const set = waiters.get(`${wakeScope(wakeKey)}/${wakeKey.topic}`);
       if (set) for (const w of [...set]) w.done('woken');
     },
     waiting: () => count,

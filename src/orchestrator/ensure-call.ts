@@ -4,6 +4,7 @@ import { policyFor, type OpenCall, type Services } from '../kernel/index.js';
 import { callerIdSignals } from './caller-id.js';
 import { closeCall } from './settle.js';
 import { normalizePhone } from '../factors/shared/normalize.js';
+import { factorModules } from '../factors/registry.js';
 
 
 /**
@@ -30,6 +31,8 @@ export async function ensureCall(s: Services, input: OpenCall): Promise<{ call: 
     ...audit,
     policy: { id: selected.id, version: selected.version },
   });
+  // The clocks factors keep on a call (the screen's wait) start with it.
+  for (const m of factorModules()) await m.onOpen?.(s, ensured.call, policy, call.now);
   // Many calls from one number (spoofed or not) go to a human: nothing is sent, nothing guessed.
   const cap = policy.limits.calls_per_caller_id;
   if (call.callerId) {

@@ -134,7 +134,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     sqlite.close();
     throw err instanceof PushConfigError ? new StartupError(err.lines) : err;
   }
-  const { app, services, drain, periodic } = createApp({
+  const { app, services, drain, periodic, stopTimers } = createApp({
     db: sqlite.db,
     pushSender,
     twilio,
@@ -158,7 +158,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => ready(s));
   });
   const port = (server.address() as AddressInfo).port;
-  // Each periodic task of the app (DID expiry on time even when nobody polls, counter sweeps).
+  // Each periodic task of the app: counter sweeps, and the expiry sweeps behind the call timers
+  // (in-process, so a restart loses them: the sweep times out what they would have).
   const timers = periodic.map((task) => {
     const timer = setInterval(() => {
       task.run(services).catch((err: unknown) => logger.error(`${task.name}_failed`, { error: (err as Error).name }));
@@ -199,6 +200,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         for (const timer of timers) clearInterval(timer);
         clearInterval(purger);
         apns?.close();
+        stopTimers();
         stopping = true;
         server.close(() => {
           void Promise.all([drain(), purging]).finally(() => {

@@ -1,6 +1,7 @@
 import { createApp } from '../../src/app.js';
 import { createKeys } from '../../src/crypto/keys.js';
 import { jsonLogger, type PushSender } from '../../src/kernel/ports.js';
+import { createLocalTimers, type LocalTimers } from '../../src/kernel/timers.js';
 import { parsePolicy, PolicySet, type Policy } from '../../src/policy/index.js';
 import { createConsoleSender, DevOutbox, type OtpSender } from '../../src/providers/otp/index.js';
 import { createLedgerStore } from '../../src/store/ledger.js';
@@ -57,7 +58,11 @@ export async function makeTestApp(opts: TestAppOptions = {}) {
   const consoleLines: string[] = [];
   const keys = await createKeys(SECRET_KEY);
   const policies = opts.policies ?? testPolicies();
+  const logger = jsonLogger((l) => logs.push(l));
+  // The fake clock does not move by itself: a test runs the timers it made due (t.timers.runDue()).
+  let timers: LocalTimers | undefined;
   const { app, services, drain } = createApp({
+    timers: (run) => (timers = createLocalTimers(clock, run, logger, { manual: true })),
     twilio: opts.twilio,
     publicUrl: PUBLIC_URL,
     ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
@@ -72,7 +77,7 @@ export async function makeTestApp(opts: TestAppOptions = {}) {
     otpSender: opts.otpSender ?? createConsoleSender({ outbox, clock, write: (l) => consoleLines.push(l) }),
     outbox,
     clock,
-    logger: jsonLogger((l) => logs.push(l)),
+    logger,
   });
   const responses: string[] = [];
 
@@ -94,6 +99,8 @@ export async function makeTestApp(opts: TestAppOptions = {}) {
     db: opened.db,
     sqlite: opened.sqlite,
     clock,
+    /** The call timers (DID TTL, push expiry, screen deadline), run by hand on the fake clock. */
+    timers: timers!,
     outbox,
     logs,
     consoleLines,

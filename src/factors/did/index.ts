@@ -8,8 +8,11 @@ import { appRoutes } from './routes/app.js';
 import { deviceRoutes } from './routes/devices.js';
 import { ivrRoutes } from './routes/ivr.js';
 import { twilioRoutes } from './routes/twilio.js';
-import { cancelSession, sweepExpired } from './sessions.js';
+import { cancelSession, DID_TTL, expireIfDue, sweepExpired } from './sessions.js';
 import { didCancel, didIssue, didWait, MAX_WAIT_SECONDS } from './steps.js';
+
+/** The safety-net sweep's period: the timers are on time, the sweep catches what they lost. */
+const SWEEP_EVERY_MS = 10_000;
 
 /** A pending DID would only keep an IVR polling once its call closed or changed hands: cancel it. */
 async function cancelPending(s: Services, call: CallRow) {
@@ -49,7 +52,9 @@ export const didFactor = defineFactor({
     { path: '/ivr/sessions', scope: 'ivr', routes: ivrRoutes(ctx) },
     ...(ctx.twilio ? [{ path: '/ivr/twilio', scope: 'public' as const, routes: twilioRoutes(ctx.s, ctx.twilio) }] : []),
   ],
-  // Sessions time out on time even when nobody polls them.
-  background: [{ name: 'did_sweep', everyMs: 1_000, run: sweepExpired }],
+  // Sessions time out on time even when nobody polls them: a timer per session, and a sweep as
+  // the safety net for timers lost with a process or an alarm that gave up.
+  timers: { [DID_TTL]: expireIfDue },
+  background: [{ name: 'did_sweep', everyMs: SWEEP_EVERY_MS, run: sweepExpired }],
   enrolment: 'a device public key on POST /admin/customers/{id}/devices (`npm run device -- enrol`)',
 });

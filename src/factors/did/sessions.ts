@@ -26,8 +26,11 @@ export type CreateSessionResult =
   | { ok: true; session: DidSession; created: boolean }
   | { ok: false; reason: 'max_retries' | 'already_confirmed' | 'did_unavailable'; session?: DidSession };
 
-/** The waker key of a session: every long-poll (did_wait, ?wait=, the TwiML hold) waits on it. */
-export const sessionKey = (id: string) => `did:${id}`;
+/** The waker key of a session, a topic of its call: every long-poll (did_wait, ?wait=, the TwiML hold) waits on it. */
+export const sessionKey = (d: Pick<DidSession, 'id' | 'callId'>) => ({ callId: d.callId, topic: `did:${d.id}` });
+
+/** The timer kind of a session's TTL (its ref: the session id). */
+export const DID_TTL = 'did_ttl';
 
 const eventData = (d: DidSession) => ({ session_id: d.id, provider: d.provider, call_ref: d.callRef, attempt: d.attempt });
 
@@ -71,6 +74,7 @@ export async function createSession(s: Services, input: CreateSessionInput): Pro
       expiresAt: now + cfg.ttl_seconds * 1000,
     });
     if (inserted) {
+      s.timers.at(inserted.callId, DID_TTL, inserted.expiresAt, inserted.id);
       await s.audit.record(input.callId, 'session_created', now, { ...eventData(inserted), previous_session_id: inserted.previousSessionId });
       await s.audit.record(input.callId, 'did_issued', now, { ...eventData(inserted), ttl_seconds: cfg.ttl_seconds });
       return { ok: true, session: inserted, created: true };
@@ -107,10 +111,19 @@ export async function cancelSession(s: Services, session: DidSession): Promise<D
 /** Audit the terminal transition once (only its winner gets here) and wake whoever waits. */
 export async function onResolved(s: Services, d: DidSession, event: 'timeout' | 'canceled' | 'confirmed', now: number, extra = {}) {
   await s.audit.record(d.callId, event, now, { ...eventData(d), ...extra });
-  s.waker.wake(sessionKey(d.id));
+  s.waker.wake(sessionKey(d));
 }
 
-/** Times out every overdue session, so expiry happens on time even if nobody polls. */
+/** The TTL timer: a session still pending at its expiry times out (conditional: a second run, or one after a confirmation, does nothing). */
+export async function expireIfDue(s: Services, id: string, now: number): Promise<void> {
+  const expired = await s.did.expire(id, now);
+  if (expired) await onResolved(s, expired, 'timeout', now);
+}
+
+/**
+ * Times out every overdue session: the TTL timers' safety net (a restarted Node process has lost
+ * its timers; an alarm may fail past its retries).
+ */
 export async function sweepExpired(s: Services): Promise<number> {
   const now = s.clock.now();
   const expired = await s.did.sweep(now);
@@ -136,7 +149,7 @@ export async function waitForSession(
     const left = until - Date.now();
     if (!session || session.status !== 'pending' || left <= 0 || signal?.aborted) return session;
     const parkMs = Math.min(left, session.expiresAt - s.clock.now() + 1);
-    if ((await s.waker.wait(sessionKey(id), parkMs, signal)) === 'aborted') return currentSession(s, id);
+    if ((await s.waker.wait(sessionKey(session), parkMs, signal)) === 'aborted') return currentSession(s, id);
   }
 }
 

@@ -5,9 +5,13 @@ import type { Policy } from '../../policy/index.js';
 import type { PushChallenge, PushDevice } from './store.js';
 import { deliver } from './delivery/deliver.js';
 
-/** The waker key of a challenge (push_wait holds on it) and of a device (its pull long-poll). */
-export const challengeKey = (id: string) => `push:${id}`;
-export const deviceKey = (deviceId: string) => `push:device:${deviceId}`;
+/** The waker key of a challenge, a topic of its call (push_wait holds on it). */
+export const challengeKey = (c: Pick<PushChallenge, 'id' | 'callId'>) => ({ callId: c.callId, topic: `push:${c.id}` });
+/** A device's pull long-poll: it waits before any call exists for it, so its key is the device's. */
+export const deviceKey = (deviceId: string) => ({ deviceId, topic: 'push' });
+
+/** The timer kind of a push's expiry (its ref: the challenge id). */
+export const PUSH_TTL = 'push_ttl';
 
 /** A uniform integer in [0, n) from the CSPRNG (rejection sampling, no modulo bias). */
 function below(random: RandomSource, n: number): number {
@@ -75,6 +79,7 @@ export async function issuePush(s: Services, callId: string, customerId: string,
     if (again.latest?.status === 'pending' && again.latest.customerId === customerId) return { ok: true, challenge: again.latest, created: false };
     return refuse(s, callId, refusal(again, cfg) ?? 'push_pending', now);
   }
+  s.timers.at(callId, PUSH_TTL, inserted.expiresAt, inserted.id);
   await s.audit.record(callId, 'push_sent', now, { challenge_id: inserted.id, device_id: inserted.deviceId, transport: state.device.transport, ttl_seconds: cfg.ttl_seconds });
   announce(s, inserted, state.device, now);
   return { ok: true, challenge: inserted, created: true };
@@ -118,11 +123,17 @@ export async function cancelChallenge(s: Services, c: PushChallenge, now: number
 /** Audits a terminal transition once (only its winner gets here) and wakes whoever waits on it. */
 export async function resolved(s: Services, c: PushChallenge, event: string, now: number, extra: Record<string, unknown> = {}) {
   await s.audit.record(c.callId, event, now, { challenge_id: c.id, device_id: c.deviceId, ...extra });
-  s.waker.wake(challengeKey(c.id));
+  s.waker.wake(challengeKey(c));
   s.waker.wake(deviceKey(c.deviceId));
 }
 
-/** Expires every overdue push, so a deadline happens on time even if nobody polls. */
+/** The expiry timer: a push still pending at its expiry expires (conditional: a second run, or one after an answer, does nothing). */
+export async function expireIfDue(s: Services, id: string, now: number): Promise<void> {
+  const expired = await s.push.expire(id, now);
+  if (expired) await resolved(s, expired, 'push_expired', now);
+}
+
+/** Expires every overdue push: the expiry timers' safety net (timers lost with a process, an alarm that gave up). */
 export async function sweepExpired(s: Services): Promise<number> {
   const now = s.clock.now();
   const expired = await s.push.sweep(now);

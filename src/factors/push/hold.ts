@@ -20,7 +20,7 @@ export async function waitForChallenge(s: Services, id: string, waitSeconds: num
     const left = until - Date.now();
     if (!c || c.status !== 'pending' || left <= 0 || signal?.aborted) return c;
     const parkMs = Math.min(left, c.expiresAt - s.clock.now() + 1);
-    if ((await s.waker.wait(challengeKey(id), parkMs, signal)) === 'aborted') return c;
+    if ((await s.waker.wait(challengeKey(c), parkMs, signal)) === 'aborted') return c;
   }
 }
 

@@ -1,6 +1,6 @@
 import { defineFactor, type Services } from '../../kernel/index.js';
 import type { CallRow } from '../../store/schema/calls.js';
-import { cancelChallenge, sweepExpired } from './challenge.js';
+import { cancelChallenge, expireIfDue, PUSH_TTL, sweepExpired } from './challenge.js';
 import { holdForApproval } from './hold.js';
 import { offerPush } from './offer.js';
 import { PUSH_REASONS } from './reasons.js';
@@ -38,7 +38,9 @@ export const pushFactor = defineFactor({
   onClose: (s, call, now) => cancelPending(s, call, now),
   voidIssued: (s, call, now) => cancelPending(s, call, now),
   routes: (ctx) => [{ path: '/app/push', scope: 'public', routes: pushAppRoutes(ctx.s) }],
-  // Pushes expire on time even when nobody polls them.
-  background: [{ name: 'push_expiry', everyMs: 1_000, run: sweepExpired }],
+  // Pushes expire on time even when nobody polls them: a timer per push, and a sweep as the
+  // safety net for timers lost with a process or an alarm that gave up.
+  timers: { [PUSH_TTL]: expireIfDue },
+  background: [{ name: 'push_expiry', everyMs: 10_000, run: sweepExpired }],
   enrolment: 'an enrolled device registers itself, signed by its key, on POST /app/push/register (`npm run device -- push-enrol`)',
 });

@@ -17,7 +17,7 @@ export async function pending(
   signal?: AbortSignal,
 ): Promise<AppAnswer> {
   const now = s.clock.now();
-  if (!s.rateLimit.take(`app:push-poll:${q.deviceId}`, 60, 60_000, now)) return refuse(429, 'rate_limited');
+  if (!(await s.rateLimit.take(`app:push-poll:${q.deviceId}`, 60, 60_000, now))) return refuse(429, 'rate_limited');
   const format = formatRefusal(q.signature);
   if (format) return format;
   if (!fresh(q.timestamp, now)) return refuse(401, 'stale_request');

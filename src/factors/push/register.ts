@@ -28,7 +28,7 @@ export function subscriptionKeysValid(p256dh: string, auth: string): boolean {
  */
 export async function register(s: Services, r: Registration): Promise<AppAnswer> {
   const now = s.clock.now();
-  if (!s.rateLimit.take(`app:push-register:${r.deviceId}`, 10, 60_000, now)) return refuse(429, 'rate_limited');
+  if (!(await s.rateLimit.take(`app:push-register:${r.deviceId}`, 10, 60_000, now))) return refuse(429, 'rate_limited');
   const format = formatRefusal(r.signature);
   if (format) return format;
   if (!fresh(r.timestamp, now)) return refuse(401, 'stale_request');

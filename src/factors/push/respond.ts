@@ -21,7 +21,7 @@ export interface Answer {
  */
 async function verified(s: Services, a: Answer, message: (c: PushChallenge) => string): Promise<{ challenge: PushChallenge } | { refused: AppAnswer }> {
   const now = s.clock.now();
-  if (!s.rateLimit.take(`app:push:${a.deviceId}`, 30, 60_000, now)) return { refused: refuse(429, 'rate_limited') };
+  if (!(await s.rateLimit.take(`app:push:${a.deviceId}`, 30, 60_000, now))) return { refused: refuse(429, 'rate_limited') };
   const format = formatRefusal(a.signature);
   if (format) return { refused: format };
   const stored = await s.push.get(a.challengeId);

@@ -1,7 +1,7 @@
 import { defineFactor } from '../../kernel/index.js';
 import { SCREEN_REASONS } from './reasons.js';
 import { voxeqRoutes } from './routes.js';
-import { checkScreenDeadline, screenStep } from './screen.js';
+import { checkScreenDeadline, SCREEN_DEADLINE, screenDeadlineDue, screenStep, startScreenClock } from './screen.js';
 
 /**
  * The passive fraud screen (VoxEQ Verify): results pushed signed or pulled, each a set of risk
@@ -14,7 +14,10 @@ export const screenFactor = defineFactor({
   actions: { screen: { run: (ctx) => screenStep(ctx) } },
   proves: {},
   reasons: SCREEN_REASONS,
-  // A screen that has not answered in time is screen_unavailable before anything else is decided.
+  // A screen that has not answered in time is screen_unavailable before anything else is decided:
+  // checked by every request, and applied by the call's timer when no request comes.
   before: ({ s, call, policy, now }) => checkScreenDeadline(s, call, policy, now),
+  onOpen: (s, call, policy) => startScreenClock(s, call, policy),
+  timers: { [SCREEN_DEADLINE]: screenDeadlineDue },
   routes: (ctx) => [{ path: '/voxeq', scope: 'public', routes: voxeqRoutes(ctx.s, ctx.screenWebhookSecret) }],
 });

@@ -1,4 +1,5 @@
 import { fail, ok, policyFor, type Services, type StepContext, type StepResult } from '../../kernel/index.js';
+import { LIVE } from '../../store/calls.js';
 import type { ScreenReason } from './reasons.js';
 import type { Policy } from '../../policy/index.js';
 import { signalsFromScreen, type ScreenResult } from '../../providers/voxeq/types.js';
@@ -44,11 +45,36 @@ export async function checkScreenDeadline(s: Services, call: CallRow, policy: Po
     if (fetched.status === 'ready') return (await applyScreenTo(s, call, { ...fetched.result, call_id: call.id })).call;
   }
   const updated = (await s.calls.setSignal(call.id, 'screen_unavailable', true, now)) ?? call;
+  // The deadline is reached by a request's check and by the call's timer, possibly at once (and a
+  // timer may run twice): the same signal, written again, is harmless; its events are recorded once.
+  if (!(await s.receipts.claim(`screen_unavailable:${call.id}`, now))) return updated;
   await s.audit.record(call.id, 'screen_unavailable', now, { wait_seconds: cfg.wait_seconds, on_unavailable: cfg.on_unavailable });
   if (cfg.on_unavailable === 'fail_open') {
     await s.audit.record(call.id, 'degraded', now, { reason: 'screen_unavailable', policy_choice: 'fail_open' });
   }
   return updated;
+}
+
+/** The timer kind of a call's screen deadline (its ref: the call id). */
+export const SCREEN_DEADLINE = 'screen_deadline';
+
+/** A new call's screen deadline, when a screen is wired in: applied on time even if no request comes. */
+export async function startScreenClock(s: Services, call: CallRow, policy: Policy): Promise<void> {
+  if (s.screen.expected) s.timers.at(call.id, SCREEN_DEADLINE, call.createdAt + policy.factors.screen.wait_seconds * 1000, call.id);
+}
+
+/**
+ * The deadline's timer: on a live call still without a screen result, `screen_unavailable`, and
+ * the policy evaluated at once (as a result arriving does). Anything else (answered, already
+ * unavailable, closed, not yet due) leaves the call as it is.
+ */
+export async function screenDeadlineDue(s: Services, callId: string, now: number): Promise<void> {
+  const call = await s.calls.get(callId);
+  if (!call || !LIVE.includes(call.status)) return;
+  const policy = policyFor(s, call);
+  const updated = await checkScreenDeadline(s, call, policy, now);
+  // A result fetched at the last moment was decided on as it was applied.
+  if (updated.signals.screen_unavailable && !call.signals.screen_unavailable) await s.outcome.decide(updated, policy, now, 'screen_deadline');
 }
 
 /** The `screen` action: where the fraud screen stands for this call (pulling once if a provider is set). */

@@ -87,7 +87,7 @@ describe('the every-minute cron', () => {
     expect(row).toEqual({ status: 'timeout' });
     const events = await bindings.DB.prepare("SELECT type FROM events WHERE call_id = 'genesys:cron-1' ORDER BY id").all();
     expect(events.results.map((e) => e.type)).toContain('timeout');
-    const woken = await runInDurableObject(bindings.CALLS.getByName(`did:${session.sessionId}`), (_, s) => s.storage.get('wokenAt'));
+    const woken = await runInDurableObject(bindings.CALLS.getByName('call:genesys:cron-1'), (_, s) => s.storage.get(`wake:did:${session.sessionId}`));
     expect(woken).toBeTypeOf('number');
   });
 });

@@ -1,6 +1,6 @@
 // One callgate per isolate: config from the bindings (the same loadConfig as Node), D1 through
-// drizzle, policies pinned in D1, the Durable Object waker and rate limiter. Built on the first
-// request (or cron run) and reused while the isolate lives.
+// drizzle, policies pinned in D1, the Durable Object waker, timers and rate limiter. Built on the
+// first request (or cron run, or alarm) and reused while the isolate lives.
 import { drizzle } from 'drizzle-orm/d1';
 import { createApp } from '../../app.js';
 import { loadConfig, type Config } from '../../config.js';
@@ -19,6 +19,7 @@ import { configEnv, type WorkerEnv } from './env.js';
 import { BUNDLED_POLICY_FILES } from './policy-files.js';
 import { pinPolicies, PolicyFilesError, type PinnedPolicies } from './policies.js';
 import { createDurableRateLimiter } from './rate-limit.js';
+import { createWorkerTimers } from './timers.js';
 import { createWorkerWaker, type WorkerWaker } from './waker.js';
 
 export interface WorkerRuntime {
@@ -28,10 +29,12 @@ export interface WorkerRuntime {
   services: ReturnType<typeof createApp>['services'];
   /** The app's periodic work (each factor's sweeps, counter clean-up), run from the crons. */
   periodic: ReturnType<typeof createApp>['periodic'];
+  /** Runs a due timer's handler (a call's CallObject, from its alarm). */
+  runTimer: ReturnType<typeof createApp>['runTimer'];
   policies: PinnedPolicies;
   waker: WorkerWaker;
   logger: Logger;
-  /** Resolves when this isolate's background work (redirects) and wakes are done. */
+  /** Resolves when this isolate's background work (redirects), wakes and timers are sent. */
   settle(): Promise<void>;
 }
 
@@ -86,8 +89,9 @@ export async function bootWorker(env: WorkerEnv, clock: Clock = systemClock): Pr
   const keys = await createKeys(config.secrets.key);
   const outbox = config.devOutbox ? new DevOutbox() : undefined;
   const waker = createWorkerWaker(env.CALLS, logger);
+  const timers = createWorkerTimers(env.CALLS, logger);
   const { accountSid, authToken, apiBaseUrl } = config.twilio;
-  const { app, services, drain, periodic } = createApp({
+  const { app, services, drain, periodic, runTimer } = createApp({
     db,
     pushSender,
     twilio: accountSid && authToken ? { authToken, redirector: createTwilioCallRedirector({ accountSid, authToken, apiBaseUrl }) } : undefined,
@@ -104,15 +108,17 @@ export async function bootWorker(env: WorkerEnv, clock: Clock = systemClock): Pr
     otpSender: createOtpSender(config, { clock, outbox }),
     outbox,
     waker,
+    // The call's object runs its due timers (its alarm calls runTimer): nothing to run here.
+    timers: () => timers,
     rateLimiter: createDurableRateLimiter(env.LIMITS),
     clock,
     logger,
   });
   const settle = async () => {
     await drain();
-    await waker.settled();
+    await Promise.all([waker.settled(), timers.settled()]);
   };
-  return { config, db, app, services, periodic, policies, waker, logger, settle };
+  return { config, db, app, services, periodic, runTimer, policies, waker, logger, settle };
 }
 
 let current: Promise<WorkerRuntime> | undefined;

@@ -1,5 +1,5 @@
-// The DID long-poll over HTTP on the worker: D1 holds the session, the session's CallObject holds
-// the waiters, and the confirmation's wake reaches them.
+// The DID long-poll over HTTP on the worker: D1 holds the session, its call's CallObject holds
+// the waiters (per session), and the confirmation's wake reaches them.
 import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { WorkerEnv } from './env.js';
@@ -7,9 +7,11 @@ import { admin, app, enrolWithDevice, ivr } from './test-client.js';
 
 const calls = (env as unknown as WorkerEnv).CALLS;
 
-/** When the session's object recorded its wake (undefined: never woken; the poll then answered from its timeout). */
-const wokenAt = (sessionId: string) =>
-  runInDurableObject(calls.getByName(`did:${sessionId}`), (_, state) => state.storage.get<number>('wokenAt'));
+/** The CallObject of a Genesys call of these tests (the call id is `genesys:<callId>`). */
+const callObject = (callId: string) => calls.getByName(`call:genesys:${callId}`);
+/** When the call's object recorded the session's wake (undefined: never woken; the poll then answered from its timeout). */
+const wokenAt = (callId: string, sessionId: string) =>
+  runInDurableObject(callObject(callId), (_, state) => state.storage.get<number>(`wake:did:${sessionId}`));
 
 async function pendingSession(callId: string, ani: string) {
   const created = await ivr('POST', '/sessions', { provider: 'genesys', callId, dnis: '+18005550100', ani });
@@ -22,19 +24,19 @@ describe('GET /ivr/sessions/{id}?wait= on Workers', () => {
     const device = await enrolWithDevice('cust_w1', '+14155550101', 'w1-phone');
     const session = await pendingSession('w-1', '+14155550101');
     const poll = ivr('GET', `/sessions/${session.sessionId}?wait=15`);
-    await expect.poll(() => calls.getByName(`did:${session.sessionId}`).waiting()).toBe(1);
+    await expect.poll(() => callObject('w-1').waiting(`did:${session.sessionId}`)).toBe(1);
     const confirmed = await app('/confirm', await device.signedConfirm(session.did));
     expect(confirmed.body).toMatchObject({ success: true });
     expect((await poll).body).toMatchObject({ sessionId: session.sessionId, status: 'confirmed', customerId: 'cust_w1' });
     // A poll re-reads D1 when its wait runs out, so the answer alone does not show the wake did it.
-    expect(await wokenAt(session.sessionId)).toBeTypeOf('number');
+    expect(await wokenAt('w-1', session.sessionId)).toBeTypeOf('number');
   });
 
   it('50 concurrent confirmations: one transition, the device limit holds at 20, every waiter woken', async () => {
     const device = await enrolWithDevice('cust_w2', '+14155550102', 'w2-phone');
     const session = await pendingSession('w-2', '+14155550102');
     const polls = Array.from({ length: 20 }, () => ivr('GET', `/sessions/${session.sessionId}?wait=15`));
-    await expect.poll(() => calls.getByName(`did:${session.sessionId}`).waiting()).toBe(20);
+    await expect.poll(() => callObject('w-2').waiting(`did:${session.sessionId}`)).toBe(20);
     const body = await device.signedConfirm(session.did);
     const answers = await Promise.all(Array.from({ length: 50 }, () => app('/confirm', body)));
     expect(answers.filter((a) => a.body.success === true)).toHaveLength(1);
@@ -42,7 +44,7 @@ describe('GET /ivr/sessions/{id}?wait= on Workers', () => {
     expect(answers.filter((a) => a.status === 429)).toHaveLength(30);
     const woken = await Promise.all(polls);
     expect(woken.map((p) => p.body.status)).toEqual(Array(20).fill('confirmed'));
-    expect(await wokenAt(session.sessionId)).toBeTypeOf('number');
+    expect(await wokenAt('w-2', session.sessionId)).toBeTypeOf('number');
     const trail = await admin('GET', '/calls/genesys:w-2');
     expect(trail.body.events.filter((e: { type: string }) => e.type === 'confirmed')).toHaveLength(1);
   });

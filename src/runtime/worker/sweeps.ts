@@ -15,7 +15,7 @@ export async function runSweeps(rt: WorkerRuntime, cron: string): Promise<void> 
   const { services, logger } = rt;
   const guarded = (name: string, work: () => Promise<unknown>) =>
     work().catch((err: unknown) => logger.error(`${name}_failed`, { error: (err as Error).name }));
-  // A DID session nobody polls still times out (a waiter times its own session out on time).
+  // The safety net of the calls' alarms: a session or push whose alarm gave up still expires.
   for (const task of rt.periodic) {
     if ((task.everyMs < HOUR_MS ? EVERY_MINUTE : HOURLY) === cron) await guarded(task.name, () => task.run(services));
   }

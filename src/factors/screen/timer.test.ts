@@ -1,0 +1,47 @@
+// The screen deadline through the timers port: set when the call opens, it makes the call
+// screen_unavailable on time and decides at once; on a call already closed it does nothing.
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeTestApp, ring, type TestApp } from '../../../test/helpers/app.js';
+
+let t: TestApp;
+afterEach(() => t.close());
+
+const decisions = (callId: string) =>
+  (t.sqlite.prepare("select data from events where call_id = ? and type = 'policy_decision' order by id").all(callId) as { data: string }[]).map(
+    (r) => JSON.parse(r.data) as { trigger: string; tier: string },
+  );
+
+describe('the screen deadline timer', () => {
+  it('fires screen_unavailable on a live call nobody asks about, once, and raises the tier at once', async () => {
+    t = await makeTestApp({ screen: { webhookSecret: 'voxeq-secret-0123456789abcdef0123' } });
+    await ring(t, 'CA-st-1', '+14155550170');
+    expect(t.timers.pending()).toBe(1);
+    t.clock.advance(7_999);
+    expect(await t.timers.runDue()).toBe(0);
+    t.clock.advance(1);
+    expect(await t.timers.runDue()).toBe(1);
+    expect(t.eventTypes('CA-st-1').filter((e) => e === 'screen_unavailable')).toHaveLength(1);
+    expect(decisions('CA-st-1').filter((d) => d.trigger === 'screen_deadline')).toMatchObject([{ tier: 'medium' }]);
+    // The next request's check finds it done: no second event.
+    await t.tool('CA-st-1', 'status');
+    t.services.timers.at('CA-st-1', 'screen_deadline', t.clock.now(), 'CA-st-1');
+    await t.timers.runDue();
+    expect(t.eventTypes('CA-st-1').filter((e) => e === 'screen_unavailable')).toHaveLength(1);
+  });
+
+  it('does nothing on a call that closed before its deadline', async () => {
+    t = await makeTestApp({ screen: { webhookSecret: 'voxeq-secret-0123456789abcdef0123' } });
+    await ring(t, 'CA-st-2', '+14155550171');
+    await t.tool('CA-st-2', 'handoff');
+    const before = t.eventTypes('CA-st-2');
+    t.clock.advance(8_000);
+    expect(await t.timers.runDue()).toBe(1);
+    expect(t.eventTypes('CA-st-2')).toEqual(before);
+  });
+
+  it('is not set when no screen is wired in', async () => {
+    t = await makeTestApp();
+    await ring(t, 'CA-st-3', '+14155550172');
+    expect(t.timers.pending()).toBe(0);
+  });
+});
