@@ -23,8 +23,10 @@ export async function recordFailedCheck(
   if (!current.signals.wrong_code_burst) {
     const recent = await s.events.countSince(call.id, 'factor_failed', now - burst.window_seconds * 1000);
     if (recent >= burst.count) {
-      current = (await s.calls.setSignal(call.id, 'wrong_code_burst', true, now)) ?? current;
-      await s.audit.record(call.id, 'wrong_code_burst', now, { failures_in_window: recent, window_seconds: burst.window_seconds });
+      // Concurrent failures may all count past the threshold: the one that raises the flag records it.
+      const raised = await s.calls.raiseSignal(call.id, 'wrong_code_burst', now);
+      if (raised) await s.audit.record(call.id, 'wrong_code_burst', now, { failures_in_window: recent, window_seconds: burst.window_seconds });
+      current = raised ?? (await s.calls.get(call.id)) ?? current;
     }
   }
   if (current.failures >= policy.lockout.max_failures && LIVE.includes(current.status)) {

@@ -114,6 +114,23 @@ export function createCallStore(db: Db) {
     .returning()
     .prepare();
 
+  // Turns a flag on once: only the statement that raised it returns the row, so two requests (or a
+  // request and a timer) that reach the same threshold record it once. `unless`: a signal whose
+  // presence means the flag no longer applies (a screen result arrived before its deadline).
+  const raiseSignal = db
+    .update(calls)
+    .set({ signals: sql`json_set(${calls.signals}, ${jsonKey('name')}, json('true'))`, updatedAt: p('now') as never })
+    .where(
+      and(
+        eq(calls.id, p('id')),
+        live,
+        sql`coalesce(json_extract(${calls.signals}, ${jsonKey('name')}), 0) = 0`,
+        sql`(${p('unless')} IS NULL OR json_extract(${calls.signals}, '$.' || ${p('unless')}) IS NULL)`,
+      ),
+    )
+    .returning()
+    .prepare();
+
   // A screen result replaces every screen signal at once (a later result can clear an earlier flag).
   // A clear screen is a signal, never a success: it proves nothing about who is calling.
   const applyScreen = db
@@ -247,6 +264,10 @@ export function createCallStore(db: Db) {
     },
     async setSignal(id: string, name: string, value: boolean | string | number, now: number) {
       return firstRow<CallRow>(await setSignal.all({ id, name, value: JSON.stringify(value), now }));
+    },
+    /** The call, if this statement turned `name` on; undefined if it was on already, `unless` is set, or the call is terminal. */
+    async raiseSignal(id: string, name: string, now: number, unless: string | null = null) {
+      return firstRow<CallRow>(await raiseSignal.all({ id, name, now, unless }));
     },
     async applyScreen(id: string, signals: Record<string, boolean>, now: number) {
       return firstRow<CallRow>(await applyScreen.all({ id, signals: JSON.stringify(signals), now }));

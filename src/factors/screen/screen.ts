@@ -44,10 +44,11 @@ export async function checkScreenDeadline(s: Services, call: CallRow, policy: Po
     const fetched = await s.screen.provider.fetchResult(call.id);
     if (fetched.status === 'ready') return (await applyScreenTo(s, call, { ...fetched.result, call_id: call.id })).call;
   }
-  const updated = (await s.calls.setSignal(call.id, 'screen_unavailable', true, now)) ?? call;
   // The deadline is reached by a request's check and by the call's timer, possibly at once (and a
-  // timer may run twice): the same signal, written again, is harmless; its events are recorded once.
-  if (!(await s.receipts.claim(`screen_unavailable:${call.id}`, now))) return updated;
+  // timer may run twice), and a result may land in between: only the statement that raises the
+  // flag on a still unanswered screen records it.
+  const updated = await s.calls.raiseSignal(call.id, 'screen_unavailable', now, 'screen_clear');
+  if (!updated) return (await s.calls.get(call.id)) ?? call;
   await s.audit.record(call.id, 'screen_unavailable', now, { wait_seconds: cfg.wait_seconds, on_unavailable: cfg.on_unavailable });
   if (cfg.on_unavailable === 'fail_open') {
     await s.audit.record(call.id, 'degraded', now, { reason: 'screen_unavailable', policy_choice: 'fail_open' });

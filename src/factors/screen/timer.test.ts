@@ -1,7 +1,9 @@
 // The screen deadline through the timers port: set when the call opens, it makes the call
 // screen_unavailable on time and decides at once; on a call already closed it does nothing.
 import { afterEach, describe, expect, it } from 'vitest';
+import { policyFor } from '../../kernel/index.js';
 import { makeTestApp, ring, type TestApp } from '../../../test/helpers/app.js';
+import { applyScreenResult, checkScreenDeadline } from './screen.js';
 
 let t: TestApp;
 afterEach(() => t.close());
@@ -27,6 +29,17 @@ describe('the screen deadline timer', () => {
     t.services.timers.at('CA-st-1', 'screen_deadline', t.clock.now(), 'CA-st-1');
     await t.timers.runDue();
     expect(t.eventTypes('CA-st-1').filter((e) => e === 'screen_unavailable')).toHaveLength(1);
+  });
+
+  it('leaves a call answered when the result lands between the deadline read and its write', async () => {
+    t = await makeTestApp({ screen: { webhookSecret: 'voxeq-secret-0123456789abcdef0123' } });
+    await ring(t, 'CA-st-4', '+14155550173');
+    t.clock.advance(8_000);
+    const stale = (await t.services.calls.get('CA-st-4'))!; // read by the deadline's check: unanswered
+    await applyScreenResult(t.services, { call_id: 'CA-st-4', risk: 'clear', watch_list: false, synthetic_voice: false, profile_mismatch: false, poor_audio: false });
+    const after = await checkScreenDeadline(t.services, stale, policyFor(t.services, stale), t.clock.now());
+    expect(after.signals).toMatchObject({ screen_clear: true, screen_unavailable: false });
+    expect(t.eventTypes('CA-st-4')).not.toContain('screen_unavailable');
   });
 
   it('does nothing on a call that closed before its deadline', async () => {
