@@ -117,17 +117,11 @@ export function createCallStore(db: Db) {
   // Turns a flag on once: only the statement that raised it returns the row, so two requests (or a
   // request and a timer) that reach the same threshold record it once. `unless`: a signal whose
   // presence means the flag no longer applies (a screen result arrived before its deadline).
+  const unlessSet = sql`(${p('unless')} IS NULL OR json_extract(${calls.signals}, '$.' || ${p('unless')}) IS NULL)`;
   const raiseSignal = db
     .update(calls)
     .set({ signals: sql`json_set(${calls.signals}, ${jsonKey('name')}, json('true'))`, updatedAt: p('now') as never })
-    .where(
-      and(
-        eq(calls.id, p('id')),
-        live,
-        sql`coalesce(json_extract(${calls.signals}, ${jsonKey('name')}), 0) = 0`,
-        sql`(${p('unless')} IS NULL OR json_extract(${calls.signals}, '$.' || ${p('unless')}) IS NULL)`,
-      ),
-    )
+    .where(and(eq(calls.id, p('id')), live, sql`coalesce(json_extract(${calls.signals}, ${jsonKey('name')}), 0) = 0`, unlessSet))
     .returning()
     .prepare();
 
