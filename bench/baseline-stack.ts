@@ -1,5 +1,5 @@
 // A second baseline: callgate's own app and middleware, but a route that does nothing. The server is
-// started exactly as src/runtime/node.ts starts it (startServer with this process's environment);
+// started exactly as src/runtime/node/index.ts starts it (startServer with this process's environment);
 // before the first request one extra route is added under /tools/, so every global middleware of
 // src/app.ts and the /tools/* bearer check run, the JSON body is read with src/http/body.ts, and a
 // fixed body is answered: no store, no policy, no audit. The distance from the bare baseline to this
@@ -7,7 +7,7 @@
 // callgate's own work. It follows src/app.ts as it changes.
 import { describeConfig } from '../src/config.js';
 import { readJson } from '../src/http/body.js';
-import { startServer } from '../src/runtime/server.js';
+import { startServer } from '../src/runtime/node/server.js';
 
 const answer = { success: true, reason: 'ok', next_required_step: 'otp_send', privileged_allowed: false };
 const server = await startServer({ env: process.env, print: () => {} });

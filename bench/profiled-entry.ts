@@ -1,12 +1,12 @@
-// `npm run bench -- --profile` only: the server started exactly as src/runtime/node.ts starts it
+// `npm run bench -- --profile` only: the server started exactly as src/runtime/node/index.ts starts it
 // (startServer with process.env, the same banner), plus CPU profiling the bench switches on and off
 // around each scenario's measured window with SIGUSR2, through the inspector (same sampler as
 // `node --cpu-prof`, but without start-up, fixtures and warm-up in the profile).
-// Every measured figure in docs/benchmarks.md comes from src/runtime/node.ts itself, not from this file.
+// Every measured figure in docs/benchmarks.md comes from src/runtime/node/index.ts itself, not from this file.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import { runNodeServer } from '../src/runtime/main.js';
+import { runNodeServer } from '../src/runtime/node/main.js';
 
 const dir = process.env.BENCH_PROFILE_DIR ?? '.';
 const session = new Session();

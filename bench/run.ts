@@ -7,7 +7,7 @@
 //   options: --scales 0,100k  --only status,post_auth  --duration 8  --waiting 10000  --no-docs
 //            --compare <stamp>  (the earlier bench/results/<stamp>.json the docs compare with; default: the previous full run)
 //
-// The server is the real Node entry (src/runtime/node.ts), compiled as `npm run build` compiles it for
+// The server is the real Node entry (src/runtime/node/index.ts), compiled as `npm run build` compiles it for
 // production (the bench builds it first; no TypeScript loader in the measured process), in its own process, on a fresh SQLite file (WAL) in a temporary folder, port 0, console OTP delivery and freshly
 // generated development secrets. The load comes from this process (autocannon and a keep-alive
 // node:http client) over loopback. Exit status: 0 when every scenario ran (the numbers are not judged),

@@ -8,7 +8,7 @@
 // Deterministic (seeded PRNG). Prints one JSON line with what it wrote and how long it took.
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { openSqlite } from '../src/runtime/sqlite.js';
+import { openSqlite } from '../src/runtime/node/sqlite.js';
 import { createLedgerStore } from '../src/store/ledger.js';
 import { benchCustomer } from './fixtures.js';
 import { drizzle } from 'drizzle-orm/better-sqlite3';

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, desc, eq, ne, sql } from 'drizzle-orm';
-import { openSqlite } from '../src/runtime/sqlite.js';
+import { openSqlite } from '../src/runtime/node/sqlite.js';
 import { otpChallenges } from '../src/factors/otp/schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callgate-reprepare-'));

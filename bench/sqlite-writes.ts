@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqlite } from '../src/runtime/sqlite.js';
+import { openSqlite } from '../src/runtime/node/sqlite.js';
 import { createEventStore } from '../src/store/events.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callgate-writes-'));

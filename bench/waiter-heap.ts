@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { spawn } from 'node:child_process';
-import { startServer } from '../src/runtime/server.js';
+import { startServer } from '../src/runtime/node/server.js';
 import { jsonLogger } from '../src/kernel/ports.js';
 import { generateDeviceKeyPair } from '../src/crypto/device-signature.js';
 

@@ -1,8 +1,8 @@
 // Compiles the Node entry to plain JavaScript for production (`npm run build`, then
 // `node dist/runtime/node.mjs`): no TypeScript loader in the serving process, which keeps it out of
 // the process' memory (~60 MB of RSS here) and off its start-up. npm packages stay external (they
-// are installed next to it); the bundle sits two folders below the project root, as
-// src/runtime/ does, so the migrations folder resolves the same way from both.
+// are installed next to it); the bundle finds the migrations folder upwards from itself, as the
+// source does (src/runtime/node/sqlite.ts).
 import { build } from 'esbuild';
 import { isMain } from '../src/cli/run-main.js';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 /** Entry (relative to the project root) → output file (relative to dist/). */
-export const ENTRIES: Record<string, string> = { 'src/runtime/node.ts': 'runtime/node.mjs' };
+export const ENTRIES: Record<string, string> = { 'src/runtime/node/index.ts': 'runtime/node.mjs' };
 
 export async function buildEntries(entries: Record<string, string> = ENTRIES): Promise<string[]> {
   const outputs: string[] = [];

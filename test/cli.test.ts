@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import explain from '../src/cli/explain.js';
 import { silentLogger } from '../src/kernel/ports.js';
-import { startServer } from '../src/runtime/server.js';
+import { startServer } from '../src/runtime/node/server.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const POLICIES = join(ROOT, 'policies');

@@ -10,7 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confirmMessage, generateDeviceKeyPair, importDevicePrivateKey, signAsDevice } from '../src/crypto/device-signature.js';
 import { silentLogger } from '../src/kernel/ports.js';
-import { startServer, type RunningServer } from '../src/runtime/server.js';
+import { startServer, type RunningServer } from '../src/runtime/node/server.js';
 import { ADA } from './helpers/app.js';
 import { serverClient } from './helpers/server-client.js';
 

@@ -13,7 +13,7 @@ import { confirmDid, enrolDevice, listDevices, main, normalizeDid, type DeviceFi
 import { toBase64Url } from '../src/crypto/bytes.js';
 import { confirmMessage, importDevicePublicKey, verifyDeviceSignature, type DevicePublicJwk } from '../src/crypto/device-signature.js';
 import { silentLogger } from '../src/kernel/ports.js';
-import { startServer, type RunningServer } from '../src/runtime/server.js';
+import { startServer, type RunningServer } from '../src/runtime/node/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callgate-device-'));
 const serverEnv = { CALLGATE_DB: join(dir, 'callgate.sqlite'), PORT: '0', HOST: '127.0.0.1', CALLGATE_POLICY_DIR: 'policies' };

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { openSqlite } from '../src/runtime/sqlite.js';
+import { openSqlite } from '../src/runtime/node/sqlite.js';
 import { createLedgerStore } from '../src/store/ledger.js';
 import { ADA } from './helpers/app.js';
 import { childClient, cleanUpChildServers, crashTestPolicies, startChildServer, type Answer, type ChildClient } from './helpers/child-server.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/kernel/ports.js';
-import { StartupError } from '../src/runtime/server.js';
+import { StartupError } from '../src/runtime/node/server.js';
 import { onWorker, startTestServer as startServer, type TestServer } from './helpers/runtime.js';
 import { ADA } from './helpers/app.js';
 import { serverClient } from './helpers/server-client.js';

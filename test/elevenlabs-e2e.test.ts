@@ -20,7 +20,7 @@ import { NODE } from '../src/elevenlabs/workflow.js';
 import { push } from '../src/elevenlabs/push.js';
 import { ELEVENLABS_SIGNATURE_HEADER, signElevenLabsBody } from '../src/elevenlabs/webhook-signature.js';
 import { createConsoleSender, DevOutbox } from '../src/providers/otp/index.js';
-import { openSqlite, type OpenedSqlite } from '../src/runtime/sqlite.js';
+import { openSqlite, type OpenedSqlite } from '../src/runtime/node/sqlite.js';
 import { startFakeElevenLabs, type FakeElevenLabs } from './fakes/elevenlabs.js';
 import { SimulatedConversation } from './fakes/elevenlabs-runtime.js';
 import { ADA, SECRET_KEY, SECRETS, testPolicies } from './helpers/app.js';

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { generate } from 'otplib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/kernel/ports.js';
-import { startServer, type RunningServer } from '../src/runtime/server.js';
+import { startServer, type RunningServer } from '../src/runtime/node/server.js';
 import { serverClient } from './helpers/server-client.js';
 import { ADA, ADA_PHONE, enrolAda, enrolDevice, makeTestApp, ring, testPolicies, type TestApp } from './helpers/app.js';
 

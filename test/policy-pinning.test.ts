@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/kernel/ports.js';
-import { startServer, StartupError, type RunningServer } from '../src/runtime/server.js';
+import { startServer, StartupError, type RunningServer } from '../src/runtime/node/server.js';
 import { ADA } from './helpers/app.js';
 import { serverClient } from './helpers/server-client.js';
 

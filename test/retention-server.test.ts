@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/kernel/ports.js';
-import { startServer, type RunningServer } from '../src/runtime/server.js';
+import { startServer, type RunningServer } from '../src/runtime/node/server.js';
 import { fakeClock } from './helpers/clock.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callgate-retention-'));

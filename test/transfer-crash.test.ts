@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULT_POINTS } from '../src/fault.js';
-import { openSqlite } from '../src/runtime/sqlite.js';
+import { openSqlite } from '../src/runtime/node/sqlite.js';
 import { createLedgerStore } from '../src/store/ledger.js';
 import { transferIdempotencyKey } from '../tools/post-auth/transfer_funds.js';
 import { ADA } from './helpers/app.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLedgerStore, type LedgerStore } from '../src/store/ledger.js';
-import type { OpenedSqlite } from '../src/runtime/sqlite.js';
+import type { OpenedSqlite } from '../src/runtime/node/sqlite.js';
 import { openTestDb } from '../test/helpers/db.js';
 import { validateToolRequest } from './define.js';
 import { postAuthTools, type PostAuthContext, type PostAuthTool } from './post-auth/index.js';

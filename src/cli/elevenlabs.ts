@@ -12,7 +12,7 @@ import { TOOL_CHANNELS, type ToolChannel } from '../../tools/define.js';
 import { DEV_SECRET_NAMES, loadConfig, readNodeEnv, type Config, type DevSecrets } from '../config.js';
 import { buildPlan, DEFAULT_AGENT_NAME, POST_CALL_PATH, secretName, type Plan } from '../elevenlabs/configs.js';
 import { push } from '../elevenlabs/push.js';
-import { devSecretsDir, loadOrCreateDevSecrets } from '../runtime/dev-secrets.js';
+import { devSecretsDir, loadOrCreateDevSecrets } from '../runtime/node/dev-secrets.js';
 import { runIfMain } from './run-main.js';
 
 const USAGE = `usage: npm run elevenlabs -- <command> [options]

@@ -10,7 +10,7 @@ import {
   runScenarioFile,
   type PolicyError,
 } from '../policy/index.js';
-import { loadPolicyDir, loadPolicyFiles, policyFilesIn } from '../runtime/policy-dir.js';
+import { loadPolicyDir, loadPolicyFiles, policyFilesIn } from '../runtime/node/policy-dir.js';
 import { runIfMain } from './run-main.js';
 
 const USAGE = `usage: npm run policy -- <command>

@@ -10,9 +10,9 @@ import { createKeys } from '../crypto/keys.js';
 import { silentLogger } from '../kernel/ports.js';
 import { formatPolicyError } from '../policy/index.js';
 import type { OtpSender } from '../providers/otp/index.js';
-import { dbPathOf, devSecretsDir, loadOrCreateDevSecrets } from '../runtime/dev-secrets.js';
-import { reloadPolicySet } from '../runtime/policy-dir.js';
-import { openSqlite } from '../runtime/sqlite.js';
+import { dbPathOf, devSecretsDir, loadOrCreateDevSecrets } from '../runtime/node/dev-secrets.js';
+import { reloadPolicySet } from '../runtime/node/policy-dir.js';
+import { openSqlite } from '../runtime/node/sqlite.js';
 import { DEMO_CUSTOMERS, enrolDemo, formatCents, type EnrolResult } from './demo-data.js';
 import { resolveAdminToken, resolveUrl } from './device/settings.js';
 import { isMain } from './run-main.js';
@@ -28,7 +28,7 @@ export async function seedDemo(
 ): Promise<number> {
   const remote = urlArgument(argv);
   if (remote !== undefined) return seedRemote(remote, env, out, err);
-  // The same steps, in the same order, as startServer (src/runtime/server.ts), minus the socket.
+  // The same steps, in the same order, as startServer (src/runtime/node/server.ts), minus the socket.
   const mode = readNodeEnv(env);
   if (!mode.ok) {
     err(`seed:demo cannot start: ${mode.error}`);

@@ -16,7 +16,7 @@ export interface PurgeTotals {
 /**
  * Retention (CALLGATE_RETENTION_DAYS): terminal calls and everything recorded about them, once
  * older than `days`, in batches with a yield to other work between them. Portable: Node runs it
- * hourly (runtime/server.ts); a Workers cron trigger can call the same function. `stop` is polled
+ * hourly (runtime/node/server.ts); a Workers cron trigger can call the same function. `stop` is polled
  * between batches so shutdown need not wait for a long purge.
  */
 export async function purgeRetired(

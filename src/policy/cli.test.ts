@@ -1,11 +1,11 @@
-// The Node side: src/cli/policy.ts and src/runtime/policy-dir.ts, on real temporary folders.
+// The Node side: src/cli/policy.ts and src/runtime/node/policy-dir.ts, on real temporary folders.
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main, type Io } from '../cli/policy.js';
-import { loadPolicyDir, reloadPolicySet } from '../runtime/policy-dir.js';
+import { loadPolicyDir, reloadPolicySet } from '../runtime/node/policy-dir.js';
 import { policyJsonSchemaText } from './index.js';
 import { PolicySet } from './select.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDb } from '../../test/helpers/db.js';
-import type { OpenedSqlite } from '../runtime/sqlite.js';
+import type { OpenedSqlite } from '../runtime/node/sqlite.js';
 import { createCustomerStore, type CustomerStore } from './customers.js';
 
 let t: OpenedSqlite;

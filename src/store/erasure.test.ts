@@ -4,7 +4,7 @@ import { drizzle } from 'drizzle-orm/d1';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeD1 } from '../../test/helpers/d1.js';
 import { openTestDb } from '../../test/helpers/db.js';
-import type { OpenedSqlite } from '../runtime/sqlite.js';
+import type { OpenedSqlite } from '../runtime/node/sqlite.js';
 import { createCallStore } from './calls.js';
 import { createCustomerStore } from './customers.js';
 import type { Db } from './db.js';

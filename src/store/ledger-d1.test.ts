@@ -5,7 +5,7 @@ import { drizzle } from 'drizzle-orm/d1';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDb } from '../../test/helpers/db.js';
 import { fakeD1 } from '../../test/helpers/d1.js';
-import type { OpenedSqlite } from '../runtime/sqlite.js';
+import type { OpenedSqlite } from '../runtime/node/sqlite.js';
 import type { Db } from './db.js';
 import { createLedgerStore, type LedgerStore, type TransferRequest } from './ledger.js';
 import * as schema from './schema/index.js';

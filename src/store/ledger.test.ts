@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDb } from '../../test/helpers/db.js';
 import { FAULT_POINTS, type FaultPoint } from '../fault.js';
-import type { OpenedSqlite } from '../runtime/sqlite.js';
+import type { OpenedSqlite } from '../runtime/node/sqlite.js';
 import { createLedgerStore, type LedgerStore, type TransferRequest } from './ledger.js';
 
 let t: OpenedSqlite;

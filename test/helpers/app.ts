@@ -5,7 +5,7 @@ import { createLocalTimers, type LocalTimers } from '../../src/kernel/timers.js'
 import { parsePolicy, PolicySet, type Policy } from '../../src/policy/index.js';
 import { createConsoleSender, DevOutbox, type OtpSender } from '../../src/providers/otp/index.js';
 import { createLedgerStore } from '../../src/store/ledger.js';
-import { loadPolicyDir } from '../../src/runtime/policy-dir.js';
+import { loadPolicyDir } from '../../src/runtime/node/policy-dir.js';
 import type { RateLimiter } from '../../src/kernel/rate-limit.js';
 import type { ScreenProvider } from '../../src/providers/voxeq/types.js';
 import type { TwilioCallRedirector } from '../../src/providers/twilio/calls.js';

@@ -12,7 +12,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // crash test starts many servers, and a TypeScript loader costs seconds per start on a busy machine.
 const BUILD_DIR = `.crash-test-${process.pid}`;
 let built: Promise<string> | undefined;
-const entry = () => (built ??= buildEntries({ 'src/runtime/node.ts': `${BUILD_DIR}/node.mjs` }).then(([file]) => file!));
+const entry = () => (built ??= buildEntries({ 'src/runtime/node/index.ts': `${BUILD_DIR}/node.mjs` }).then(([file]) => file!));
 
 const live = new Set<ChildProcess>();
 

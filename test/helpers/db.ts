@@ -1,4 +1,4 @@
-import { openSqlite, type OpenedSqlite } from '../../src/runtime/sqlite.js';
+import { openSqlite, type OpenedSqlite } from '../../src/runtime/node/sqlite.js';
 
 /** A fresh in-memory database with every migration applied. */
 export function openTestDb(): OpenedSqlite {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { enrolDevice, main } from '../../src/cli/device/index.js';
 import { jsonLogger } from '../../src/kernel/ports.js';
-import { startServer, type RunningServer } from '../../src/runtime/server.js';
+import { startServer, type RunningServer } from '../../src/runtime/node/server.js';
 
 export const DEVICE = 'ada-phone';
 

@@ -2,7 +2,7 @@
 // under workerd (CALLGATE_TEST_RUNTIME=worker, `npm run test:worker-http`). Both are started from
 // the same environment and answer over a real socket; only the Node server can reload policies.
 import { silentLogger } from '../../src/kernel/ports.js';
-import { startServer, type RunningServer, type StartOptions } from '../../src/runtime/server.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/runtime/node/server.js';
 import { startWorkerServer } from '../../src/runtime/worker-dev/launch.js';
 
 export const TEST_RUNTIME: 'node' | 'worker' = process.env.CALLGATE_TEST_RUNTIME === 'worker' ? 'worker' : 'node';

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsonLogger } from '../../kernel/ports.js';
-import { startServer, StartupError, type RunningServer } from '../../runtime/server.js';
+import { startServer, StartupError, type RunningServer } from '../../runtime/node/server.js';
 import { enrolDevice } from '../device/index.js';
 import { enrolDemo, type EnrolResult } from '../demo-data.js';
 import { createHttpClient } from '../http-client.js';

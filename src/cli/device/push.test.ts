@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolDevice, main } from './index.js';
 import { silentLogger } from '../../kernel/ports.js';
-import { startServer, type RunningServer } from '../../runtime/server.js';
+import { startServer, type RunningServer } from '../../runtime/node/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callgate-push-cli-'));
 const policyDir = join(dir, 'policies');

@@ -3,7 +3,7 @@
 // every verb returns.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEV_SECRETS_FILE, devSecretsDir } from '../../runtime/dev-secrets.js';
+import { DEV_SECRETS_FILE, devSecretsDir } from '../../runtime/node/dev-secrets.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8787';
 export const DEFAULT_TIMEOUT_MS = 10_000;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { policyFilesIn } from '../policy-dir.js';
+import { policyFilesIn } from '../node/policy-dir.js';
 import { ROOT } from './launch.js';
 
 describe('the policies bundled with the worker', () => {

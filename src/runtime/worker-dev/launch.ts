@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { Log, LogLevel, Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { CONFIG_VARIABLES, loadConfig, readNodeEnv, type Config } from '../../config.js';
-import { dbPathOf, devSecretsDir, loadOrCreateDevSecrets } from '../dev-secrets.js';
+import { dbPathOf, devSecretsDir, loadOrCreateDevSecrets } from '../node/dev-secrets.js';
 import { formatPolicyError } from '../../policy/index.js';
-import { policyFilesIn } from '../policy-dir.js';
+import { policyFilesIn } from '../node/policy-dir.js';
 import { parsePolicyFiles } from '../worker/policies.js';
-import { StartupError } from '../server.js';
+import { StartupError } from '../node/server.js';
 import { bundleWorker } from './bundle.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

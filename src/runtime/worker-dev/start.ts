@@ -2,8 +2,8 @@
 // environment as `npm start` (PORT, HOST, CALLGATE_*, TWILIO_*, VOXEQ_*, ELEVENLABS_*, NODE_ENV).
 // The Cron Triggers of wrangler.toml do not fire locally, so this process fires them on time.
 import { describeConfig } from '../../config.js';
-import { describePolicies } from '../main.js';
-import { exitOnStartupError, stopOnSignals } from '../lifetime.js';
+import { describePolicies } from '../node/main.js';
+import { exitOnStartupError, stopOnSignals } from '../node/lifetime.js';
 import { startWorkerServer } from './launch.js';
 
 const MINUTE_MS = 60_000;

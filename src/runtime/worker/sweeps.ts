@@ -1,4 +1,4 @@
-// The periodic work the Node server runs on timers (src/runtime/server.ts), as Cron Triggers: the
+// The periodic work the Node server runs on timers (src/runtime/node/server.ts), as Cron Triggers: the
 // app's periodic tasks on the cron nearest their period (a factor's sub-minute sweep every minute),
 // and hourly retention and interrupted transfers.
 import { purgeRetired } from '../../orchestrator/retention.js';

@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeApns, type FakeApns } from '../../../../test/fakes/apns.js';
 import { expectNoSecrets, startPushServer, type PushServer } from '../../../../test/helpers/push-server.js';
-import { http2Transport } from '../../../runtime/apns-http2.js';
+import { http2Transport } from '../../../runtime/node/apns-http2.js';
 import { apnsAdapter, PROVIDER_TOKEN_SECONDS } from './apns.js';
 
 let apns: FakeApns;

@@ -1,14 +1,25 @@
 // Node-only: open (or create) the SQLite file, tune it for a server, apply migrations.
-import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import type { Db } from '../store/db.js';
-import * as schema from '../store/schema/index.js';
+import type { Db } from '../../store/db.js';
+import * as schema from '../../store/schema/index.js';
 
-export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
+/**
+ * The project's migrations folder, found upwards from this module: the same answer from
+ * src/runtime/node/ under tsx and from a bundle in dist/ (`npm run build`, the bench's entries).
+ */
+export const MIGRATIONS_DIR = findUp(dirname(fileURLToPath(import.meta.url)), join('migrations', 'meta', '_journal.json'));
+
+function findUp(from: string, marker: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, marker))) return join(dir, 'migrations');
+    if (dirname(dir) === dir) throw new Error(`no ${marker} above ${from}`);
+  }
+}
 
 export interface OpenedSqlite {
   db: Db;

@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULTS, DEV_SECRET_NAMES, type DevSecretName } from '../config.js';
-import { toBase64Url } from '../crypto/bytes.js';
+import { DEFAULTS, DEV_SECRET_NAMES, type DevSecretName } from '../../config.js';
+import { toBase64Url } from '../../crypto/bytes.js';
 
 export const DEV_SECRETS_FILE = 'dev-secrets.json';
 

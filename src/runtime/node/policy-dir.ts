@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { postAuthTools } from '../../tools/post-auth/index.js';
+import { postAuthTools } from '../../../tools/post-auth/index.js';
 import {
   fieldPosition,
   parsePolicy,
@@ -9,7 +9,7 @@ import {
   type Policy,
   type PolicyError,
   type VersionLookup,
-} from '../policy/index.js';
+} from '../../policy/index.js';
 
 // Node-only: reads a folder of policy files. The pure parsing lives in src/policy.
 

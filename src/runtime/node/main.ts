@@ -3,8 +3,8 @@
 // entry both run exactly this.
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describeConfig, type Config } from '../config.js';
-import type { InForce } from '../policy/index.js';
+import { describeConfig, type Config } from '../../config.js';
+import type { InForce } from '../../policy/index.js';
 import { devSecretsDir } from './dev-secrets.js';
 import { exitOnStartupError, stopOnSignals } from './lifetime.js';
 import { startServer } from './server.js';

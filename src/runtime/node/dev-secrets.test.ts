@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEV_SECRET_NAMES, loadConfig } from '../config.js';
+import { DEV_SECRET_NAMES, loadConfig } from '../../config.js';
 import { devSecretsDir, loadOrCreateDevSecrets } from './dev-secrets.js';
 
 let dir: string;

@@ -3,7 +3,7 @@
 // when it fails, goes away or idles; an `http://` origin (only a loopback fake, which the config
 // enforces) is HTTP/2 over plain TCP.
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
-import type { ApnsTransport } from '../factors/push/delivery/apns.js';
+import type { ApnsTransport } from '../../factors/push/delivery/apns.js';
 
 export interface Http2Transport {
   send: ApnsTransport;
