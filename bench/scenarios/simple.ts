@@ -1,4 +1,4 @@
-// The four request/response scenarios autocannon drives directly (64 connections, keep-alive):
+// The four request/response scenarios autocannon drives directly (the run's connections, keep-alive):
 // the initiation webhook, auth_orchestrator `status`, `otp_verify` with a wrong code, and a
 // post-auth tool on an authenticated call.
 import { BENCH_AGENT, BENCH_POLICY_AGENT, CALLED_NUMBER } from '../fixtures.js';
