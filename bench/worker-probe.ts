@@ -29,10 +29,13 @@ export class Parker extends DurableObject {
     });
   }
   // As CallObject.wake: the wake is stored (and an alarm set) before anyone is released.
+  // store: 'gated' as CallObject.wake (the output gate holds every answer until the writes are
+  // durable), 'ungated' the same writes with allowUnconfirmed, 'none' no write at all.
   async wake(store) {
-    if (store && (await this.ctx.storage.get('wokenAt')) === undefined) {
-      await this.ctx.storage.put('wokenAt', Date.now());
-      await this.ctx.storage.setAlarm(Date.now() + 86400000);
+    if (store !== 'none' && (await this.ctx.storage.get('wokenAt')) === undefined) {
+      const o = store === 'ungated' ? { allowUnconfirmed: true } : {};
+      await this.ctx.storage.put('wokenAt', Date.now(), o);
+      await this.ctx.storage.setAlarm(Date.now() + 86400000, o);
     }
     const all = [...this.waiters];
     for (const w of all) w('woken');
@@ -54,7 +57,7 @@ export default {
       case '/do-put': return Response.json(await stub.put());
       case '/waiting': return Response.json(await stub.waiting());
       case '/wait': return Response.json(await stub.wait(20000));
-      case '/wake': return Response.json(await stub.wake(u.searchParams.get('store') === '1'));
+      case '/wake': return Response.json(await stub.wake(u.searchParams.get('store')));
       case '/setup': await env.DB.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v INTEGER)'); await env.DB.prepare('INSERT OR IGNORE INTO t VALUES (1, 0)').run(); return new Response('ok');
     }
     return new Response('?', { status: 404 });
@@ -100,15 +103,15 @@ async function step(label: string, path: (i: number) => string) {
 }
 
 /** A parked waiter woken: the waiter's answer arrived − the wake's answer arrived (as the bench's confirm-to-answer). */
-async function wakePath(label: string, store: boolean) {
+async function wakePath(label: string, store: 'gated' | 'ungated' | 'none') {
   const c2a = new Samples();
   const wakeRtt = new Samples();
-  const tag = `${store ? 's' : 'n'}${Date.now().toString(36)}`;
+  const tag = `${store[0]}${Date.now().toString(36)}`;
   for (let i = 0; i < N; i++) {
     const k = `${tag}${i}`;
     const wait = client.request('GET', `/wait?k=${k}`);
     while ((await client.json('GET', `/waiting?k=${k}`)).text !== '1') await sleep(2);
-    const woke = await client.request('GET', `/wake?k=${k}&store=${store ? 1 : 0}`);
+    const woke = await client.request('GET', `/wake?k=${k}&store=${store}`);
     const w = await wait;
     wakeRtt.push(woke.ms);
     c2a.push(Math.max(0, w.doneAt - woke.doneAt));
@@ -125,8 +128,9 @@ await step('one D1 write', () => '/d1-write');
 await step('three D1 reads in one batch', () => '/d1-batch3');
 await step('Durable Object RPC (no storage)', (i) => `/do-rpc?k=r${i % 10}`);
 await step('Durable Object RPC + storage.put', (i) => `/do-put?k=p${i % 10}`);
-await wakePath('wake, stored first (as CallObject)', true);
-await wakePath('wake, nothing stored', false);
+await wakePath('wake, stored first (as CallObject)', 'gated');
+await wakePath('wake, stored with allowUnconfirmed', 'ungated');
+await wakePath('wake, nothing stored', 'none');
 client.close();
 await mf.dispose();
 rmSync(dir, { recursive: true, force: true });
