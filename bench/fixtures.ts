@@ -33,9 +33,9 @@ export function benchCustomer(i: number): BenchCustomer {
 }
 
 /** Enrols customers `from` … `n - 1` (the array holds them at their index). */
-export async function enrolCustomers(client: HttpClient, adminToken: string, n: number, from = 0): Promise<BenchCustomer[]> {
+export async function enrolCustomers(client: HttpClient, adminToken: string, n: number, from = 0, concurrency = 16): Promise<BenchCustomer[]> {
   const out: BenchCustomer[] = [];
-  await pool(n - from, 16, async (k) => {
+  await pool(n - from, Math.min(16, concurrency), async (k) => {
     const i = from + k;
     const c = benchCustomer(i);
     const res = await client.json('POST', '/admin/customers', {
@@ -64,9 +64,9 @@ export interface BenchDevice {
 }
 
 /** One device for each of the first `n` customers. */
-export async function enrolDevices(client: HttpClient, adminToken: string, customers: BenchCustomer[], n: number): Promise<BenchDevice[]> {
+export async function enrolDevices(client: HttpClient, adminToken: string, customers: BenchCustomer[], n: number, concurrency = 8): Promise<BenchDevice[]> {
   const out: BenchDevice[] = [];
-  await pool(n, 8, async (i) => {
+  await pool(n, Math.min(8, concurrency), async (i) => {
     const customer = customers[i]!;
     const { publicJwk, privateJwk } = await generateDeviceKeyPair();
     const deviceId = `bench-phone-${String(i).padStart(4, '0')}`;

@@ -1,5 +1,5 @@
 // Turns a run into the stdout table, the target verdicts and the generated part of docs/benchmarks.md.
-import type { ScenarioResult, Settings as ScenarioSettings } from './scenarios/types.js';
+import type { Runtime, ScenarioResult, Settings as ScenarioSettings } from './scenarios/types.js';
 import { fmtMs } from './lib/stats.js';
 
 export interface Machine {
@@ -18,6 +18,8 @@ export interface Settings
   extends Pick<ScenarioSettings, 'connections' | 'warmupS' | 'durationS' | 'fullCallS' | 'didCalls' | 'waitingCalls'> {
   mode: 'full' | 'quick' | 'profile';
   scales: number[];
+  /** Absent in runs recorded before the worker was benched: Node alone. */
+  runtimes?: Runtime[];
   customers: number;
   devices: number;
 }
@@ -59,7 +61,9 @@ export function ofBaseline(r: ScenarioResult, base?: ScenarioResult): number | u
 
 export function evaluateTargets(report: Pick<RunReport, 'baseline' | 'results' | 'settings'>): TargetCheck[] {
   const out: TargetCheck[] = [];
-  const { baseline, results, settings } = report;
+  const { baseline, settings } = report;
+  // These targets are the Node server's; the worker's own goal is judged apart (report-runtimes.ts).
+  const results = report.results.filter((r) => r.runtime !== 'worker');
   const find = (id: string, scale: number) => results.find((r) => r.id === id && r.scale === scale);
   // The target is for auth_orchestrator and post-auth tool calls: the read (status) and the write
   // path (otp_verify) of the orchestrator, and a post-auth tool.
@@ -136,10 +140,10 @@ export function textTable(report: RunReport): string {
   const row = (r: ScenarioResult) => {
     const ratio = ofBaseline(r, report.baseline);
     rows.push([
-      r.id.startsWith('baseline') ? '—' : scaleLabel(r.scale),
+      r.id.startsWith('baseline') ? '—' : `${r.runtime === 'worker' ? 'worker ' : ''}${scaleLabel(r.scale)}`,
       r.id === 'did_confirm' || r.id === 'did_waiting' ? `${r.id} (confirm→answer)` : r.id,
       r.rps ? num(r.rps) : '—',
-      ratio === undefined || r.id === 'baseline' ? '—' : `${(ratio * 100).toFixed(0)}%`,
+      ratio === undefined || r.id === 'baseline' || r.runtime === 'worker' ? '—' : `${(ratio * 100).toFixed(0)}%`,
       fmtMs(r.latency.p50),
       fmtMs(r.latency.p90),
       fmtMs(r.latency.p99),
@@ -157,12 +161,13 @@ export function textTable(report: RunReport): string {
   out.push('latencies in ms (per request; DID rows: confirm answer → did_wait answer); CPU/req = server process CPU time per request');
   const runs = report.baseline?.extra?.runs_rps as number[] | undefined;
   if (runs) out.push(`bare baseline runs: ${runs.map(num).join(', ')} req/s (start, then after each scale); ratios use the median`);
+  const at = (r: ScenarioResult) => `${r.runtime === 'worker' ? 'worker ' : ''}@${scaleLabel(r.scale)}`;
   for (const r of report.results.filter((x) => x.id === 'full_call')) {
     const whole = r.series?.[0];
-    if (whole) out.push(`full_call @${scaleLabel(r.scale)}: ${r.extra?.calls_per_s} calls/s, whole call p50 ${fmtMs(whole.latency.p50)} / p99 ${fmtMs(whole.latency.p99)} ms`);
+    if (whole) out.push(`full_call ${at(r)}: ${r.extra?.calls_per_s} calls/s, whole call p50 ${fmtMs(whole.latency.p50)} / p99 ${fmtMs(whole.latency.p99)} ms`);
   }
   for (const r of report.results.filter((x) => x.id === 'did_waiting')) {
-    out.push(`did_waiting @${scaleLabel(r.scale)}: ${r.extra?.held_at_once} held at once, RSS ${r.extra?.rss_before_waits_mb} → ${r.extra?.rss_all_waiting_mb} MB (${r.extra?.kb_per_waiting_call} kB each), peak ${r.rss.peakMb} MB`);
+    out.push(`did_waiting ${at(r)}: ${r.extra?.held_at_once} held at once, RSS ${r.extra?.rss_before_waits_mb} → ${r.extra?.rss_all_waiting_mb} MB (${r.extra?.kb_per_waiting_call} kB each), peak ${r.rss.peakMb} MB`);
   }
   return out.join('\n');
 }
@@ -186,7 +191,7 @@ export function comparison(report: RunReport, previous: RunReport): string[] {
   L.push('|---|---|---|---|---|---|---|');
   const all = [...(previous.baseline ? [previous.baseline] : []), ...previous.results];
   for (const r of [...(report.baseline ? [report.baseline] : []), ...report.results]) {
-    const p = all.find((x) => x.id === r.id && x.scale === r.scale);
+    const p = all.find((x) => x.id === r.id && x.scale === r.scale && (x.runtime ?? 'node') === (r.runtime ?? 'node'));
     // A baseline whose definition changed in between is not comparable.
     if (!p || (r.id.startsWith('baseline') && p.title.replace(/, run again.*$/, '') !== r.title.replace(/, run again.*$/, ''))) continue;
     const arrow = (a: string, b: string) => `${a} → ${b}`;

@@ -3,6 +3,16 @@
 // generator, and the load generator shares the machine with the server.
 import http from 'node:http';
 
+/**
+ * How long a kept-alive socket may sit idle in the pool before this client closes it. workerd
+ * (through its HTTP server library) closes a connection 5 s after its last response and, unlike
+ * Node's server, sends no `Keep-Alive: timeout=` hint, so a client that keeps idle sockets longer
+ * sometimes writes a request onto one the server is closing that very moment: "socket hang up" /
+ * ECONNRESET, a race on the client's side, not a refusal by the server. Closing first avoids it
+ * (Node's server announces 5 s, and Node's agent then closes at 4 s by itself).
+ */
+export const IDLE_SOCKET_MS = 4_000;
+
 export interface Reply {
   status: number;
   text: string;
@@ -25,7 +35,14 @@ export class HttpClient {
     const u = new URL(baseUrl);
     this.host = u.hostname;
     this.port = Number(u.port);
-    this.agent = new http.Agent({ keepAlive: opts.keepAlive ?? true, maxSockets: opts.maxSockets ?? 64, maxFreeSockets: opts.maxSockets ?? 64 });
+    // `timeout`: the agent destroys a free socket that stays idle this long; a socket carrying a
+    // request keeps it only as an event nobody listens to (long-polls set their own below).
+    this.agent = new http.Agent({
+      keepAlive: opts.keepAlive ?? true,
+      maxSockets: opts.maxSockets ?? 64,
+      maxFreeSockets: opts.maxSockets ?? 64,
+      timeout: IDLE_SOCKET_MS,
+    });
   }
 
   request(

@@ -7,74 +7,12 @@
 // happens before the confirm answer is sent, so this is how long after the commit the agent hears,
 // less the confirm's own post-commit work and response write. The upper bound, (did_wait answer
 // arrived) − (confirm request sent), includes the whole confirm request; both are reported.
-import { confirmMessage, signAsDevice } from '../../src/crypto/device-signature.js';
 import { CALLED_NUMBER, BENCH_AGENT, type BenchDevice } from '../fixtures.js';
-import { HttpClient, pool, type Reply } from '../lib/http.js';
-import { readMem, sleep, waitUntilIdle } from '../lib/proc.js';
+import { HttpClient, pool } from '../lib/http.js';
+import { readMem, sleep } from '../lib/proc.js';
 import { Samples, summarize } from '../lib/stats.js';
-import { convOf, sampler, series, tally, uniq, type Ctx, type ScenarioResult } from './types.js';
-
-const WAIT_SECONDS = 20;
-
-interface Confirmed {
-  ok: boolean;
-  reason?: string;
-  /** The /app/confirm request. */
-  confirm?: Reply;
-  /** challenge + sign + confirm. */
-  totalMs: number;
-}
-
-async function confirmAsDevice(ctx: Ctx, device: BenchDevice, did: string): Promise<Confirmed> {
-  const t0 = performance.now();
-  device.used++;
-  const ch = await ctx.client.json('POST', '/app/challenge', { body: { device_id: device.deviceId, did } });
-  if (ch.status !== 200) return { ok: false, reason: `challenge:${ch.status}:${String(ch.body.reason ?? '')}`, totalMs: performance.now() - t0 };
-  const { session_id, call_binding, nonce } = ch.body as { session_id: string; call_binding: string; nonce: string };
-  const signature = await signAsDevice(device.key, confirmMessage({ sessionId: session_id, callBinding: call_binding, did, nonce }));
-  const confirm = await ctx.client.json('POST', '/app/confirm', { body: { session_id, device_id: device.deviceId, nonce, signature } });
-  const ok = confirm.status === 200 && confirm.body.status === 'confirmed';
-  return { ok, ...(ok ? {} : { reason: `confirm:${confirm.status}:${String(confirm.body.reason ?? '')}` }), confirm, totalMs: performance.now() - t0 };
-}
-
-async function until(pred: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (!pred()) {
-    if (performance.now() > deadline) return false;
-    await sleep(20);
-  }
-  return true;
-}
-
-async function issue(ctx: Ctx, callId: string): Promise<string> {
-  const r = await ctx.client.json('POST', '/tools/auth_orchestrator', {
-    bearer: ctx.tool,
-    body: { call_id: callId, conversation_id: convOf(callId), action: 'did_issue' },
-  });
-  if (r.status !== 200 || typeof r.body.did !== 'string') throw new Error(`did_issue answered ${r.status} ${r.text.slice(0, 200)}`);
-  return r.body.did;
-}
-
-function startWait(client: HttpClient, ctx: Ctx, callId: string, onSent?: () => void): Promise<Reply | Error> {
-  return client
-    .request('POST', '/tools/auth_orchestrator', {
-      bearer: ctx.tool,
-      body: { call_id: callId, conversation_id: convOf(callId), action: 'did_wait', wait_seconds: WAIT_SECONDS },
-      timeoutMs: (WAIT_SECONDS + 10) * 1000,
-      ...(onSent ? { onSent } : {}),
-    })
-    .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
-}
-
-/** A device with rate-limit budget left (the server allows 20 challenges and 20 confirms per device per minute). */
-function deviceFor(ctx: Ctx, i: number): BenchDevice {
-  const D = ctx.devices.length;
-  for (let k = 0; k < D; k++) {
-    const d = ctx.devices[(i + k) % D]!;
-    if (d.used < 18) return d;
-  }
-  throw new Error('every bench device has used its confirmation budget for this minute');
-}
+import { caughtUp, confirmAsDevice, deviceFor, holdWait, issue, sampleOf, sendPaced, until, type Held } from './did-steps.js';
+import { sampler, series, setupConcurrency, tally, uniq, type Ctx, type ScenarioResult } from './types.js';
 
 export async function didConfirm(ctx: Ctx): Promise<ScenarioResult> {
   const K = ctx.settings.didCalls;
@@ -82,7 +20,7 @@ export async function didConfirm(ctx: Ctx): Promise<ScenarioResult> {
   if (Math.ceil(K / D) > 15) throw new Error(`did_confirm: ${K} calls need more than ${D} devices (20 confirms per device per minute)`);
   // Each call is identified by caller ID as a customer who has a device; that device confirms it.
   const calls: { callId: string; did: string; device: BenchDevice }[] = [];
-  await pool(K, 32, async (i) => {
+  await pool(K, setupConcurrency(ctx, 32), async (i) => {
     const device = ctx.devices[i % D]!;
     const callId = uniq(ctx, 'd', i);
     const init = await ctx.client.json('POST', '/elevenlabs/initiation', {
@@ -96,11 +34,12 @@ export async function didConfirm(ctx: Ctx): Promise<ScenarioResult> {
 
   const waitClient = new HttpClient(ctx.url, { maxSockets: K + 8 });
   let sent = 0;
-  const waits = calls.map((c) => startWait(waitClient, ctx, c.callId, () => sent++));
-  // Every long-poll written to an established connection, then parked on the server (its CPU goes
-  // quiet), before the first confirmation.
+  const held: { done: Promise<Held>; stop(): void }[] = [];
+  // Every long-poll written to an established connection and parked on the server before the
+  // first confirmation (sent in bursts where the run says so: see sendPaced).
+  await sendPaced(ctx, K, (i) => held.push(holdWait(waitClient, ctx, calls[i]!.callId, () => sent++)), () => sent);
   await until(() => sent === K, 20_000);
-  await waitUntilIdle(ctx.pid);
+  await caughtUp(ctx);
 
   await ctx.measure.begin('did_confirm');
   const rss = sampler(ctx);
@@ -109,6 +48,8 @@ export async function didConfirm(ctx: Ctx): Promise<ScenarioResult> {
   const confirmRtt = new Samples();
   const unexpected: Record<string, number> = {};
   let negative = 0;
+  let byRepoll = 0;
+  const answers: Held[] = [];
   // One device confirmation at a time, while every other call keeps waiting.
   for (let i = 0; i < K; i++) {
     const c = calls[i]!;
@@ -116,23 +57,26 @@ export async function didConfirm(ctx: Ctx): Promise<ScenarioResult> {
     confirmRtt.push(conf.totalMs);
     if (!conf.ok || !conf.confirm) {
       tally(unexpected, conf.reason ?? 'confirm_failed');
+      held[i]!.stop();
       continue;
     }
-    const w = await waits[i]!;
-    if (w instanceof Error) {
-      tally(unexpected, `did_wait:${w.message}`);
-      continue;
+    const h = await held[i]!.done;
+    answers.push(h);
+    const s = sampleOf(conf, h);
+    if (s === 'repoll') byRepoll++;
+    else if ('error' in s) tally(unexpected, s.error);
+    else {
+      if (s.early) negative++;
+      c2a.push(s.c2a);
+      bound.push(s.bound);
     }
-    if (w.status !== 200 || !w.text.includes('"did_status":"confirmed"')) tally(unexpected, `did_wait:${w.status}`);
-    const raw = w.doneAt - conf.confirm.doneAt;
-    if (raw < 0) negative++;
-    c2a.push(Math.max(0, raw));
-    bound.push(w.doneAt - conf.confirm.sentAt);
     if (i % 20 === 0) ctx.progress(`did_confirm: ${i + 1}/${K} confirmed`);
   }
   const mem = rss.stop();
   await ctx.measure.end('did_confirm');
+  for (const h of held) h.stop();
   waitClient.close();
+  await Promise.allSettled(held.map((h) => h.done));
   const unexpectedTotal = Object.values(unexpected).reduce((a, b) => a + b, 0);
   const main = series('confirm-to-answer', c2a);
   return {
@@ -149,7 +93,16 @@ export async function didConfirm(ctx: Ctx): Promise<ScenarioResult> {
     errors: { total: unexpectedTotal, connErrors: 0, timeouts: 0, non2xx: 0, unexpected },
     rss: { startMb: mem.startMb, peakMb: mem.peakMb, endMb: mem.endMb, hwmMb: mem.hwmMb },
     series: [series('upper bound: confirm request sent → did_wait answer', bound), series('device round trip (challenge + sign + confirm)', confirmRtt)],
-    extra: { samples_ms: Array.from(c2a.values(), (v) => Math.round(v * 1000) / 1000), did_wait_answered_before_confirm_answer: negative, upper_bound_ms: summarize(bound), device_round_trip_ms: summarize(confirmRtt) },
+    extra: {
+      samples_ms: Array.from(c2a.values(), (v) => Math.round(v * 1000) / 1000),
+      did_wait_answered_before_confirm_answer: negative,
+      // A wait that ran out (20 s) before its confirmation was sent again, as an agent does; when
+      // that re-poll left after the confirm did, it read the confirmed state: no wake, no sample.
+      waits_run_out_and_resent: answers.reduce((n, h) => n + h.polls - 1, 0),
+      answered_by_a_resent_wait: byRepoll,
+      upper_bound_ms: summarize(bound),
+      device_round_trip_ms: summarize(confirmRtt),
+    },
   };
 }
 
@@ -163,7 +116,7 @@ export async function didWaiting(ctx: Ctx): Promise<ScenarioResult> {
   const S = Math.min(ctx.settings.waitingConfirms, N);
   const dids: string[] = [];
   let issued = 0;
-  await pool(N, 64, async (i) => {
+  await pool(N, setupConcurrency(ctx, 64), async (i) => {
     dids[i] = await issue(ctx, uniq(ctx, 'w', i));
     if (++issued % 500 === 0) ctx.progress(`did_waiting: ${issued}/${N} calls issued a DID`);
   });
@@ -174,35 +127,33 @@ export async function didWaiting(ctx: Ctx): Promise<ScenarioResult> {
   // One socket per long-poll, as N separate agents' tool calls would arrive.
   const waitClient = new HttpClient(ctx.url, { maxSockets: Infinity, keepAlive: false });
   const answeredEarly: Record<string, number> = {};
-  const waits: Promise<Reply | Error>[] = [];
+  const held: { done: Promise<Held>; stop(): void }[] = [];
   const early = new Set<number>();
   let sent = 0;
   const sendStarted = performance.now();
-  for (let i = 0; i < N; i++) {
-    const idx = i;
-    waits.push(
-      startWait(waitClient, ctx, uniq(ctx, 'w', i), () => sent++).then((r) => {
-        early.add(idx);
-        return r;
-      }),
-    );
-    if (i % 250 === 249) {
-      ctx.progress(`did_waiting: ${i + 1}/${N} did_wait long-polls sent · server RSS ${Math.round(rss.sample() / 1024)} MB`);
-      await sleep(25);
-    }
-  }
+  await sendPaced(
+    ctx,
+    N,
+    (i) => {
+      const h = holdWait(waitClient, ctx, uniq(ctx, 'w', i), () => sent++);
+      held.push(h);
+      // Settled before its confirmation means answered early (a wait that runs out is resent, not settled).
+      void h.done.then(() => early.add(i));
+    },
+    () => sent,
+    (k) => ctx.progress(`did_waiting: ${k}/${N} did_wait long-polls sent · server RSS ${Math.round(rss.sample() / 1024)} MB`),
+  );
   // All N parked: every request is on an established connection (a SYN dropped by a full accept
   // queue is retried by the kernel after 1 s, 3 s…) and the server has read them all and gone quiet.
   const allSent = await until(() => sent === N, 15_000);
   if (!allSent) tally(answeredEarly, `not_sent_within_15s:${N - sent}`);
-  const idle = await waitUntilIdle(ctx.pid, { timeoutMs: 15_000 });
-  const parked = { ms: performance.now() - sendStarted, idle: idle.idle };
+  const parked = { idle: await caughtUp(ctx, 15_000), ms: performance.now() - sendStarted };
   ctx.progress(`did_waiting: ${N} long-polls parked after ${(parked.ms / 1000).toFixed(1)} s · server RSS ${Math.round(rss.sample() / 1024)} MB`);
   const heldRssKb = rss.sample();
   const heldBeforeConfirms = N - early.size;
   for (const i of early) {
-    const r = await waits[i]!;
-    tally(answeredEarly, r instanceof Error ? `error:${r.message}` : `http_${r.status}`);
+    const r = (await held[i]!.done).reply;
+    tally(answeredEarly, r instanceof Error ? `error:${r.message}` : `http_${r.status}:${/"did_status":"(\w+)"/.exec(r.text)?.[1] ?? 'none'}`);
   }
 
   // Confirm-to-answer for S of them while all the others keep waiting.
@@ -210,6 +161,7 @@ export async function didWaiting(ctx: Ctx): Promise<ScenarioResult> {
   const bound = new Samples();
   const unexpected: Record<string, number> = {};
   const step = Math.max(1, Math.floor(N / S));
+  let byRepoll = 0;
   for (let j = 0; j < S; j++) {
     const i = j * step;
     if (early.has(i)) continue;
@@ -218,20 +170,21 @@ export async function didWaiting(ctx: Ctx): Promise<ScenarioResult> {
       tally(unexpected, conf.reason ?? 'confirm_failed');
       continue;
     }
-    const w = await waits[i]!;
-    if (w instanceof Error || w.status !== 200 || !w.text.includes('"did_status":"confirmed"')) {
-      tally(unexpected, w instanceof Error ? `did_wait:${w.message}` : `did_wait:${w.status}`);
-      continue;
+    const sample = sampleOf(conf, await held[i]!.done);
+    if (sample === 'repoll') byRepoll++;
+    else if ('error' in sample) tally(unexpected, sample.error);
+    else {
+      c2a.push(sample.c2a);
+      bound.push(sample.bound);
     }
-    c2a.push(Math.max(0, w.doneAt - conf.confirm.doneAt));
-    bound.push(w.doneAt - conf.confirm.sentAt);
     ctx.progress(`did_waiting: ${N} waiting · confirmed ${j + 1}/${S} · server RSS ${Math.round(rss.sample() / 1024)} MB`);
   }
   const mem = rss.stop();
   await ctx.measure.end('did_waiting');
   // The agents hang up: every remaining long-poll is aborted on the server.
+  for (const h of held) h.stop();
   waitClient.close();
-  await Promise.allSettled(waits);
+  const answers = await Promise.all(held.map((h) => h.done));
   await sleep(500);
   const health = await ctx.client.request('GET', '/healthz').catch(() => undefined);
   if (health?.status !== 200) tally(unexpected, 'server_unhealthy_after');
@@ -262,6 +215,8 @@ export async function didWaiting(ctx: Ctx): Promise<ScenarioResult> {
       rss_before_waits_mb: beforeMb,
       rss_all_waiting_mb: Math.round((heldRssKb / 1024) * 10) / 10,
       kb_per_waiting_call: Math.round((heldRssKb - (before?.rssKb ?? 0)) / Math.max(1, heldBeforeConfirms)),
+      waits_run_out_and_resent: answers.reduce((n, h) => n + h.polls - 1, 0),
+      answered_by_a_resent_wait: byRepoll,
     },
   };
 }

@@ -1,11 +1,11 @@
-// The four request/response scenarios autocannon drives directly (64 connections, keep-alive):
+// The four request/response scenarios autocannon drives directly (the run's connections, keep-alive):
 // the initiation webhook, auth_orchestrator `status`, `otp_verify` with a wrong code, and a
 // post-auth tool on an authenticated call.
 import { BENCH_AGENT, BENCH_POLICY_AGENT, CALLED_NUMBER } from '../fixtures.js';
 import { cannon, type CannonSpec } from '../lib/cannon.js';
 import { pool } from '../lib/http.js';
 import { enrolCustomers, type BenchCustomer } from '../fixtures.js';
-import { convOf, fromCannon, sampler, uniq, type Ctx, type ScenarioResult } from './types.js';
+import { convOf, fromCannon, sampler, setupConcurrency, uniq, type Ctx, type ScenarioResult } from './types.js';
 
 /**
  * `n` customers of this scenario's own, enrolled through the admin API after the run's: guesses
@@ -14,7 +14,7 @@ import { convOf, fromCannon, sampler, uniq, type Ctx, type ScenarioResult } from
 async function ownCustomers(ctx: Ctx, n: number): Promise<BenchCustomer[]> {
   ctx.progress(`enrolling ${n} customers of its own`);
   const from = ctx.customers.length;
-  return (await enrolCustomers(ctx.client, ctx.admin, from + n, from)).slice(from);
+  return (await enrolCustomers(ctx.client, ctx.admin, from + n, from, ctx.settings.setupConcurrency)).slice(from);
 }
 
 /** Warm-up (discarded: JIT, page cache, connection set-up), then the measured run. */
@@ -70,7 +70,7 @@ async function prepareIdentifiedCalls(
   const C = customers.length;
   const calls: string[] = [];
   let done = 0;
-  await pool(count, 32, async (i) => {
+  await pool(count, setupConcurrency(ctx, 32), async (i) => {
     const callId = uniq(ctx, kind, i);
     const customer = customers[i % C]!;
     const init = await ctx.client.json('POST', '/elevenlabs/initiation', {

@@ -17,9 +17,20 @@ export interface Settings {
   /** Of those, how many a device confirms while all the others wait. */
   waitingConfirms: number;
   statusPool: number;
+  /** At most this many set-up requests (enrolment, DIDs issued, calls prepared) in flight at once. */
+  setupConcurrency: number;
+  /** Long-polls sent in one go before the bench waits for the server to catch up (see didWaiting). */
+  waitBurst: number;
 }
 
+/** The server under test: the Node entry (`npm start`) or the Cloudflare worker under local workerd (`npm run start:worker`). */
+export type Runtime = 'node' | 'worker';
+
+/** `pool`'s concurrency for a set-up step: its own figure, capped by the run's. */
+export const setupConcurrency = (ctx: Ctx, wanted: number) => Math.max(1, Math.min(wanted, ctx.settings.setupConcurrency));
+
 export interface Ctx {
+  runtime: Runtime;
   url: string;
   pid: number;
   tool: string;
@@ -47,6 +58,8 @@ export interface Series {
 
 export interface ScenarioResult {
   id: string;
+  /** Absent in runs recorded before both runtimes were benched: node. */
+  runtime?: Runtime;
   title: string;
   scale: number;
   connections: number;
