@@ -60,8 +60,11 @@ export class CallObject extends DurableObject<WorkerEnv> {
   async wake(topic: string, sticky: boolean): Promise<number> {
     if (sticky && (await this.ctx.storage.get<number>(`wake:${topic}`)) === undefined) {
       const now = Date.now();
-      await this.ctx.storage.put({ [`wake:${topic}`]: now, last: now });
-      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + FORGET_AFTER_MS);
+      // Unconfirmed: the woken waiters' answers do not wait for this write to reach the disk (it is
+      // in the object's cache at once, so a later wait still sees it). A wake lost with the object
+      // costs a waiter its wait, and it re-reads D1: latency, never a wrong answer.
+      await this.ctx.storage.put({ [`wake:${topic}`]: now, last: now }, { allowUnconfirmed: true });
+      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + FORGET_AFTER_MS, { allowUnconfirmed: true });
     }
     const released = [...(this.#waiters.get(topic) ?? [])];
     for (const w of released) w('woken');
