@@ -77,7 +77,7 @@ export function loadPushServices(raw: (name: VarName) => string | undefined): { 
   const fcmText = raw('CALLGATE_FCM_SERVICE_ACCOUNT');
   const fcmUrlText = raw('CALLGATE_FCM_API_URL');
   const fcmUrl = fcmUrlText === undefined ? FCM_DEFAULT_API_URL : serviceUrl(fcmUrlText);
-  if (fcmUrl === undefined) errors.push(`CALLGATE_FCM_API_URL: must be an https base URL (plain http only to localhost), ${got(fcmUrlText)}`);
+  if (fcmUrl === undefined) errors.push('CALLGATE_FCM_API_URL: must be an https base URL (plain http only to localhost), without credentials');
   if (fcmText === undefined && fcmUrlText !== undefined) errors.push('CALLGATE_FCM_SERVICE_ACCOUNT: required with CALLGATE_FCM_API_URL (FCM)');
   const account = fcmText === undefined ? undefined : serviceAccount(fcmText, errors);
   if (account && fcmUrl) out.fcm = { serviceAccount: account, apiUrl: fcmUrl };
@@ -107,7 +107,7 @@ export function loadPushServices(raw: (name: VarName) => string | undefined): { 
   if (envText !== undefined && envText !== 'production' && envText !== 'sandbox') errors.push(`CALLGATE_APNS_ENV: must be production or sandbox, ${got(envText)}`);
   const env = envText === 'sandbox' ? 'sandbox' : 'production';
   const origin = originText === undefined ? APNS_DEFAULT_ORIGINS[env] : serviceUrl(originText);
-  if (origin === undefined) errors.push(`CALLGATE_APNS_ORIGIN: must be an https origin (plain http only to localhost), ${got(originText)}`);
+  if (origin === undefined) errors.push('CALLGATE_APNS_ORIGIN: must be an https origin (plain http only to localhost), without credentials');
   if (errors.length === before && key && keyId && teamId && topic && origin) out.apns = { key, keyId, teamId, topic, env, origin };
 
   return { errors, ...out };

@@ -101,6 +101,8 @@ export async function seedDemo(
   }
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
 /** `--url <base>`, `--url=<base>`, or `--url` alone for $CALLGATE_URL / the default; undefined without it. */
 function urlArgument(argv: readonly string[]): string | undefined {
   const i = argv.findIndex((a) => a === '--url' || a.startsWith('--url='));
@@ -117,9 +119,16 @@ function urlArgument(argv: readonly string[]): string | undefined {
 async function seedRemote(url: string, env: Record<string, string | undefined>, out: (line: string) => void, err: (line: string) => void) {
   const base = resolveUrl({ url, env });
   if (typeof base !== 'string') return err(`seed:demo: ${base.message}`), 2;
+  const loopback = LOOPBACK.has(new URL(base).hostname);
+  // The admin token crosses the network only encrypted, and this machine's development token
+  // (the dev-secrets file) goes only to this machine.
+  if (!loopback && new URL(base).protocol !== 'https:') return err('seed:demo: --url must be https unless it is this machine (127.0.0.1, localhost)'), 2;
   const token = resolveAdminToken({ env });
   if ('ok' in token) return err(`seed:demo: ${token.message}`), 2;
-  const app = { request: (path: string, init?: RequestInit) => fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(10_000) }) };
+  if (!loopback && token.source !== 'CALLGATE_ADMIN_TOKEN' && token.source !== '--admin-token')
+    return err(`seed:demo: set CALLGATE_ADMIN_TOKEN for ${base}: the development token in ${token.source} is for this machine's server only`), 2;
+  // No redirects: a 3xx must not carry the admin bearer anywhere else.
+  const app = { request: (path: string, init?: RequestInit) => fetch(`${base}${path}`, { ...init, redirect: 'manual', signal: AbortSignal.timeout(10_000) }) };
   out(`Demo customers at ${base}:`);
   let results: EnrolResult[];
   try {

@@ -45,6 +45,11 @@ describe('POST /admin/customers/{id}/accounts', () => {
     expect(taken.body).toMatchObject({ reason: 'account_taken', field: 'accounts.1.ref' });
     // The card before it was not opened either.
     expect((await open('cust_ada', [CARD])).body.opened).toBe(1);
+    // A ref whose last digits match one of Ada's own accounts (CHK-1001) is still Bob's.
+    expect((await open('cust_bob', [{ ref: 'ZZ-1001', kind: 'checking' }])).status).toBe(201);
+    const suffix = await open('cust_ada', [{ ref: 'SAV-7777', kind: 'savings' }, { ref: 'ZZ-1001', kind: 'checking' }]);
+    expect(suffix.body).toMatchObject({ reason: 'account_taken', field: 'accounts.1.ref' });
+    expect((await open('cust_ada', [{ ref: 'SAV-7777', kind: 'savings' }])).body.opened).toBe(1);
   });
 
   it('answers 400 naming each bad field, 404 for an unknown customer, 401 without the admin bearer', async () => {
@@ -55,6 +60,8 @@ describe('POST /admin/customers/{id}/accounts', () => {
     const mixed = await open('cust_ada', [{ ...CHECKING, card_limit_cents: 10 }, CHECKING]);
     expect(fields(mixed.body).sort()).toEqual(['accounts.0.card_limit_cents', 'accounts.1.ref']);
     expect(fields((await open('cust_ada', [])).body)).toEqual(['accounts']);
+    // A ref spelt like a kind could never be named by a caller ("my savings" means the kind).
+    expect(fields((await open('cust_ada', [{ ref: 'SAVINGS', kind: 'savings' }])).body)).toEqual(['accounts.0.ref']);
     expect(fields((await t.admin('POST', '/customers/cust_ada/accounts', { accounts: [CHECKING], extra: 1 })).body)).toEqual(['extra']);
     expect((await open('nobody', [CHECKING])).status).toBe(404);
     const anon = await t.app.request('/admin/customers/cust_ada/accounts', {

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Services } from '../kernel/index.js';
+import { kindWord } from '../store/ledger-refs.js';
 import type { LedgerAccount, LedgerStore } from '../store/ledger-types.js';
 import { readBody } from './body.js';
 import { invalidRequest, jsonError } from './errors.js';
@@ -16,7 +17,12 @@ export const accountsSchema = z
     accounts: z
       .array(
         z.strictObject({
-          ref: z.string().trim().regex(/^[A-Z0-9][A-Z0-9-]{2,33}$/, 'capital letters, digits and - (3–34), like CHK-1000-4211'),
+          ref: z
+            .string()
+            .trim()
+            .regex(/^[A-Z0-9][A-Z0-9-]{2,33}$/, 'capital letters, digits and - (3–34), like CHK-1000-4211')
+            // A caller saying "savings" means their savings account: a ref spelt like a kind could never be named.
+            .refine((r) => kindWord(r) === undefined, 'must not be an account kind (SAVINGS, CARD …)'),
           kind: z.enum(['checking', 'savings', 'card']),
           balance_cents: cents.default(0).describe('opening balance in cents (negative on a card: what is owed)'),
           currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like USD').default('USD'),
@@ -52,20 +58,22 @@ export function accountRoutes(s: Services, ledger: LedgerStore) {
     const customerId = c.req.param('id');
     if (!(await s.customers.get(customerId))) return jsonError(c, 404, 'unknown_customer');
     const accounts = body.value.accounts;
-    // Refused before anything is written: a ref another customer holds.
+    // Refused before anything is written: a ref another customer holds (an exact lookup, not the
+    // callers' fuzzy resolver, which tries kind words and last digits first).
     for (const [i, a] of accounts.entries()) {
-      const found = await ledger.resolveAccount(customerId, a.ref, { allowForeign: true });
-      if (found.ok && !found.own && found.account.ref === a.ref) return jsonError(c, 409, 'account_taken', { field: `accounts.${i}.ref` });
+      const holder = await ledger.accountByRef(a.ref);
+      if (holder && holder.customerId !== customerId) return jsonError(c, 409, 'account_taken', { field: `accounts.${i}.ref` });
     }
     const opened = await ledger.seedAccounts(
       customerId,
       accounts.map((a) => ({ ref: a.ref, kind: a.kind, balanceCents: a.balance_cents, currency: a.currency, cardLimitCents: a.card_limit_cents ?? null })),
     );
     const now = await ledger.accountsOf(customerId);
+    // Recorded whatever comes next: what was opened stays opened.
+    if (opened > 0) await s.audit.record(null, 'ledger_accounts_opened', s.clock.now(), { customer_id: customerId, opened });
     // Taken meanwhile by a concurrent request for another customer: the rest stay opened; a retry is idempotent.
     const taken = accounts.findIndex((a) => !now.some((own) => own.ref === a.ref));
     if (taken >= 0) return jsonError(c, 409, 'account_taken', { field: `accounts.${taken}.ref` });
-    if (opened > 0) await s.audit.record(null, 'ledger_accounts_opened', s.clock.now(), { customer_id: customerId, opened });
     return c.json({ customer_id: customerId, opened, accounts: now.map(accountView) }, opened > 0 ? 201 : 200);
   });
 }

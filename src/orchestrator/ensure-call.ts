@@ -31,8 +31,6 @@ export async function ensureCall(s: Services, input: OpenCall): Promise<{ call: 
     ...audit,
     policy: { id: selected.id, version: selected.version },
   });
-  // The clocks factors keep on a call (the screen's wait) start with it.
-  for (const m of factorModules()) await m.onOpen?.(s, ensured.call, policy, call.now);
   // Many calls from one number (spoofed or not) go to a human: nothing is sent, nothing guessed.
   const cap = policy.limits.calls_per_caller_id;
   if (call.callerId) {
@@ -42,5 +40,8 @@ export async function ensureCall(s: Services, input: OpenCall): Promise<{ call: 
       return { call: await closeCall(s, ensured.call, policy, 'call_limit', call.now), policy };
     }
   }
+  // The clocks factors keep on a call (the screen's wait) start with it; a call closed at once by
+  // the cap above gets none (a flood from one number costs no timer, no object).
+  for (const m of factorModules()) await m.onOpen?.(s, ensured.call, policy, call.now);
   return { call: ensured.call, policy };
 }

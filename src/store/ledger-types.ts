@@ -102,6 +102,8 @@ export interface ResolveOptions {
 
 export interface LedgerStore {
   accountsOf(customerId: string): Promise<LedgerAccount[]>;
+  /** The account with exactly this ref, whoever holds it. */
+  accountByRef(ref: string): Promise<LedgerAccount | undefined>;
   resolveAccount(customerId: string, input: string | undefined, opts?: ResolveOptions): Promise<AccountResolution>;
   transfer(req: TransferRequest): Promise<TransferOutcome>;
   setCardLimit(req: CardLimitRequest): Promise<CardLimitOutcome>;

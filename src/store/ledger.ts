@@ -178,9 +178,12 @@ export function createLedgerStore(db: Db, opts: LedgerStoreOptions = {}): Ledger
     return row ? toRecord(row) : undefined;
   }
 
+  async function accountByRef(ref: string): Promise<LedgerAccount | undefined> {
+    return (await accountByRefQ.get({ ref })) as LedgerAccount | undefined;
+  }
+
   async function currencyOf(ref: string): Promise<string | null> {
-    const a = (await accountByRefQ.get({ ref })) as LedgerAccount | undefined;
-    return a?.currency ?? null;
+    return (await accountByRef(ref))?.currency ?? null;
   }
 
   /** A stored transfer as an answer; `currency` when the caller already knows the source account's. */
@@ -280,7 +283,7 @@ export function createLedgerStore(db: Db, opts: LedgerStoreOptions = {}): Ledger
     return rows.map(toRecord);
   }
 
-  return { accountsOf, resolveAccount, transfer, setCardLimit, seedAccounts, recoverInterrupted };
+  return { accountsOf, accountByRef, resolveAccount, transfer, setCardLimit, seedAccounts, recoverInterrupted };
 }
 
 function toRecord(row: TransferRecord): TransferRecord {

@@ -188,8 +188,12 @@ export function createPushStore(db: Db) {
         .onConflictDoUpdate({ target: pushDevices.deviceId, set: { transport: d.transport, target: d.target, updatedAt: d.now } });
     },
     /** A push service said the subscription is gone (404/410): the device keeps the pull channel. */
-    async dropTarget(deviceId: string, now: number) {
-      await db.update(pushDevices).set({ transport: 'pull', target: null, updatedAt: now }).where(eq(pushDevices.deviceId, deviceId));
+    /** Drops a target the push service called gone, only if it is still the device's (the app may have re-registered meanwhile). */
+    async dropTarget(deviceId: string, address: string, now: number) {
+      await db
+        .update(pushDevices)
+        .set({ transport: 'pull', target: null, updatedAt: now })
+        .where(and(eq(pushDevices.deviceId, deviceId), sql`json_extract(${pushDevices.target}, '$.address') = ${address}`));
     },
     /** Inserts a pending push if every limit allows it; undefined when one refused it. */
     async insertIfAllowed(n: NewPush): Promise<PushChallenge | undefined> {

@@ -36,24 +36,30 @@ async function applyScreenTo(s: Services, call: CallRow, result: ScreenResult) {
  * as a degraded event every time, so nobody mistakes it for a clear screen.
  */
 export async function checkScreenDeadline(s: Services, call: CallRow, policy: Policy, now: number): Promise<CallRow> {
-  if (!s.screen.expected || answered(call) || call.signals.screen_unavailable) return call;
+  return (await applyScreenDeadline(s, call, policy, now)).call;
+}
+
+/** checkScreenDeadline, also saying whether this check was the one that raised screen_unavailable. */
+async function applyScreenDeadline(s: Services, call: CallRow, policy: Policy, now: number): Promise<{ call: CallRow; raised: boolean }> {
+  const unchanged = { call, raised: false };
+  if (!s.screen.expected || answered(call) || call.signals.screen_unavailable) return unchanged;
   const cfg = policy.factors.screen;
-  if (now - call.createdAt < cfg.wait_seconds * 1000) return call;
+  if (now - call.createdAt < cfg.wait_seconds * 1000) return unchanged;
   if (s.screen.provider) {
     // One last pull before giving up on the screen.
     const fetched = await s.screen.provider.fetchResult(call.id);
-    if (fetched.status === 'ready') return (await applyScreenTo(s, call, { ...fetched.result, call_id: call.id })).call;
+    if (fetched.status === 'ready') return { call: (await applyScreenTo(s, call, { ...fetched.result, call_id: call.id })).call, raised: false };
   }
   // The deadline is reached by a request's check and by the call's timer, possibly at once (and a
   // timer may run twice), and a result may land in between: only the statement that raises the
   // flag on a still unanswered screen records it.
   const updated = await s.calls.raiseSignal(call.id, 'screen_unavailable', now, 'screen_clear');
-  if (!updated) return (await s.calls.get(call.id)) ?? call;
+  if (!updated) return { call: (await s.calls.get(call.id)) ?? call, raised: false };
   await s.audit.record(call.id, 'screen_unavailable', now, { wait_seconds: cfg.wait_seconds, on_unavailable: cfg.on_unavailable });
   if (cfg.on_unavailable === 'fail_open') {
     await s.audit.record(call.id, 'degraded', now, { reason: 'screen_unavailable', policy_choice: 'fail_open' });
   }
-  return updated;
+  return { call: updated, raised: true };
 }
 
 /** The timer kind of a call's screen deadline (its ref: the call id). */
@@ -73,9 +79,10 @@ export async function screenDeadlineDue(s: Services, callId: string, now: number
   const call = await s.calls.get(callId);
   if (!call || !LIVE.includes(call.status)) return;
   const policy = policyFor(s, call);
-  const updated = await checkScreenDeadline(s, call, policy, now);
-  // A result fetched at the last moment was decided on as it was applied.
-  if (updated.signals.screen_unavailable && !call.signals.screen_unavailable) await s.outcome.decide(updated, policy, now, 'screen_deadline');
+  const { call: updated, raised } = await applyScreenDeadline(s, call, policy, now);
+  // Decided on by whoever raised it (a request's check decides as part of its request); a result
+  // fetched at the last moment was decided on as it was applied.
+  if (raised) await s.outcome.decide(updated, policy, now, 'screen_deadline');
 }
 
 /** The `screen` action: where the fraud screen stands for this call (pulling once if a provider is set). */

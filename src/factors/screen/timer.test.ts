@@ -52,6 +52,15 @@ describe('the screen deadline timer', () => {
     expect(t.eventTypes('CA-st-2')).toEqual(before);
   });
 
+  it('is not set on a call the per-caller-ID cap closes at once (a flood costs no timer)', async () => {
+    t = await makeTestApp({ screen: { webhookSecret: 'voxeq-secret-0123456789abcdef0123' } });
+    for (let i = 0; i < 10; i++) await ring(t, `CA-flood-${i}`, '+14155550174');
+    expect(t.timers.pending()).toBe(10);
+    await ring(t, 'CA-flood-10', '+14155550174');
+    expect((await t.services.calls.get('CA-flood-10'))!.status).toBe('handed_off');
+    expect(t.timers.pending()).toBe(10);
+  });
+
   it('is not set when no screen is wired in', async () => {
     t = await makeTestApp();
     await ring(t, 'CA-st-3', '+14155550172');

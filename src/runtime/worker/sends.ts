@@ -6,7 +6,7 @@ import type { Logger } from '../../kernel/ports.js';
 
 export interface Sends {
   send(what: string, call: () => Promise<unknown>): void;
-  /** Resolves once every call sent from this isolate has reached its object (or given up). */
+  /** Resolves once every call sent from this isolate so far has reached its object (or given up); a send that keeps arriving under load is not waited for beyond three rounds. */
   settled(): Promise<void>;
 }
 
@@ -23,7 +23,9 @@ export function createSends(logger: Logger): Sends {
       waitUntil(sent);
     },
     async settled() {
-      while (sending.size) await Promise.all([...sending]);
+      // A few rounds at most: under steady load new sends keep arriving, and an alarm waiting for
+      // all of them would never re-arm.
+      for (let round = 0; round < 3 && sending.size > 0; round++) await Promise.all([...sending]);
     },
   };
 }

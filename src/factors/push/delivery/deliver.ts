@@ -25,5 +25,5 @@ export async function deliver(s: Services, c: PushChallenge, device: PushDevice,
   const data = { challenge_id: c.id, device_id: c.deviceId, transport: device.transport, status: result.status };
   if (result.ok) return void (await s.audit.record(c.callId, 'push_delivered', s.clock.now(), data));
   await s.audit.record(c.callId, 'push_delivery_failed', s.clock.now(), { ...data, gone: result.gone });
-  if (result.gone) await s.push.dropTarget(device.deviceId, s.clock.now());
+  if (result.gone) await s.push.dropTarget(device.deviceId, device.target.address, s.clock.now());
 }

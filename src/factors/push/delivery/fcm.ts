@@ -70,7 +70,8 @@ export function fcmAdapter(opts: FcmOptions): PushAdapter {
     }
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
     // The app was uninstalled or the token expired: FCM answers 404 with errorCode UNREGISTERED.
-    const gone = res.status === 404 || fcmErrorCode(res.body) === 'UNREGISTERED';
+    // A bare 404 (a wrong project or API URL) is our misconfiguration: the device keeps its token.
+    const gone = fcmErrorCode(res.body) === 'UNREGISTERED';
     return { ok: false, status: res.status, gone };
   };
 }
