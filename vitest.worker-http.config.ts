@@ -3,7 +3,7 @@
 // boots workerd, so only suites that talk HTTP alone are listed (docs/cloudflare.md says why).
 import { defineConfig } from 'vitest/config';
 
-export const WORKER_HTTP_SUITES = ['test/e2e.test.ts', 'test/http.test.ts', 'test/walkthrough.test.ts', 'src/runtime/worker-dev/start.test.ts'];
+export const WORKER_HTTP_SUITES = ['test/e2e.test.ts', 'test/http.test.ts', 'test/walkthrough.test.ts', 'test/push-fcm.test.ts', 'src/runtime/worker-dev/start.test.ts'];
 
 export default defineConfig({
   test: {
