@@ -2,6 +2,7 @@
 // environment like every other variable. Keys are checked for shape here (start-up imports them);
 // no error line ever repeats a key or the service-account JSON.
 import { got, parseUrl } from './config-fields.js';
+import { isLoopbackHost } from './loopback.js';
 import { pkcs8Der, pkcs8Kind } from './crypto/pem.js';
 import type { VarName } from './config-types.js';
 
@@ -25,13 +26,11 @@ export interface ApnsConfig {
   origin: string;
 }
 
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
-
 /** https anywhere; plain http only to this machine (a test's fake), never across a network. */
 function serviceUrl(v: string): string | undefined {
   const u = parseUrl(v);
   if (!u || u.username || u.password || u.search || u.hash) return undefined;
-  if (u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.test(u.hostname))) return v.replace(/\/+$/, '');
+  if (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname))) return v.replace(/\/+$/, '');
   return undefined;
 }
 

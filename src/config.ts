@@ -3,6 +3,7 @@
 // nothing here touches the file system or the process. A bad start-up answers one line per problem,
 // each naming its variable, and never repeats a secret's value.
 import { z } from 'zod';
+import { isLoopbackHost } from './loopback.js';
 import { FAULT_POINTS } from './fault.js';
 import { got, portSchema, retentionSchema, hostSchema, pathSchema, parseUrl, httpUrlSchema, baseUrlSchema, deliverySchema, accountSidSchema, messagingFromSchema, secretSchema } from './config-fields.js';
 import { VOXEQ_PRESET_NAMES, DEV_SECRET_NAMES, type DevSecretName, type DevSecrets, readNodeEnv, MIN_PRODUCTION_SECRET_LENGTH, DEFAULTS, type Config, type LoadConfigResult, CONFIG_VARIABLES, type VarName } from './config-types.js';
@@ -53,7 +54,7 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
     'CALLGATE_ALLOW_REMOTE_DEV',
     z.literal('1', { error: (iss) => `must be 1 (or unset), ${got(iss.input)}` }),
   );
-  if (mode.ok && !production && !invalid('HOST') && !isLoopback(host) && allowRemoteDev === undefined && !invalid('CALLGATE_ALLOW_REMOTE_DEV')) {
+  if (mode.ok && !production && !invalid('HOST') && !isLoopbackHost(host) && allowRemoteDev === undefined && !invalid('CALLGATE_ALLOW_REMOTE_DEV')) {
     errors.push(
       `HOST: ${host} is reachable from other machines, and this is a development server (generated secrets, codes on the console, ` +
         'the dev outbox); set NODE_ENV=production, bind HOST=127.0.0.1, or set CALLGATE_ALLOW_REMOTE_DEV=1 if that is really wanted',
@@ -208,7 +209,7 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
       ['TWILIO_API_BASE_URL', apiBaseUrl],
     ] as const) {
       const u = url === undefined ? null : parseUrl(url);
-      if (u && u.protocol === 'http:' && !isLoopback(u.hostname))
+      if (u && u.protocol === 'http:' && !isLoopbackHost(u.hostname))
         warnings.push(`${name}: plain http in production sends secrets unencrypted`);
     }
   }
@@ -248,6 +249,3 @@ export function loadConfig(env: Record<string, string | undefined>, devSecrets?:
   return { ok: true, config, usedDevSecrets, warnings };
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}

@@ -15,6 +15,7 @@ import { reloadPolicySet } from '../runtime/node/policy-dir.js';
 import { openSqlite } from '../runtime/node/sqlite.js';
 import { DEMO_CUSTOMERS, enrolDemo, formatCents, type EnrolResult } from './demo-data.js';
 import { resolveAdminToken, resolveUrl } from './device/settings.js';
+import { isLoopbackHost } from '../loopback.js';
 import { isMain } from './run-main.js';
 
 /** Seeding never sends a code; a sender that refuses keeps it that way. */
@@ -101,8 +102,6 @@ export async function seedDemo(
   }
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 /** `--url <base>`, `--url=<base>`, or `--url` alone for $CALLGATE_URL / the default; undefined without it. */
 function urlArgument(argv: readonly string[]): string | undefined {
   const i = argv.findIndex((a) => a === '--url' || a.startsWith('--url='));
@@ -119,7 +118,7 @@ function urlArgument(argv: readonly string[]): string | undefined {
 async function seedRemote(url: string, env: Record<string, string | undefined>, out: (line: string) => void, err: (line: string) => void) {
   const base = resolveUrl({ url, env });
   if (typeof base !== 'string') return err(`seed:demo: ${base.message}`), 2;
-  const loopback = LOOPBACK.has(new URL(base).hostname);
+  const loopback = isLoopbackHost(new URL(base).hostname);
   // The admin token crosses the network only encrypted, and this machine's development token
   // (the dev-secrets file) goes only to this machine.
   if (!loopback && new URL(base).protocol !== 'https:') return err('seed:demo: --url must be https unless it is this machine (127.0.0.1, localhost)'), 2;

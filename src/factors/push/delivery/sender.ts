@@ -1,6 +1,7 @@
 import type { PushMessage, PushSender, PushSendResult } from '../../../kernel/index.js';
 import type { PushTarget, PushTransport } from '../schema.js';
 import { utf8 } from '../../../crypto/bytes.js';
+import { isLoopbackHost } from '../../../loopback.js';
 import { vapidSigner, type VapidKey } from './vapid.js';
 import { encryptPayload } from './webpush.js';
 
@@ -19,8 +20,6 @@ export interface WebPushOptions {
   timeoutMs?: number;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 /** An endpoint a push may be posted to: https, or loopback http when allowed (never another host's http). */
 export function endpointAllowed(endpoint: string, allowLoopbackHttp: boolean): boolean {
   let url: URL;
@@ -30,7 +29,7 @@ export function endpointAllowed(endpoint: string, allowLoopbackHttp: boolean): b
     return false;
   }
   if (url.protocol === 'https:') return true;
-  return allowLoopbackHttp && url.protocol === 'http:' && LOOPBACK.has(url.hostname);
+  return allowLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname);
 }
 
 /** RFC 8030 delivery: POST the encrypted payload to the subscription endpoint, with VAPID. */
