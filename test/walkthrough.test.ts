@@ -1,32 +1,16 @@
 // The README's walkthrough block (after `<!-- walkthrough -->`), run as it stands by bash against
 // `npm start` — or `npm run start:worker` under CALLGATE_TEST_RUNTIME=worker — started as a person
 // starts it. Only the address (the test's own port) and the data folder are swapped in.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../src/runtime/worker-dev/launch.js';
+import { personEnv, runCommand, startNpmServer } from './helpers/npm-process.js';
 import { onWorker } from './helpers/runtime.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callgate-walkthrough-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The environment a person's shell has: none of the test runner's CALLGATE_* or VITEST settings. */
-function personEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(CALLGATE_|TWILIO_|VOXEQ_|ELEVENLABS_|VITEST)/.test(k) && !['NODE_ENV', 'PORT', 'HOST'].includes(k)) env[k] = v;
-  return { ...env, ...extra };
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', done));
-  return { child, exited, output: () => out };
-}
 
 /** Every `{"success"…}` object in the output, read by matching braces (answers hold no brace in a string). */
 function jsonAnswers(out: string): Record<string, unknown>[] {
@@ -54,22 +38,16 @@ describe(`the README walkthrough on ${onWorker ? 'npm run start:worker' : 'npm s
 
   it('confirms a DID from the phone-app simulator, wakes did_wait, and opens a post-auth tool', async () => {
     const env = personEnv({ CALLGATE_DB: join(dir, 'callgate.sqlite'), PORT: '0' });
-    const server = run('npm', ['run', '--silent', onWorker ? 'start:worker' : 'start'], env);
+    const server = startNpmServer(onWorker ? 'start:worker' : 'start', env);
     try {
-      const url = await new Promise<string>((ready, fail) => {
-        server.child.stdout.on('data', () => {
-          const m = /callgate listening on (http:\/\/\S+)/.exec(server.output());
-          if (m) ready(m[1]!);
-        });
-        void server.exited.then((code) => fail(new Error(`exited ${code} before listening:\n${server.output()}`)));
-      });
+      const url = await server.listening;
       const host = new URL(url).host;
       const script = block!
         .replaceAll('http://127.0.0.1:8787', url)
         .replaceAll('localhost:8787', host)
         .replaceAll('./data/', `${dir}/`);
       // The device simulator's default is http://127.0.0.1:8787; here it is told the test's port.
-      const shell = run('bash', ['-euo', 'pipefail', '-c', script], { ...env, CALLGATE_URL: url });
+      const shell = runCommand('bash', ['-euo', 'pipefail', '-c', script], { ...env, CALLGATE_URL: url });
       const code = await shell.exited;
       const out = shell.output();
       expect(code, out).toBe(0);

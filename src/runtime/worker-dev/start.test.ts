@@ -1,36 +1,14 @@
 // `npm run start:worker` as a person runs it (run by vitest.worker-http.config.ts: it boots workerd).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT } from './launch.js';
+import { personEnv, startNpmServer } from '../../../test/helpers/npm-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callgate-start-worker-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function start(extra: Record<string, string> = {}) {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(CALLGATE_|TWILIO_|VOXEQ_|ELEVENLABS_|VITEST)/.test(k) && !['NODE_ENV', 'PORT', 'HOST'].includes(k)) env[k] = v;
-  const child = spawn('npm', ['run', '--silent', 'start:worker'], {
-    cwd: ROOT,
-    env: { ...env, CALLGATE_DB: join(dir, 'callgate.sqlite'), PORT: '0', ...extra },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', done));
-  const listening = new Promise<string>((ready, fail) => {
-    child.stdout.on('data', () => {
-      const m = /callgate listening on (http:\/\/\S+)/.exec(out);
-      if (m) ready(m[1]!);
-    });
-    void exited.then((code) => fail(new Error(`exited ${code} before listening:\n${out}`)));
-  });
-  listening.catch(() => {}); // a refused start is awaited through `exited`
-  return { child, exited, listening, output: () => out };
-}
+const start = (extra: Record<string, string> = {}) => startNpmServer('start:worker', personEnv({ CALLGATE_DB: join(dir, 'callgate.sqlite'), PORT: '0', ...extra }));
 
 describe('npm run start:worker', () => {
   it('prints the development secrets once, answers /healthz, and stops on SIGTERM', async () => {
