@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { generateDeviceKeyPair, importDevicePrivateKey } from '../../src/crypto/device-signature.js';
-import { testPolicies, type TestApp } from './app.js';
+import { enrolAda, makeTestApp, testPolicies, unlimited, type TestApp, type TestAppOptions } from './app.js';
 import { approveBody, denyBody, pollQuery, registerBody, type AppChallenge } from '../../src/factors/push/app-device.js';
 
 // A phone app with a real P-256 key, enrolled through
@@ -10,6 +10,18 @@ import { approveBody, denyBody, pollQuery, registerBody, type AppChallenge } fro
 export function pushPolicies() {
   const text = readFileSync(new URL('../../policies/examples/push.yaml', import.meta.url), 'utf8');
   return testPolicies([text.replace(/^id: push$/m, 'id: default').replace(/^applies_to:.*$/m, 'applies_to: {}')]);
+}
+
+/**
+ * The push suites' app: the push policy in force, no rate limits, Ada enrolled, and her phone's key
+ * (`ada-phone`), registered for pushes unless `{register: false}`.
+ */
+export async function pushTestApp(opts: { register?: boolean; app?: TestAppOptions } = {}) {
+  const t = await makeTestApp({ rateLimiter: unlimited, policies: pushPolicies(), ...opts.app });
+  await enrolAda(t);
+  const ada = await pushDevice(t, 'cust_ada', 'ada-phone');
+  if (opts.register ?? true) await ada.register();
+  return { t, ada };
 }
 
 export async function pushDevice(t: TestApp, customerId: string, deviceId: string) {

@@ -1,15 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { enrolAda, makeTestApp, ring, unlimited, type TestApp } from '../../../test/helpers/app.js';
-import { pushDevice, pushPolicies, type PushDevice } from '../../../test/helpers/push-device.js';
+import { ring, type TestApp } from '../../../test/helpers/app.js';
+import { type PushDevice, pushTestApp } from '../../../test/helpers/push-device.js';
 
 let t: TestApp;
 let ada: PushDevice;
 
 beforeEach(async () => {
-  t = await makeTestApp({ rateLimiter: unlimited, policies: pushPolicies() });
-  await enrolAda(t);
-  ada = await pushDevice(t, 'cust_ada', 'ada-phone');
-  await ada.register();
+  ({ t, ada } = await pushTestApp());
 });
 afterEach(() => t.close());
 

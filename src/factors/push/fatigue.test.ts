@@ -1,13 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { enrolAda, makeTestApp, ring, unlimited, type TestApp } from '../../../test/helpers/app.js';
-import { pushDevice, pushPolicies } from '../../../test/helpers/push-device.js';
+import { ring, type TestApp } from '../../../test/helpers/app.js';
+import { pushTestApp } from '../../../test/helpers/push-device.js';
 
 let t: TestApp;
 
 beforeEach(async () => {
-  t = await makeTestApp({ rateLimiter: unlimited, policies: pushPolicies() });
-  await enrolAda(t);
-  await (await pushDevice(t, 'cust_ada', 'ada-phone')).register();
+  ({ t } = await pushTestApp());
 });
 afterEach(() => t.close());
 

@@ -1,14 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { enrolAda, makeTestApp, ring, unlimited, type TestApp } from '../../../test/helpers/app.js';
-import { decoy, pushDevice, pushPolicies, type PushDevice } from '../../../test/helpers/push-device.js';
+import { ring, type TestApp } from '../../../test/helpers/app.js';
+import { decoy, pushDevice, type PushDevice, pushTestApp } from '../../../test/helpers/push-device.js';
 
 let t: TestApp;
 let ada: PushDevice;
 
 beforeEach(async () => {
-  t = await makeTestApp({ rateLimiter: unlimited, policies: pushPolicies() });
-  await enrolAda(t);
-  ada = await pushDevice(t, 'cust_ada', 'ada-phone');
+  ({ t, ada } = await pushTestApp({ register: false }));
 });
 afterEach(() => t.close());
 

@@ -1,17 +1,14 @@
 // A push's expiry through the timers port, on the fake clock: its timer expires it and wakes the
 // agent's push_wait without the sweep; an answered push is left as it is, even by a timer run twice.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { enrolAda, makeTestApp, ring, unlimited, type TestApp } from '../../../test/helpers/app.js';
-import { pushDevice, pushPolicies, type PushDevice } from '../../../test/helpers/push-device.js';
+import { ring, type TestApp } from '../../../test/helpers/app.js';
+import { type PushDevice, pushTestApp } from '../../../test/helpers/push-device.js';
 import { PUSH_TTL, sweepExpired } from './challenge.js';
 
 let t: TestApp;
 let ada: PushDevice;
 beforeEach(async () => {
-  t = await makeTestApp({ rateLimiter: unlimited, policies: pushPolicies() });
-  await enrolAda(t);
-  ada = await pushDevice(t, 'cust_ada', 'ada-phone');
-  await ada.register();
+  ({ t, ada } = await pushTestApp());
 });
 afterEach(() => t.close());
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { enrolAda, makeTestApp, ring, unlimited, type TestApp } from '../../../../test/helpers/app.js';
+import { ring, type TestApp } from '../../../../test/helpers/app.js';
 import { startFakePushService, type FakePushService } from '../../../../test/fakes/web-push.js';
-import { pushDevice, pushPolicies, type PushDevice } from '../../../../test/helpers/push-device.js';
+import { type PushDevice, pushTestApp } from '../../../../test/helpers/push-device.js';
 import { createPushSender, endpointAllowed, webPushAdapter } from './sender.js';
 import { generateVapidKey, importVapidKey } from './vapid.js';
 
@@ -16,9 +16,7 @@ let ada: PushDevice;
 beforeEach(async () => {
   const vapid = await importVapidKey(await generateVapidKey());
   const sender = createPushSender({ webpush: webPushAdapter({ vapid, subject: 'mailto:ops@bank.example', allowLoopbackHttp: true }) });
-  t = await makeTestApp({ rateLimiter: unlimited, policies: pushPolicies(), pushSender: sender });
-  await enrolAda(t);
-  ada = await pushDevice(t, 'cust_ada', 'ada-phone');
+  ({ t, ada } = await pushTestApp({ register: false, app: { pushSender: sender } }));
 });
 afterEach(() => t.close());
 
