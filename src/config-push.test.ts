@@ -58,6 +58,13 @@ describe('CALLGATE_FCM_SERVICE_ACCOUNT / CALLGATE_FCM_API_URL', () => {
     }
   });
 
+  it('a refused push URL is named, never repeated (it may carry credentials)', () => {
+    const withCredentials = { CALLGATE_FCM_SERVICE_ACCOUNT: account(), CALLGATE_FCM_API_URL: 'https://push:hunter2-password@fcm.example' };
+    expect(errors(withCredentials)).toEqual(['CALLGATE_FCM_API_URL: must be an https base URL (plain http only to localhost), without credentials']);
+    const origin = errors({ ...apnsEnv, CALLGATE_APNS_ORIGIN: 'https://apns:hunter2-password@apns.example' });
+    expect(origin).toEqual(['CALLGATE_APNS_ORIGIN: must be an https origin (plain http only to localhost), without credentials']);
+  });
+
   it('a key with the right shape that WebCrypto refuses stops start-up, naming the variable', async () => {
     const c = config({ CALLGATE_FCM_SERVICE_ACCOUNT: account({ private_key: truncated(rsaPem, 300) }) });
     const err = await pushSenderFromConfig(c).catch((e: unknown) => e);

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { policyFor } from '../../kernel/index.js';
 import { makeTestApp, ring, type TestApp } from '../../../test/helpers/app.js';
-import { applyScreenResult, checkScreenDeadline } from './screen.js';
+import { applyScreenResult, checkScreenDeadline, screenDeadlineDue } from './screen.js';
 
 let t: TestApp;
 afterEach(() => t.close());
@@ -40,6 +40,21 @@ describe('the screen deadline timer', () => {
     const after = await checkScreenDeadline(t.services, stale, policyFor(t.services, stale), t.clock.now());
     expect(after.signals).toMatchObject({ screen_clear: true, screen_unavailable: false });
     expect(t.eventTypes('CA-st-4')).not.toContain('screen_unavailable');
+  });
+
+  it('decides once when a request reaches the deadline before the timer does', async () => {
+    t = await makeTestApp({ screen: { webhookSecret: 'voxeq-secret-0123456789abcdef0123' } });
+    await ring(t, 'CA-st-5', '+14155550175');
+    t.clock.advance(8_000);
+    const stale = (await t.services.calls.get('CA-st-5'))!; // the timer's read, before the request
+    await t.tool('CA-st-5', 'status'); // the request's check raises screen_unavailable and decides
+    const before = decisions('CA-st-5').length;
+    // The timer read the call before the request's write; every later read sees the row as it is.
+    let first = true;
+    const calls = { ...t.services.calls, get: async (id: string) => (first ? ((first = false), stale) : t.services.calls.get(id)) };
+    await screenDeadlineDue({ ...t.services, calls }, stale.id, t.clock.now());
+    expect(decisions('CA-st-5')).toHaveLength(before);
+    expect(t.eventTypes('CA-st-5').filter((e) => e === 'screen_unavailable')).toHaveLength(1);
   });
 
   it('does nothing on a call that closed before its deadline', async () => {
